@@ -39,13 +39,15 @@ def discover(file: Path | None, search_dir: Path) -> Path:
                               hint="check the path, or omit FILE to search --path for a config")
         return file
     if not search_dir.is_dir():
-        raise ConfigError(f"--path {search_dir} is not a directory", hint="point --path at the folder holding your config")
+        raise ConfigError(f"--path {search_dir} is not a directory",
+                          hint="point --path at the folder holding your config")
     for name in CONFIG_NAMES:
         candidate = search_dir / name
         if candidate.is_file():
             return candidate
     raise ConfigError(f"no config found in {search_dir} (looked for {', '.join(CONFIG_NAMES)})",
-                      hint="pass the file explicitly (planoai validate path/to/config.yaml) or create one with planoai init")
+                      hint="pass the file explicitly (planoai validate path/to/config.yaml) "
+                      "or create one with planoai init")
 
 
 def load(path: Path) -> RawConfig:
