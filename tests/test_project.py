@@ -1,0 +1,113 @@
+"""Project-level guarantees: layering, fast start, the wheel's data folders, CI = README, lint and types."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "planoai_cli"
+# Which of our modules may import which third-party library (house style: one owner each).
+OWNERS = {"click": {"cli"}, "rich": {"console"}, "docker": {"runtime"}, "httpx": {"health"},
+          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "upgrade"}}
+HEAVY = ("docker", "httpx", "jinja2")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(PACKAGE).with_suffix("")
+    return relative.parts[0]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(REPO)))
+def test_each_library_has_one_owner(path: Path) -> None:
+    module = _module_name(path)
+    for library, owners in OWNERS.items():
+        if library in _imports(path):
+            assert module in owners, f"{path.name} imports {library}; only {sorted(owners)} may"
+
+
+def test_nothing_imports_the_cli_layer() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path.name not in ("cli.py", "__main__.py"):
+            assert "planoai_cli.cli" not in path.read_text(encoding="utf-8"), path
+
+
+def _imported_modules(*args: str, cwd: Path = REPO) -> set[str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", *args],
+                            capture_output=True, text=True, cwd=cwd, timeout=60, check=False,
+                            env={**os.environ, "NO_COLOR": "1"})
+    modules = set()
+    for line in result.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", line)
+        if match:
+            modules.add(match.group(1).split(".")[0])
+    assert modules, result.stderr[-2000:]
+    return modules
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",),
+                                  ("validate", "examples/listeners/model.yaml"),
+                                  ("validate", "--format", "json", "examples/generations/g1a-singular-listener.yaml")])
+def test_fast_commands_do_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
+    loaded = _imported_modules(*args)
+    assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+    assert "planoai_cli" in loaded
+
+
+def test_help_does_not_even_load_the_pipeline() -> None:
+    loaded = _imported_modules("--help")
+    assert loaded.isdisjoint({"yaml", "jsonschema", "rich"})
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- test-command -->\s*```sh\n(.+?)\n```", readme, re.S)
+    assert match, "README must mark its test command with <!-- test-command -->"
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci_lines[-1] == match.group(1).strip()
+
+
+def test_wheel_ships_and_finds_the_data_folders(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(wheels), str(REPO)], check=True, timeout=300, capture_output=True)
+    (wheel,) = wheels.glob("planoai_cli-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "planoai_cli/_data/config_schema/v0.4.0.schema.json" in names
+    target = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    probe = "from planoai_cli.resources import data_dir; print(data_dir('config_schema'))"
+    found = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
+                           capture_output=True, text=True, cwd=tmp_path, check=True, timeout=60).stdout.strip()
+    assert found == str(target / "planoai_cli" / "_data" / "config_schema")
+
+
+def test_ruff_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout
+
+
+def test_mypy_strict_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert result.returncode == 0, result.stdout
