@@ -62,7 +62,9 @@ def _translate(doc: YMap, error: ValidationError) -> Iterator[Diagnostic]:
         yield from _translate(doc, _deepest(error.context))
         return
     path: Path = tuple(error.absolute_path)
-    handler = _HANDLERS.get(str(error.validator), _generic)
+    # A failing key name is reported by the inner keyword (`pattern`), with the key as the instance.
+    name = "propertyNames" if "propertyNames" in error.absolute_schema_path else str(error.validator)
+    handler = _HANDLERS.get(name, _generic)
     yield from handler(doc, path, error)
 
 
