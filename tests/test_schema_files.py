@@ -273,7 +273,7 @@ def test_v040_accepts_envoy_durations(duration: str) -> None:
     assert failures("v0.4.0", BASE.replace("timeout: 300s", f"timeout: {duration}")) == set()
 
 
-@pytest.mark.parametrize("duration", ["300ms", "5m", "1h", "30", "s"])
+@pytest.mark.parametrize("duration", ["300ms", "5m", "1h", "30sec", "s"])
 def test_v040_rejects_durations_envoy_cannot_read(duration: str) -> None:
     # Envoy parses durations as protobuf JSON, which only takes seconds.
     assert failures("v0.4.0", BASE.replace("timeout: 300s", f"timeout: {duration}")) == {
