@@ -47,6 +47,11 @@ def show_diagnostics(source: str, diagnostics: Iterable[Diagnostic]) -> None:
             console.print(Text(text, style=style))
 
 
+def verdict(message: str) -> None:
+    """The result line of a check, on stdout."""
+    _console(stderr=False).print(Text(message, style="bold green"))
+
+
 def success(message: str) -> None:
     _console(stderr=True).print(Text(message, style="bold green"))
 

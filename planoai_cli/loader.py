@@ -63,7 +63,10 @@ def load(path: Path) -> RawConfig:
 
 def parse(text: str, source: str) -> YMap:
     """Parse YAML text into a YMap; `source` names the file in messages."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader already rejects unprintable characters here
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML text ({e})", hint="remove control characters from the file") from e
     try:
         node = loader.get_single_node()
         if node is None:

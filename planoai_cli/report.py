@@ -15,14 +15,15 @@ from planoai_cli.upgrade import canonical_text, rewrite, unified_diff
 def validate_text(result: Validated) -> None:
     """Show notices and warnings, then a one-line verdict."""
     console.show_diagnostics(result.raw.source, result.findings)
-    console.success(f"{result.raw.source}: valid ({_summary(result)})")
+    console.verdict(f"{result.raw.source}: valid ({_summary(result)})")
 
 
 def _summary(result: Validated) -> str:
-    declared = result.declared.label if result.declared else "no recognizable version"
-    parts = [f"{result.generation.title}, declared {declared}"]
     if result.notices:
-        parts.append(f"{len(result.notices)} legacy form{'s' if len(result.notices) != 1 else ''} migrated")
+        count = len(result.notices)
+        parts = [f"{result.generation.title}; {count} legacy form{'s' if count != 1 else ''} migrated to v0.4.0"]
+    else:
+        parts = ["canonical v0.4.0"]
     if result.warnings:
         parts.append(f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}")
     return "; ".join(parts)

@@ -8,7 +8,10 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from planoai_cli.tree import Location, Path, Segment, YList, YMap, locate
+from planoai_cli.tree import Location, Path, Segment, YMap, locate
+
+# A mapping of the tree: a YMap from the loader, or a plain dict a migration may have built.
+Node = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,10 @@ class LocationIndex:
 
 def _walk(node: Any, path: Path) -> Iterator[tuple[Path, bool]]:
     yield path, bool(path) and isinstance(path[-1], str)
-    if isinstance(node, YMap):
+    if isinstance(node, dict):
         for key, value in node.items():
             yield from _walk(value, (*path, key))
-    elif isinstance(node, YList):
+    elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _walk(value, (*path, i))
 
@@ -95,52 +98,55 @@ def parse_url(text: str) -> Upstream | None:
         port = parts.port
     except ValueError:
         return None
+    if port == 0:
+        return None
     path = parts.path if parts.path not in ("", "/") else None
-    return Upstream(scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80), path)
+    default = 443 if scheme == "https" else 80
+    return Upstream(scheme, parts.hostname.lower(), default if port is None else port, path)
 
 
-def text(node: Mapping[str, Any], key: str) -> str | None:
+def text(node: Node, key: str) -> str | None:
     value = node.get(key)
     return value if isinstance(value, str) else None
 
 
-def flag(node: Mapping[str, Any], key: str) -> bool | None:
+def flag(node: Node, key: str) -> bool | None:
     value = node.get(key)
     return value if isinstance(value, bool) else None
 
 
-def whole(node: Mapping[str, Any], key: str) -> int | None:
+def whole(node: Node, key: str) -> int | None:
     value = node.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def number(node: Mapping[str, Any], key: str) -> float | None:
+def number(node: Node, key: str) -> float | None:
     value = node.get(key)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def section(node: Mapping[str, Any], key: str) -> YMap:
+def section(node: Node, key: str) -> Node:
     """A nested mapping, or an empty one (absent sections read as empty)."""
     value = node.get(key)
-    return value if isinstance(value, YMap) else YMap()
+    return value if isinstance(value, dict) else {}
 
 
-def items(node: Mapping[str, Any], key: str) -> list[tuple[int, YMap]]:
+def items(node: Node, key: str) -> list[tuple[int, Node]]:
     """The mapping items of a nested list, with their indexes (non-mappings are skipped)."""
     value = node.get(key)
     if not isinstance(value, list):
         return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, YMap)]
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def strings(node: Mapping[str, Any], key: str) -> tuple[str, ...]:
+def strings(node: Node, key: str) -> tuple[str, ...]:
     value = node.get(key)
     if not isinstance(value, list):
         return ()
     return tuple(v for v in value if isinstance(v, str))
 
 
-def string_map(node: Mapping[str, Any], key: str) -> Mapping[str, str]:
+def string_map(node: Node, key: str) -> Mapping[str, str]:
     value = node.get(key)
     if not isinstance(value, dict):
         return MappingProxyType({})
