@@ -81,7 +81,7 @@ def run(argv: list[str] | None = None) -> int:
         e.show()
         return e.exit_code
     except InvalidConfig as e:
-        _console().show_diagnostics(e.source, (*e.warnings, *e.diagnostics))
+        _console().show_diagnostics(e.source, _by_position((*e.warnings, *e.diagnostics)))
         _console().error(e.message, e.hint)
         return e.exit_code
     except PlanoError as e:
@@ -91,6 +91,12 @@ def run(argv: list[str] | None = None) -> int:
         _console().unexpected(f"{type(e).__name__}: {e}", traceback.format_exc() if debug else None)
         return ExitCode.INTERNAL
     return int(result or 0)
+
+
+def _by_position(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    from planoai_cli.diagnostics import sorted_diagnostics
+
+    return sorted_diagnostics(items)
 
 
 def _console() -> Any:

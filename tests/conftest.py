@@ -13,12 +13,9 @@ from planoai_cli.cli import run
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PLANOAI_DEBUG", raising=False)
+@pytest.fixture
+def _env_guard() -> Iterator[None]:
+    """Fail a test that leaves environment changes behind (checked after monkeypatch has undone its own)."""
     before = _environment()
     yield
     assert _environment() == before, "a test leaked environment changes"
@@ -26,6 +23,14 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
 
 def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(_env_guard: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PLANOAI_DEBUG", raising=False)
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def repeats(elements: Iterable[T], key: Callable[[T], K | None]) -> Iterator[tup
 def suggest(word: str, choices: Iterable[str], fallback: str | None = None) -> str | None:
     """A hint: 'did you mean …?' when something is close, else `fallback`."""
     close = did_you_mean(word, choices)
-    return close.capitalize() if close else fallback
+    return close or fallback
 
 
 def listing(names: Iterable[str], limit: int = 6) -> str:
