@@ -195,22 +195,13 @@ def test_unsupported_prefix_needs_base_url_and_interface() -> None:
     assert [(d.message, d.path, d.line, d.hint) for d in got] == [
         ("model provider 'opneai/gpt-4o': 'opneai' is not a built-in provider, so it needs base_url and "
          "provider_interface (missing: base_url, provider_interface)", "model_providers[0].model", 7,
-         "Did you mean 'openai'?")]
+         "did you mean 'openai'?")]
     half = "- model: my-llm/x\n  base_url: http://llm:8000\n"
     assert [d.message for d in found(half, "check.custom-provider-incomplete")] == [
         "model provider 'my-llm/x': 'my-llm' is not a built-in provider, so it needs base_url and "
         "provider_interface (missing: provider_interface)"]
     full = half + "  provider_interface: openai\n"
     assert found(full, "check.custom-provider-incomplete") == []
-
-
-def test_interface_on_a_supported_prefix() -> None:
-    body = "- model: openai/gpt-4o\n  provider_interface: openai\n"
-    assert brief(body, "check.interface-not-allowed") == [
-        ("model provider 'openai/gpt-4o': provider_interface is only for custom prefixes; 'openai' already selects "
-         "its API", "model_providers[0].provider_interface", 8)]
-    custom = "- model: corp/gpt-4o\n  provider_interface: openai\n  base_url: https://llm.corp\n"
-    assert found(custom, "check.interface-not-allowed") == []
 
 
 def test_base_url_with_a_variable_gets_a_specific_hint() -> None:

@@ -37,7 +37,7 @@ def test_alias_to_an_unknown_model_suggests_the_closest() -> None:
     body = "model_aliases:\n  fast:\n    target: gpt-4\n"
     assert brief(body, "check.unknown-alias-target") == [
         ("model alias 'fast' points to 'gpt-4', which is not a configured model", "model_aliases.fast.target", 13,
-         "Did you mean 'gpt-4o'?")]
+         "did you mean 'gpt-4o'?")]
 
 
 def test_alias_far_from_any_model_lists_the_configured_ones() -> None:
@@ -94,7 +94,7 @@ def test_preference_model_typo_suggests_a_provider() -> None:
         """
     assert brief(body, "check.unknown-preference-model") == [
         ("routing preference 'code' lists 'openai/gpt-4', which is not a configured provider",
-         "routing_preferences[0].models[0]", 15, "Did you mean 'openai/gpt-4o'?")]
+         "routing_preferences[0].models[0]", 15, "did you mean 'openai/gpt-4o'?")]
 
 
 def test_preference_models_by_name_full_model_or_bare_id_pass() -> None:
@@ -157,7 +157,7 @@ listeners:
 def test_unknown_listener_and_agent_filters() -> None:
     assert brief("", "check.unknown-filter", LISTENERS) == [
         ("listener 'egress' uses filter 'pii_gaurd', which is not defined under filters or agents",
-         "listeners[0].output_filters[0]", 13, "Did you mean 'pii_guard'?"),
+         "listeners[0].output_filters[0]", 13, "did you mean 'pii_guard'?"),
         ("agent 'flights' of listener 'desk' uses filter 'audit', which is not defined under filters or agents",
          "listeners[1].agents[0].input_filters[1]", 20, "define it under filters (`- id: audit` with its `url`)"),
     ]
@@ -197,7 +197,7 @@ def test_prompt_target_endpoint_must_exist() -> None:
         """
     assert brief(body, "check.unknown-endpoint") == [
         ("prompt target 'weather' calls endpoint 'wether_api', which is not defined",
-         "prompt_targets[0].endpoint.name", 16, "Did you mean 'weather_api'?")]
+         "prompt_targets[0].endpoint.name", 16, "did you mean 'weather_api'?")]
     assert found(body.replace("wether_api", "weather_api"), "check.unknown-endpoint") == []
 
 

@@ -116,7 +116,7 @@ def test_unknown_override_warns_with_a_suggestion() -> None:
     got = found(body, "check.unknown-override")
     assert [(d.severity, d.message, d.path, d.line, d.column, d.hint) for d in got] == [
         (Severity.WARNING, "unknown override 'upstream_conect_timeout' is ignored",
-         "overrides.upstream_conect_timeout", 9, 3, "Did you mean 'upstream_connect_timeout'?"),
+         "overrides.upstream_conect_timeout", 9, 3, "did you mean 'upstream_connect_timeout'?"),
         (Severity.WARNING, "unknown override 'totally_new' is ignored", "overrides.totally_new", 10, 3,
          "known overrides: prompt_target_intent_matching_threshold, optimize_context_window, use_agent_orchestrator, "
          "disable_signals, upstream_connect_timeout, upstream_tls_ca_path, llm_routing_model, "

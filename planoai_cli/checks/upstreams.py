@@ -45,16 +45,6 @@ def custom_provider_incomplete(config: PlanoConfig) -> Iterator[Diagnostic]:
                                 "(e.g. openai)"))
 
 
-def interface_not_allowed(config: PlanoConfig) -> Iterator[Diagnostic]:
-    for p in config.providers:
-        if p.prefix in SUPPORTED_PREFIXES and p.provider_interface is not None:
-            yield error("check.interface-not-allowed",
-                        f"{p.label}: provider_interface is only for custom prefixes; {p.prefix!r} "
-                        "already selects its API", p.where("provider_interface"),
-                        "remove provider_interface (to speak another API, use a custom prefix such as "
-                        f"'my-{p.prefix}/{p.model_id}' with provider_interface and base_url)")
-
-
 def base_url_invalid(config: PlanoConfig) -> Iterator[Diagnostic]:
     for p in config.providers:
         if p.base_url is not None and p.upstream is None:
@@ -117,6 +107,6 @@ def literal_access_key(config: PlanoConfig) -> Iterator[Diagnostic]:
 
 
 CHECKS: tuple[Check, ...] = (
-    base_url_required, custom_provider_incomplete, interface_not_allowed, base_url_invalid, no_builtin_cluster,
+    base_url_required, custom_provider_incomplete, base_url_invalid, no_builtin_cluster,
     shared_cluster_conflict, passthrough_with_key, literal_access_key,
 )

@@ -1,0 +1,205 @@
+"""Migration steps for routing preferences: G2a `usage` and inline lists → top level; duplicate ids (§4.5, §10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from planoai_cli.diagnostics import Diagnostic, error_at, notice_at, warning_at
+from planoai_cli.migrate.common import Diags, extend_list, maps_in, put_in, quoted, rewrite_hint
+from planoai_cli.tree import Path, YList, YMap, derive, derive_list, evolve, plain
+
+
+@dataclass
+class _Group:
+    """One top-level preference being assembled from inline pieces, in declaration order."""
+
+    name: str
+    description: str
+    source: YMap  # positions of the first piece
+    models: list[str] = field(default_factory=list)
+
+
+def reference(item: YMap) -> str:
+    """What the router matches a provider by: its explicit `name`, else its full `model` (contract §8 item 1)."""
+    name = item.get("name")
+    return name if isinstance(name, str) else str(item.get("model"))
+
+
+def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
+    """Inline `routing_preferences` and `usage` → top-level `routing_preferences` with `models` (§4.5)."""
+    providers = doc.get("model_providers")
+    if not isinstance(providers, YList):
+        return doc, []
+    top = doc.get("routing_preferences")
+    taken = {name for _, p in maps_in(top) if isinstance(name := p.get("name"), str)}
+    groups: dict[str, _Group] = {}
+    items: list[Any] = list(providers)
+    found: Diags = []
+    for index, item in maps_in(providers):
+        if "routing_preferences" not in item and "usage" not in item:
+            continue
+        path: Path = ("model_providers", index)
+        if str(item.get("model", "")).endswith("/*") and "routing_preferences" in item:
+            found.append(error_at(doc, (*path, "routing_preferences"), "migrate.wildcard-preferences",
+                                  f"the wildcard entry {item.get('model')!r} carries routing preferences; the router "
+                                  "needs concrete models", "list the concrete models that serve each preference in "
+                                  "a top-level `routing_preferences` entry", at_key=True))
+            continue
+        for piece, where in _pieces(item, path):
+            found += _add(doc, groups, taken, piece=piece, where=where, ref=reference(item))
+        items[index] = evolve(item, drop=["routing_preferences", "usage"])
+        found += _notices(doc, path, item)
+    migrated = put_in(doc, ("model_providers",), _same_list(providers, items)) if found else doc
+    if groups:
+        migrated = put_in(migrated, ("routing_preferences",), extend_list(top, [_as_entry(g) for g in groups.values()]))
+    return migrated, found
+
+
+def _same_list(src: YList, items: list[Any]) -> YList:
+    return YList(items, mark=src.mark, origin=src.origin, slots=src.slots)
+
+
+def _pieces(item: YMap, path: Path) -> list[tuple[YMap, Path]]:
+    """Each inline preference (with its path), then the `usage`, as `{name, description}` mappings."""
+    pieces = [(pref, (*path, "routing_preferences", j)) for j, pref in maps_in(item.get("routing_preferences"))]
+    usage = item.get("usage")
+    if isinstance(usage, str):
+        # `usage` is the route of the entry named `name`: its description, with positions of the user's lines.
+        piece = derive({"name": reference(item), "description": usage}, like=item)
+        borrowed = (("name", item.slots.get("name")), ("description", item.slots.get("usage")))
+        piece.slots = {key: slot for key, slot in borrowed if slot is not None}
+        pieces.append((piece, (*path, "usage")))
+    return pieces
+
+
+def _add(doc: YMap, groups: dict[str, _Group], taken: set[str], *, piece: YMap, where: Path, ref: str) -> Diags:
+    name, description = piece.get("name"), piece.get("description")
+    if not isinstance(name, str):
+        return []
+    if name in taken:
+        return [warning_at(doc, where, "migrate.preference-exists",
+                           f"routing preference {name!r} is already defined at the top level, which wins: this inline "
+                           f"one is dropped and {ref!r} is not added to its `models`",
+                           f"add {ref!r} to the top-level entry's `models` if it serves this task too")]
+    group = groups.get(name)
+    if group is None:
+        groups[name] = _Group(name, str(description or ""), piece, [ref])
+        return []
+    if ref not in group.models:
+        group.models.append(ref)
+    if description and description != group.description:
+        return [warning_at(doc, where, "migrate.preference-conflict",
+                           f"routing preference {name!r} is described differently here; the first description "
+                           f"({group.description!r}) is kept", "give both the same description, or rename one")]
+    return []
+
+
+def _as_entry(group: _Group) -> YMap:
+    models = derive_list(group.models, like=group.source)
+    return derive({"name": group.name, "description": group.description, "models": models}, like=group.source,
+                  slots_from=group.source)
+
+
+def _notices(doc: YMap, path: Path, item: YMap) -> list[Diagnostic]:
+    ref = reference(item)
+    found = []
+    names = [p.get("name") for _, p in maps_in(item.get("routing_preferences"))]
+    if names:
+        found.append(notice_at(doc, (*path, "routing_preferences"), "migrate.inline-preferences",
+                               f"moved the routing preferences {quoted(names)} of this provider to the top-level "
+                               f"`routing_preferences`, listing {ref!r} in their `models`: since 0.4.15 the router "
+                               "reads only the top-level list and ignores inline ones", rewrite_hint()))
+    if isinstance(item.get("usage"), str):
+        found.append(notice_at(doc, (*path, "usage"), "migrate.usage",
+                               f"`usage` became the top-level routing preference {ref!r} with `models: [{ref}]`: "
+                               "routing preferences replaced `usage` in 0.3.4", rewrite_hint()))
+    return found
+
+
+def merge_duplicates(doc: YMap) -> tuple[YMap, Diags]:
+    """Entries serving the same model id through the same upstream merge into one (§10 row 4)."""
+    providers = doc.get("model_providers")
+    if not isinstance(providers, YList) or not _written_as_llm_providers(doc):
+        # One entry per usage was a G1/G2 pattern (always under `llm_providers`); in a current file a
+        # duplicate is a mistake that the semantic checks report instead of silently merging.
+        return doc, []
+    found: Diags = []
+    removed: dict[int, int] = {}  # index → index of the entry it merged into
+    for members in _same_ids(providers):
+        keep = next((i for i in members if providers[i].get("default") is True), members[0])
+        for other in (i for i in members if i != keep):
+            if _upstream(providers[other]) != _upstream(providers[keep]):
+                found.append(_conflict(doc, other, keep, providers))
+                continue
+            removed[other] = keep
+            found.append(_merged(doc, other, keep, providers))
+    if not removed:
+        return doc, found
+    return _apply_merge(doc, providers, removed), found
+
+
+def _written_as_llm_providers(doc: YMap) -> bool:
+    slot = doc.slots.get("model_providers")
+    return slot is not None and slot.name == "llm_providers"
+
+
+def _same_ids(providers: YList) -> list[list[int]]:
+    by_id: dict[str, list[int]] = {}
+    for index, item in maps_in(providers):
+        model = item.get("model")
+        if isinstance(model, str) and "/" in model and not model.endswith("/*"):
+            by_id.setdefault(model.split("/", 1)[1], []).append(index)
+    return [members for members in by_id.values() if len(members) > 1]
+
+
+def _upstream(item: YMap) -> Any:
+    """Everything that decides where and how requests go: all but the client-facing name and the default flag."""
+    return plain(evolve(item, drop=["name", "default"]))
+
+
+def _conflict(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
+    ident = str(providers[other].get("model")).split("/", 1)[1]
+    return error_at(doc, ("model_providers", other, "model"), "migrate.duplicate-model",
+                    f"model_providers[{other}] and model_providers[{keep}] both serve the model id {ident!r} but "
+                    "reach it differently (prefix, base_url, access_key or another setting differs); the current "
+                    "format allows one entry per model id",
+                    f"keep one entry for {ident!r}, or point one of them at another model")
+
+
+def _merged(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
+    gone, kept = reference(providers[other]), reference(providers[keep])
+    ident = str(providers[keep].get("model")).split("/", 1)[1]
+    return warning_at(doc, ("model_providers", other), "migrate.duplicate-model",
+                      f"merged into model_providers[{keep}] ({kept!r}): both served the model id {ident!r} through the "
+                      f"same upstream, and the current format allows one entry per model id; clients that asked for "
+                      f"{gone!r} must now use {kept!r}, and routing preferences that named it now name {kept!r}",
+                      f"to keep {gone!r} working for clients, add `model_aliases: {{{gone}: {{target: {ident}}}}}`")
+
+
+def _apply_merge(doc: YMap, providers: YList, removed: dict[int, int]) -> YMap:
+    items: list[Any] = list(providers)
+    renames: dict[str, str] = {}
+    for other, keep in removed.items():
+        renames[reference(providers[other])] = reference(providers[keep])
+        if providers[other].get("default") is True:
+            items[keep] = evolve(items[keep], put={"default": True})
+    indexes = [i for i in range(len(providers)) if i not in removed]
+    slots = [providers.slots[i] if i < len(providers.slots) else None for i in indexes]
+    kept = YList([items[i] for i in indexes], mark=providers.mark, origin=providers.origin, slots=slots)
+    migrated = put_in(doc, ("model_providers",), kept)
+    return _rename_models(migrated, renames)
+
+
+def _rename_models(doc: YMap, renames: dict[str, str]) -> YMap:
+    top = doc.get("routing_preferences")
+    if not isinstance(top, YList):
+        return doc
+    entries: list[Any] = list(top)
+    for index, entry in maps_in(top):
+        models = entry.get("models")
+        if isinstance(models, YList):
+            fixed = [renames.get(m, m) if isinstance(m, str) else m for m in models]
+            unique = [m for i, m in enumerate(fixed) if m not in fixed[:i]]
+            entries[index] = evolve(entry, put={"models": derive_list(unique, like=models)})
+    return put_in(doc, ("routing_preferences",), _same_list(top, entries))
