@@ -50,6 +50,8 @@ def detect(doc: YMap, source: str) -> Generation:
     if prototype is not None:
         raise _prototype_error(doc, prototype, source)
     if "listener" in doc:
+        if "listeners" in doc:
+            raise _both_listener_forms(doc, source)
         return Generation.G1
     listeners = doc.get("listeners")
     if isinstance(listeners, list) or _G3_ONLY.intersection(doc):
@@ -87,4 +89,13 @@ def _prototype_error(doc: YMap, path: Path, source: str) -> ConfigError:
         f"{where}: `{format_path(location.path)}` belongs to the pre-release prototype format (mid-2024), "
         "which no released gateway ever accepted, so it cannot be migrated",
         hint="start from a current config (planoai init, or the files in examples/) and copy your providers over",
+    )
+
+
+def _both_listener_forms(doc: YMap, source: str) -> ConfigError:
+    location = locate(doc, ("listeners",), at_key=True)
+    where = f"{source}:{location.mark.line}:{location.mark.column}" if location.mark else source
+    return ConfigError(
+        f"{where}: both `listener` (the 0.1.x form) and `listeners` are present, so it is unclear which one is meant",
+        hint="keep only `listeners` (run planoai migrate on a copy holding just `listener` to convert it)",
     )

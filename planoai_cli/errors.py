@@ -4,7 +4,15 @@
      ├── UsageError            bad command-line use (2)
      ├── ConfigError           config file missing, unreadable, unparsable, or refused (3)
      │    └── InvalidConfig    schema, migration or semantic problems, all of them at once (3)
-     └── (later stages add RenderError, DockerUnavailable, ContainerFailed, HealthTimeout …)
+     ├── RenderError           the rendered data-plane files could not be produced (4)
+     │    └── EnvoyRejected    Envoy's `--mode validate` refused the rendered envoy.yaml (4)
+     ├── MissingKeys           referenced variables without a value (5)
+     ├── DockerUnavailable     no Docker engine answered (6)
+     ├── PortBusy              a port to publish is taken (7)
+     ├── ImageUnavailable      the image is missing and cannot be pulled (8)
+     ├── ContainerFailed       the container exited, restarted or was OOM-killed (9)
+     ├── HealthTimeout         listeners not healthy before the deadline (10)
+     └── NotRunning            the project's gateway is not running (11)
 
 Library exceptions are translated into these once, in the module that uses the library.
 Only `cli.py` catches them, through `cli.handle_errors`.
@@ -27,6 +35,14 @@ class ExitCode(enum.IntEnum):
     FAILURE = 1
     USAGE = 2
     INVALID_CONFIG = 3
+    RENDER = 4  # rendering failed, or Envoy rejected the rendered configuration
+    MISSING_KEYS = 5
+    DOCKER_UNAVAILABLE = 6
+    PORT_BUSY = 7
+    IMAGE_UNAVAILABLE = 8
+    CONTAINER_EXITED = 9
+    HEALTH_TIMEOUT = 10
+    NOT_RUNNING = 11
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -64,3 +80,60 @@ class InvalidConfig(ConfigError):
         self.source = source
         self.diagnostics = tuple(diagnostics)
         self.warnings = tuple(warnings)
+
+
+class MissingKeys(PlanoError):
+    """Variables the config references have no value in the shell or `.env`."""
+
+    exit_code = ExitCode.MISSING_KEYS
+
+
+class DockerUnavailable(PlanoError):
+    """No Docker engine answered (or it refused us)."""
+
+    exit_code = ExitCode.DOCKER_UNAVAILABLE
+
+
+class PortBusy(PlanoError):
+    """A port the gateway must publish is already taken on the host."""
+
+    exit_code = ExitCode.PORT_BUSY
+
+
+class ImageUnavailable(PlanoError):
+    """The gateway image is not present and could not (or may not) be pulled."""
+
+    exit_code = ExitCode.IMAGE_UNAVAILABLE
+
+
+class ContainerFailed(PlanoError):
+    """The gateway container exited, restarted or was killed while starting or running."""
+
+    exit_code = ExitCode.CONTAINER_EXITED
+
+
+class HealthTimeout(PlanoError):
+    """The listeners did not all answer /healthz with 200 before the deadline."""
+
+    exit_code = ExitCode.HEALTH_TIMEOUT
+    observations: tuple[object, ...] = ()
+
+
+class NotRunning(PlanoError):
+    """The project's gateway is not running (for commands that need it)."""
+
+    exit_code = ExitCode.NOT_RUNNING
+
+
+class RenderError(PlanoError):
+    """A valid config could not be turned into the data-plane files (a template failed, a value is unusable)."""
+
+    exit_code = ExitCode.RENDER
+
+
+class EnvoyRejected(RenderError):
+    """Envoy's own validation refused the rendered envoy.yaml; carries Envoy's message."""
+
+    def __init__(self, message: str, envoy_output: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.envoy_output = envoy_output

@@ -69,5 +69,6 @@ def _collect(raw: RawConfig, findings: list[Diagnostic], new: tuple[Diagnostic, 
     findings.extend(new)
     errors = [d for d in findings if d.severity is Severity.ERROR]
     if errors:
-        others = [d for d in findings if d.severity is not Severity.ERROR]
+        # Notices describe migrations as done; for a refused file nothing was done, so only warnings stay.
+        others = [d for d in findings if d.severity is Severity.WARNING]
         raise InvalidConfig(raw.source, sorted_diagnostics(errors), sorted_diagnostics(others))

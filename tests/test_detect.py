@@ -31,3 +31,10 @@ def test_prototype_is_refused(text: str, where: str) -> None:
         detect(parse(text, "c.yaml"), "c.yaml")
     assert caught.value.message.startswith(f"{where}: ")
     assert "pre-release prototype" in caught.value.message
+
+
+def test_both_listener_forms_are_refused() -> None:
+    text = "version: v0.1\nlistener: {address: 0.0.0.0, port: 10000}\nlisteners: []\nllm_providers: []\n"
+    with pytest.raises(ConfigError) as caught:
+        detect(parse(text, "c.yaml"), "c.yaml")
+    assert caught.value.message.startswith("c.yaml:3:1: both `listener` (the 0.1.x form) and `listeners` are present")

@@ -36,11 +36,24 @@ def _codes_in(paths: list[Path], pattern: str) -> set[str]:
     return found
 
 
+# Codes `planoai validate` cannot reach, each with the reason; listed so the coverage test stays strict for the rest.
+UNREACHABLE = {
+    # A file with `listener` is read as G1, whose schema rejects `listeners` before migration runs.
+    "migrate.listener-both",
+}
+
+
 def test_every_error_code_has_a_golden_case() -> None:
-    """Each code the stages can emit (errors and warnings) is shown by at least one golden file."""
+    """Each code the stages can emit (errors, warnings and notices) is shown by at least one golden file.
+
+    Refusals live in tests/invalid/*.err; notices and warnings of valid legacy files in tests/notices/expected/.
+    """
     sources = sorted((REPO / "planoai_cli").rglob("*.py"))
-    emitted = _codes_in(sources, r'"((?:check|schema|yaml|version)\.[a-z0-9-]+)"')
-    covered = _codes_in(sorted(INVALID.glob("*.err")), r"\[((?:check|schema|yaml|version|migrate)\.[a-z0-9-]+)\]")
-    missing = sorted(emitted - covered)
-    assert not missing, f"no golden case in tests/invalid/ for: {missing}"
+    emitted = _codes_in(sources, r'"((?:check|schema|yaml|version|migrate)\.[a-z0-9-]+)"')
+    goldens = sorted([*INVALID.glob("*.err"), *(REPO / "tests" / "notices" / "expected").glob("*.out")])
+    covered = _codes_in(goldens, r"\[((?:check|schema|yaml|version|migrate)\.[a-z0-9-]+)\]")
+    missing = sorted(emitted - covered - UNREACHABLE)
+    assert not missing, f"no golden case in tests/invalid/ or tests/notices/ for: {missing}"
+    stale = sorted(UNREACHABLE - (emitted - covered))
+    assert not stale, f"remove from UNREACHABLE (no longer emitted, or now covered): {stale}"
 

@@ -1,0 +1,112 @@
+"""Health stage: poll every listener's /healthz against one monotonic deadline (the only httpx user)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from planoai_cli.errors import HealthTimeout
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One URL that must answer 200, and what to call it in messages."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The latest answer of a probe: an HTTP status, or the connection error."""
+
+    probe: Probe
+    status: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    def describe(self) -> str:
+        if self.status is not None:
+            return f"HTTP {self.status}"
+        return self.error or "not tried yet"
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """The final observations, how long the wait took, and how many rounds it needed."""
+
+    observations: tuple[Observation, ...]
+    elapsed: float
+    rounds: int
+
+
+def probe_once(client: httpx.Client, probe: Probe, timeout: float) -> Observation:
+    """One GET with a hard timeout; transport errors become observations, never exceptions."""
+    try:
+        response = client.get(probe.url, timeout=httpx.Timeout(timeout))
+    except httpx.TimeoutException:
+        return Observation(probe, None, f"no answer within {timeout:.1f}s")
+    except httpx.TransportError as e:
+        return Observation(probe, None, _short(e))
+    return Observation(probe, response.status_code, None)
+
+
+def _short(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    if "Connection refused" in text or "ConnectError" in type(error).__name__:
+        return "connection refused" if "refused" in text.lower() else f"cannot connect ({text})"
+    return text
+
+
+def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[], None] = lambda: None,
+                 interval: float = 0.05, max_interval: float = 1.0, request_timeout: float = 2.0,
+                 on_round: Callable[[tuple[Observation, ...]], None] | None = None,
+                 client: httpx.Client | None = None) -> HealthReport:
+    """Wait until every probe answers 200, or raise HealthTimeout naming each one that did not.
+
+    `check` runs at the start of every round (it raises when the container died, so the wait fails at
+    once); the interval starts short and backs off to `max_interval`; no request outlives the deadline.
+    """
+    start = time.monotonic()
+    deadline = start + timeout
+    latest = {p: Observation(p, None, None) for p in probes}
+    owned = client is None
+    http = client or httpx.Client(trust_env=False, follow_redirects=False)
+    rounds = 0
+    try:
+        while True:
+            check()
+            rounds += 1
+            for probe in [p for p in probes if not latest[p].ok]:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                latest[probe] = probe_once(http, probe, min(request_timeout, remaining))
+            observations = tuple(latest[p] for p in probes)
+            if on_round is not None:
+                on_round(observations)
+            if all(o.ok for o in observations):
+                return HealthReport(observations, time.monotonic() - start, rounds)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout(observations, timeout)
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 1.5, max_interval)
+    finally:
+        if owned:
+            http.close()
+
+
+def _timeout(observations: tuple[Observation, ...], timeout: float) -> HealthTimeout:
+    failing = [o for o in observations if not o.ok]
+    lines = "\n".join(f"  {o.probe.label} ({o.probe.url}): {o.describe()}" for o in failing)
+    error = HealthTimeout(f"not healthy after {timeout:g}s:\n{lines}",
+                          hint="see the log lines above; raise --wait-timeout if the gateway is just slow to start")
+    error.observations = observations
+    return error
