@@ -165,6 +165,8 @@ def test_providers_under_two_listeners_are_refused() -> None:
     _, found = run(hoist_providers, text)
     assert brief(found) == [("error", "migrate.listener-providers", "listeners[1].model_providers", 11)]
     assert "and so does listener 'llm'" in found[0].message
+    assert found[0].hint == ("move both listeners' entries into one top-level `model_providers` list and delete "
+                             "`model_providers` from the listeners")
 
 
 def test_other_listener_shapes_are_left_alone() -> None:

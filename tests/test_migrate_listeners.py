@@ -77,13 +77,6 @@ def test_singular_listener_on_the_effective_address_gives_no_warning() -> None:
     assert brief(found) == [("notice", "migrate.listener-singular", "listener", 2)]
 
 
-def test_singular_listener_next_to_listeners_is_refused() -> None:
-    text = "version: v0.1\nlistener:\n  address: 0.0.0.0\n  port: 10000\nlisteners: []\n"
-    out, found = run(singular_listener, text)
-    assert "listener" in out
-    assert brief(found) == [("error", "migrate.listener-both", "listener", 2)]
-
-
 MAPPING = """\
 version: v0.1
 listeners:
@@ -115,10 +108,21 @@ def test_mapping_listeners_become_a_model_then_a_prompt_listener() -> None:
         ("notice", "migrate.listener-key", "listeners.ingress_traffic.message_format", 5),
     ]
     egress, ingress = found[1].message, found[2].message
-    assert "no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.13)" in egress
-    assert "address" not in egress
+    assert egress == ("`egress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.13 and "
+                      "300s in 0.3.14–0.3.15)")
+    assert found[1].hint == ("set `timeout` on the listener to keep a shorter limit; `planoai migrate --write` "
+                             "rewrites the file in the current format")
     assert "127.0.0.1 could not be reached" in ingress
     assert "timeout" not in ingress
+    assert found[2].hint == "`planoai migrate --write` rewrites the file in the current format"
+
+
+def test_an_ingress_without_timeout_reports_its_own_old_default() -> None:
+    # The prompt side kept 10s through 0.3.15, unlike the model side (300s from 0.3.14).
+    _, found = run(mapping_listeners, "version: v0.1\nlisteners:\n  ingress_traffic: {address: 0.0.0.0, port: 10000}\n"
+                   "  egress_traffic: {address: 0.0.0.0, port: 12000, timeout: 30s}\n")
+    assert [d.message for d in found if d.code == "migrate.listener-defaults"] == [
+        "`ingress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.15)"]
 
 
 def test_mapping_listener_positions_survive() -> None:
@@ -153,8 +157,14 @@ def test_absent_listeners_get_the_defaults_and_a_prompt_listener_for_targets() -
         {"type": "model", "name": "egress_traffic", "address": "0.0.0.0", "port": 12000},
         {"type": "prompt", "name": "ingress_traffic", "address": "0.0.0.0", "port": 10000},
     ]
-    assert brief(found) == [("notice", "migrate.listeners-absent", "listeners", 1)]
-    assert "a model listener on 0.0.0.0:12000 and a prompt listener on 0.0.0.0:10000" in found[0].message
+    # Reported for the file as a whole: no line of the file stands for the missing section.
+    assert brief(found) == [("notice", "migrate.listeners-absent", "(top level)", None)]
+    assert found[0].message == (
+        "the file has no `listeners` section (0.2.2–0.3.15 then used built-in listeners); the current format requires "
+        "it, so a model listener on 0.0.0.0:12000 and a prompt listener on 0.0.0.0:10000 were written (the "
+        "0.2.2–0.3.15 default 127.0.0.1 could not be reached through the container's published port, so 0.0.0.0 is "
+        "written; the timeout default is now 300s, where it was 10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15 for LLM "
+        "traffic, and 10s in 0.2.2–0.3.15 for prompts)")
 
 
 def test_absent_listeners_without_targets_get_only_the_model_listener() -> None:
@@ -162,6 +172,8 @@ def test_absent_listeners_without_targets_get_only_the_model_listener() -> None:
     assert plain(out)["listeners"] == [{"type": "model", "name": "egress_traffic", "address": "0.0.0.0",
                                         "port": 12000}]
     assert "prompt listener" not in found[0].message
+    assert "so a model listener on 0.0.0.0:12000 was written" in found[0].message
+    assert found[0].message.endswith("where it was 10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15 for LLM traffic)")
 
 
 def test_list_listeners_and_singular_files_are_left_to_other_steps() -> None:

@@ -42,6 +42,17 @@ model_providers:
 """
 
 
+def test_only_the_preferences_actually_moved_are_reported_as_moved() -> None:
+    top = "routing_preferences:\n  - {name: code generation, description: Mine., models: [openai/gpt-4o]}\n"
+    _, found = run(lift_preferences, INLINE + top)
+    moved = [d.message for d in found if d.code == "migrate.inline-preferences"]
+    assert moved == [
+        "moved the routing preference 'long documents' of this provider to the top-level `routing_preferences`, "
+        "listing 'claude' in its `models`: since 0.4.15 the router reads only the top-level list and ignores inline "
+        "ones",
+    ]  # the second entry's only preference was dropped: a `preference-exists` warning says so, not a notice
+
+
 def test_inline_preferences_are_lifted_naming_what_the_router_matches() -> None:
     out, found = run(lift_preferences, INLINE)
     assert plain(out) == {
@@ -173,7 +184,11 @@ def test_entries_with_the_same_id_and_upstream_merge_into_the_default_one() -> N
         ],
     }
     assert brief(found) == [("warning", "migrate.duplicate-model", "llm_providers[0]", 3)]
-    assert "clients that asked for 'gpt-4o-reasoning' must now use 'gpt-4o-chat'" in found[0].message
+    assert found[0].message == ("merged into llm_providers[1] ('gpt-4o-chat'): both served the model id 'gpt-4o' "
+                                "through the same upstream, and the current format allows one entry per model id; "
+                                "clients that asked for 'gpt-4o-reasoning' must now use 'gpt-4o-chat', and the routing "
+                                "preferences 'gpt-4o-reasoning', 'gpt-4o-chat' now list 'gpt-4o-chat' in place of "
+                                "'gpt-4o-reasoning'")
     assert "$OPENAI_API_KEY" not in found[0].message
     assert found[0].hint == ("to keep 'gpt-4o-reasoning' working for clients, add "
                              "`model_aliases: {gpt-4o-reasoning: {target: gpt-4o}}`")
@@ -195,11 +210,56 @@ def test_entries_with_the_same_id_but_different_upstreams_are_refused() -> None:
     out, found = run(_renamed_then(merge_duplicates), text)
     assert len(plain(out)["model_providers"]) == 2
     assert brief(found) == [("error", "migrate.duplicate-model", "llm_providers[1].model", 4)]
-    assert "model_providers[1] and model_providers[0] both serve the model id 'gpt-4o'" in found[0].message
-    assert "$KEY_A" not in found[0].message
+    # Named as the user wrote them (`llm_providers`), with the keys that differ but never their values.
+    assert found[0].message == ("llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
+                                "differently (they differ in the provider prefix ('azure_openai' vs 'openai'), "
+                                "`base_url` and `access_key`); the current format allows one entry per model id")
+
+
+def test_a_conflict_names_the_differing_key_without_its_value() -> None:
+    text = """\
+    version: v0.1
+    llm_providers:
+      - {name: a, model: openai/gpt-4o, access_key: sk-proj-a-DO-NOT-PRINT, usage: One.}
+      - {name: b, model: openai/gpt-4o, access_key: sk-proj-b-DO-NOT-PRINT, usage: Two.}
+    """
+    _, found = run(_renamed_then(merge_duplicates), text)
+    assert found[0].message == ("llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
+                                "differently (they differ in `access_key`); the current format allows one entry per "
+                                "model id")
+    assert "DO-NOT-PRINT" not in f"{found[0].message} {found[0].hint}"
 
 
 def test_distinct_ids_and_wildcards_are_not_merged() -> None:
     doc = parse("version: v0.4.0\nmodel_providers:\n  - model: 'openai/*'\n  - model: 'openai/*'\n"
                 "  - model: openai/gpt-4o\n", "config.yaml")
     assert merge_duplicates(doc) == (doc, [])
+
+
+MERGED_USAGE = """\
+version: "0.1-beta"
+llm_providers:
+  - {name: coding, model: openai/gpt-4o, default: true, usage: Write code.,
+     routing_preferences: [{name: a, description: A.}]}
+  - {name: writing, model: openai/gpt-4o, usage: Write prose., routing_preferences: [{name: b, description: B.}]}
+"""
+
+
+def test_lifting_names_the_entry_a_merged_one_ends_up_as() -> None:
+    renamed, _ = rename_llm_providers(parse(MERGED_USAGE, "config.yaml"))
+    lifted, found = lift_preferences(renamed)
+    merged, _ = merge_duplicates(lifted)
+    assert plain(merged)["routing_preferences"] == [
+        {"name": "a", "description": "A.", "models": ["coding"]},
+        {"name": "coding", "description": "Write code.", "models": ["coding"]},
+        {"name": "b", "description": "B.", "models": ["coding"]},
+        {"name": "writing", "description": "Write prose.", "models": ["coding"]},
+    ]
+    # What the notices promise is what the migrated file holds.
+    assert [d.message for d in found if d.path.startswith("llm_providers[1]")] == [
+        "moved the routing preference 'b' of this provider to the top-level `routing_preferences`, listing 'coding' "
+        "in its `models` (this entry is merged into 'coding', which serves the same model): since 0.4.15 the router "
+        "reads only the top-level list and ignores inline ones",
+        "`usage` became the top-level routing preference 'writing' with `models: [coding]` (this entry is merged into "
+        "'coding', which serves the same model): routing preferences replaced `usage` in 0.3.4",
+    ]

@@ -9,6 +9,7 @@ import pytest
 
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.loader import parse
+from planoai_cli.migrate import migrate
 from planoai_cli.migrate.common import Step
 from planoai_cli.migrate.providers import convert_providers, rename_llm_providers
 from planoai_cli.tree import YMap, locate, plain
@@ -108,6 +109,20 @@ def test_provider_and_interface_that_disagree_are_refused() -> None:
     _, found = providers_after(G1 + "model_providers:\n  - {name: x, provider: openai, provider_interface: mistral, "
                                "model: m}\n")
     assert brief(found) == [("error", "migrate.provider-conflict", "model_providers[0].provider", 4)]
+    assert found[0].hint == ("delete `provider_interface` and requests go to openai (`model: openai/m`), or delete "
+                             "`provider` and requests go to mistral (`model: mistral/m`)")
+
+
+def test_a_conflict_with_an_endpoint_provider_names_that_entry() -> None:
+    _, found = providers_after(G1, """\
+    model_providers:
+      - {provider: local_llm, provider_interface: claude, model: m}
+    endpoints:
+      local_llm: {endpoint: "host.docker.internal:11434"}
+    """)
+    assert found[0].hint == ("delete `provider_interface` and requests go to the `endpoints` entry 'local_llm' in "
+                             "OpenAI format (`model: openai/m`), or delete `provider` and requests go to anthropic "
+                             "(`model: anthropic/m`)")
 
 
 def test_interface_and_bare_model_become_a_prefixed_model() -> None:
@@ -186,9 +201,24 @@ def test_never_read_provider_keys_are_dropped_and_rate_limits_offered() -> None:
     assert brief(found) == [("notice", "migrate.provider-key", f"model_providers[0].{key}", line)
                             for key, line in (("stream", 6), ("protocol", 7), ("port", 8), ("rate_limits", 9))]
     assert found[3].hint is not None
-    assert found[3].hint.startswith("to enforce it now, add to the top level `ratelimits: [{model: gpt-4o, selector: "
-                                    "{key: x-user, value: <value>}, limit: {tokens: 100, unit: minute}}]`")
-    assert "alice" not in found[3].hint
+    # The header value stays a placeholder: a selector may match a credential header.
+    assert found[3].hint == ("to enforce it now, add a top-level `ratelimits: [{model: gpt-4o, selector: {key: x-user, "
+                             "value: <the http_header value>}, limit: {tokens: 100, unit: minute}}]`; `planoai migrate "
+                             "--write` rewrites the file in the current format")
+
+
+def test_rate_limits_are_offered_as_an_item_when_the_file_has_ratelimits() -> None:
+    _, found = providers_after(G3, """\
+    model_providers:
+      - model: openai/gpt-4o
+        rate_limits:
+          selector: {http_header: {name: x-user, value: alice}}
+          limit: {tokens: 100}
+    ratelimits: []
+    """)
+    assert found[0].hint == ("to enforce it now, add this item to the top-level `ratelimits` list: `{model: gpt-4o, "
+                             "selector: {key: x-user, value: <the http_header value>}, limit: {tokens: 100, unit: "
+                             "minute}}`; `planoai migrate --write` rewrites the file in the current format")
 
 
 def test_per_value_rate_limits_are_refused() -> None:
@@ -210,7 +240,18 @@ def test_hosted_models_without_base_url_are_removed(model: str) -> None:
     assert items == [{"model": "openai/gpt-4o"}]
     assert brief(found) == [("notice", "migrate.hosted-model", "model_providers[1].model", 6)]
     assert "the gateway adds it automatically" in found[0].message
-    assert "It was the default provider" in found[0].message
+    assert found[0].message.endswith("as an internal provider; it was the default provider")
+    assert found[0].hint == ("mark another entry `default: true`; `planoai migrate --write` rewrites the file in the "
+                             "current format")
+
+
+def test_a_removed_arch_router_that_was_the_default_says_so() -> None:
+    _, found = providers_after(G3 + "model_providers:\n  - {model: arch/Arch-Router-1.5B, default: true}\n")
+    assert found[0].message == ("removed the provider entry for 'Arch-Router-1.5B': Arch-Router was retired in 0.4.19 "
+                                "and routing now uses Plano-Orchestrator, which the gateway adds by itself; it was the "
+                                "default provider")
+    assert found[0].hint == ("mark another entry `default: true`; delete the entry; set `overrides.llm_routing_model` "
+                             "only for a router of your own that speaks the Plano-Orchestrator protocol")
 
 
 def test_arch_router_is_removed_whatever_its_upstream() -> None:
@@ -268,6 +309,14 @@ def test_custom_prefixes_in_list_listener_files_are_labels() -> None:
                      {"model": "mine/claude", "provider_interface": "claude", "base_url": "http://h:3"}]
     assert brief(found) == [("notice", "migrate.provider-model", "model_providers[1].provider_interface", 6),
                             ("error", "migrate.provider-interface", "model_providers[2].provider_interface", 7)]
+    assert found[1].hint == ("write `model: anthropic/claude` instead of the 'mine' prefix, keep `base_url` and delete "
+                             "`provider_interface`; add `name: mine/claude` so clients keep using that id")
+
+
+def test_a_named_custom_prefix_entry_without_base_url_is_told_to_add_one() -> None:
+    _, found = providers_after(G3, "model_providers:\n  - {name: c, model: mine/claude, provider_interface: claude}\n")
+    assert found[0].hint == ("write `model: anthropic/claude` instead of the 'mine' prefix, add `base_url` (the "
+                             "server's address) and delete `provider_interface`")
 
 
 G2 = "version: v0.1\nlisteners: {egress_traffic: {port: 12000}}\n"
@@ -309,6 +358,9 @@ def test_entries_without_a_usable_model_are_refused() -> None:
                                "  - {name: bare, model: gpt-4o}\n")
     assert brief(found) == [("error", "migrate.provider-model", "model_providers[0]", 4),
                             ("error", "migrate.provider-prefix", "model_providers[1].model", 5)]
+    assert found[0].message.startswith("provider entry 'any' has no `model`; ")
+    assert found[0].hint == ("declare one entry per model as `model: openai/<id>`, or `model: openai/*` to accept "
+                             "every openai model")
     assert found[1].hint == "write `model: <provider>/gpt-4o`, e.g. `model: openai/gpt-4o`"
 
 
@@ -341,3 +393,61 @@ def test_current_entries_are_left_unchanged() -> None:
     items, found = providers_after(text)
     assert items == [{"model": "openai/gpt-4o", "access_key": "$K"}, {"model": "openai/*"}]
     assert found == []
+
+
+def test_an_entry_without_model_or_known_upstream_gets_the_generic_advice() -> None:
+    # No name, and a `provider` that names no built-in upstream: nothing to fill in.
+    _, found = providers_after(G1 + "model_providers:\n  - {provider: local_llm}\n")
+    assert found[0].message.startswith("this provider entry has no `model`; ")
+    assert found[0].hint == ("declare one entry per model as `model: <provider>/<id>`, or `model: <provider>/*` to "
+                             "accept every model of a supported provider")
+
+
+SECRET = "hunter2-secret"
+# Every way a provider URL reaches a message: a `base_url` with a path, an `endpoint` (bare address or URL), and
+# `endpoints` entries named by a G1 `provider` or by `endpoint`.
+WITH_CREDENTIALS = {
+    "g2": """\
+    version: "0.1-beta"
+    listeners: {egress_traffic: {address: 0.0.0.0, port: 12000}}
+    llm_providers:
+      - {name: a, provider_interface: openai, model: a, default: true,
+         base_url: "https://bob:hunter2-secret@llm.example.com/api?token=hunter2-secret"}
+      - {name: b, provider_interface: openai, model: b, endpoint: "bob:hunter2-secret@llm.example.com:8443",
+         protocol: https}
+      - {name: c, provider_interface: openai, model: c, endpoint: "https://bob:hunter2-secret@other.example.com"}
+      - {name: d, provider_interface: openai, model: d, endpoint: vault}
+    endpoints:
+      vault: {endpoint: "bob:hunter2-secret@vault.example.com:8200", protocol: https}
+    """,
+    "g1": """\
+    version: v0.1
+    listener: {address: 0.0.0.0, port: 10000}
+    llm_providers:
+      - {name: local, provider: local_llm, model: llama3, default: true}
+    endpoints:
+      local_llm: {endpoint: "bob:hunter2-secret@llm.example.com:11434"}
+    """,
+}
+
+
+@pytest.mark.parametrize("text", WITH_CREDENTIALS.values(), ids=WITH_CREDENTIALS.keys())
+def test_credentials_in_urls_never_reach_a_message(text: str) -> None:
+    result = migrate(parse(textwrap.dedent(text), "config.yaml"))
+    shown = [d.message for d in result.diagnostics] + [d.hint or "" for d in result.diagnostics]
+    assert [s for s in shown if SECRET in s or "bob" in s] == []
+    # The URLs are still shown (without credentials): one message per URL in the input.
+    assert len([m for m in shown if "example.com" in m]) == text.count("example.com")
+
+
+def test_urls_in_messages_keep_their_host_and_path() -> None:
+    result = migrate(parse(textwrap.dedent(WITH_CREDENTIALS["g2"]), "config.yaml"))
+    messages = {d.path: d.message for d in result.diagnostics}
+    assert messages["llm_providers[0].base_url"].startswith("`base_url: https://llm.example.com/api` has a path")
+    assert messages["llm_providers[1].endpoint"] == ("`endpoint: llm.example.com:8443` and `protocol: https` became "
+                                                     "`base_url: https://llm.example.com:8443` (`endpoint` was "
+                                                     "deprecated in 0.2.4)")
+    assert "it became `base_url: https://vault.example.com:8200`" in messages["llm_providers[3].endpoint"]
+    # The migrated file keeps the credentials: only messages are redacted.
+    assert plain(result.doc)["model_providers"][0]["base_url"] == ("https://bob:hunter2-secret@llm.example.com/api"
+                                                                   "?token=hunter2-secret")

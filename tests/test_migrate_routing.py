@@ -73,7 +73,14 @@ def test_legacy_keys_next_to_current_ones_are_simply_dropped() -> None:
     assert plain(out)["routing"] == {"session_ttl_seconds": 60}
     assert "overrides" not in out
     assert brief(found) == [("notice", "migrate.routing-legacy", "routing.llm_provider", 8)]
-    assert "nothing reads these keys" in found[0].message
+    assert found[0].message == ("dropped `routing.llm_provider`: since 0.4.12 `overrides.llm_routing_model` chooses "
+                                "the router model, and nothing reads this key")
+
+
+def test_several_legacy_keys_are_named_together() -> None:
+    _, found = run(legacy_routing, G2, "routing:\n  model: a\n  llm_provider: router\n  session_ttl_seconds: 60\n")
+    assert found[0].message == ("dropped `routing.model`, `routing.llm_provider`: since 0.4.12 "
+                                "`overrides.llm_routing_model` chooses the router model, and nothing reads these keys")
 
 
 def test_a_router_that_names_nothing_is_dropped_with_a_warning() -> None:

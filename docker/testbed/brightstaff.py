@@ -156,7 +156,8 @@ def models_listing(table: Table) -> dict[str, Any]:
 
 
 def log(line: str) -> None:
-    sys.stdout.write(f"[brightstaff] {line}\n")
+    # No component prefix here: supervisord's component.sh adds "[brightstaff] " to every line.
+    sys.stdout.write(f"stand-in: {line}\n")
     sys.stdout.flush()
 
 

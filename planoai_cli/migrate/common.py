@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.tree import Mark, Path, YList, YMap, evolve
+from planoai_cli.tree import Mark, Path, YList, YMap, evolve, format_path, locate
 
 Diags = list[Diagnostic]
 Step = Callable[[YMap], tuple[YMap, Diags]]
 
 REWRITE = "`planoai migrate --write` rewrites the file in the current format"
 HOSTED_MODELS = frozenset({"arch-function", "plano-orchestrator"})  # injected by the gateway (§8)
+# `user:password@` after `scheme://` or at the start of a bare `host:port` address; greedy up to the last `@`
+# before the path, as a password may itself contain `@`.
+_CREDENTIALS = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def is_arch_router(model: str) -> bool:
@@ -114,3 +118,22 @@ def insert_after(src: YMap, anchor: str, key: str, value: Any) -> YMap:
 def quoted(values: Iterable[Any]) -> str:
     """`'a', 'b'` for messages."""
     return ", ".join(repr(v) for v in values)
+
+
+def redact_url(url: Any) -> str:
+    """A URL (or `host:port` address) fit for a message: without `user:password@`, query or fragment.
+
+    Like the checks' `safe_url`, the query and fragment go too (they may carry a key); unlike it, this also
+    handles the bare `host:port` addresses of legacy `endpoint` keys.
+    """
+    return re.split(r"[?#]", _CREDENTIALS.sub(r"\1", str(url)), maxsplit=1)[0]
+
+
+def user_path(doc: YMap, path: Path) -> str:
+    """How the user's file spells `path` of the (possibly migrated) `doc`, e.g. `llm_providers[1]`."""
+    return format_path(locate(doc, path).path) or "(top level)"
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """`one` or `many`, whichever fits `count` (for messages)."""
+    return one if count == 1 else many

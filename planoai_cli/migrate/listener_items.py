@@ -115,7 +115,9 @@ def _hoist_refusals(doc: YMap, carriers: list[tuple[int, YMap]], root: str | Non
                          f"`{root}`; no release accepted both", f"move these entries into the top-level `{root}` "
                          "list and delete them here", at_key=True) for i, item in carriers]
     first = carriers[0][1].get("name")
+    every = "both listeners'" if len(carriers) == 2 else f"all {len(carriers)} listeners'"
     return [error_at(doc, ("listeners", i, _NESTED), "migrate.listener-providers",
                      f"listener {item.get('name')!r} carries `model_providers`, and so does listener {first!r}; only "
-                     "one listener could hold providers", "keep a single top-level `model_providers` list",
-                     at_key=True) for i, item in carriers[1:]]
+                     "one listener could hold providers",
+                     f"move {every} entries into one top-level `model_providers` list and delete `model_providers` "
+                     "from the listeners", at_key=True) for i, item in carriers[1:]]

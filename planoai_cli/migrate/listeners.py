@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from planoai_cli.diagnostics import error_at, notice_at, warning_at
+from planoai_cli.diagnostics import Severity, at, notice_at, warning_at
 from planoai_cli.migrate.common import Diags, as_map, insert_after, rewrite_hint
-from planoai_cli.tree import YMap, derive, derive_list, evolve
+from planoai_cli.tree import Location, YMap, derive, derive_list, evolve
 
 ANY_ADDRESS = "0.0.0.0"
 PROMPT_PORT = 10000
@@ -19,6 +19,12 @@ _INERT_KEYS = {
 }
 _UNREACHABLE = ("the 0.2.2–0.3.15 default 127.0.0.1 could not be reached through the container's published "
                 "port, so 0.0.0.0 is written")
+# What an omitted `timeout` meant in 0.2.2–0.3.15, per side (legacy-generations §9); it is 300s for both now.
+_OLD_TIMEOUTS = {
+    "egress_traffic": "10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15",
+    "ingress_traffic": "10s in 0.2.2–0.3.15",
+}
+_SHORTER = "set `timeout` on the listener to keep a shorter limit"
 
 
 def _gateway(kind: str, port: int, src: YMap | None = None, *, like: Any = None) -> YMap:
@@ -45,10 +51,6 @@ def singular_listener(doc: YMap) -> tuple[YMap, Diags]:
     old = as_map(doc.get("listener"))
     if old is None:
         return doc, []
-    if "listeners" in doc:
-        return doc, [error_at(doc, ("listener",), "migrate.listener-both",
-                              "both `listener` and `listeners` are present; no release accepted both",
-                              "keep only `listeners` (list form)", at_key=True)]
     prompt = derive({"type": "prompt", "name": "ingress_traffic", "address": ANY_ADDRESS, "port": PROMPT_PORT},
                     like=old, slots_from=old)
     model = _gateway("model", MODEL_PORT, like=old)
@@ -108,13 +110,13 @@ def _defaults(doc: YMap, side: str, src: YMap | None) -> Diags:
     if "address" not in old:
         what.append(f"no `address`: {_UNREACHABLE}")
     if "timeout" not in old:
-        what.append("no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.13)")
+        what.append(f"no `timeout`: the default is now 300s (it was {_OLD_TIMEOUTS[side]})")
     if not what:
         return []
     path = ("listeners", side) if src is not None else ("listeners",)
     subject = f"`{side}` had" if src is not None else f"there was no `{side}`, so the model listener had"
     return [notice_at(doc, path, "migrate.listener-defaults", f"{subject} {'; '.join(what)}",
-                      rewrite_hint("set `timeout` on the listener to keep a shorter limit"))]
+                      rewrite_hint(_SHORTER if "timeout" not in old else ""))]
 
 
 def _absent(doc: YMap) -> tuple[YMap, Diags]:
@@ -122,9 +124,14 @@ def _absent(doc: YMap) -> tuple[YMap, Diags]:
     targets = doc.get("prompt_targets")
     if isinstance(targets, list) and targets:
         items.append(_gateway("prompt", PROMPT_PORT))
-    listed = " and a prompt listener on 0.0.0.0:10000" if len(items) > 1 else ""
-    found = [notice_at(doc, ("listeners",), "migrate.listeners-absent",
-                       "the file has no `listeners` (0.2.2–0.3.15 then used built-in defaults); the current format "
-                       f"requires the section, so a model listener on 0.0.0.0:12000{listed} was written "
-                       f"({_UNREACHABLE}; the timeout default is now 300s instead of 10s)", rewrite_hint())]
+    written = ("a model listener on 0.0.0.0:12000 and a prompt listener on 0.0.0.0:10000 were written"
+               if len(items) > 1 else "a model listener on 0.0.0.0:12000 was written")
+    timeouts = f"{_OLD_TIMEOUTS['egress_traffic']} for LLM traffic"
+    if len(items) > 1:
+        timeouts += f", and {_OLD_TIMEOUTS['ingress_traffic']} for prompts"
+    # Nothing in the file stands for the missing section, so the notice has no line: any line would mislead.
+    message = ("the file has no `listeners` section (0.2.2–0.3.15 then used built-in listeners); the current format "
+               f"requires it, so {written} ({_UNREACHABLE}; the timeout default is now 300s, where it was {timeouts})")
+    found = [at(Severity.NOTICE, "migrate.listeners-absent", message, Location((), None),
+                rewrite_hint("set `timeout` on a listener to keep a shorter limit"))]
     return insert_after(doc, "version", "listeners", derive_list(items)), found

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from planoai_cli.contract import PROVIDER_INTERFACES, SUPPORTED_PREFIXES
 from planoai_cli.diagnostics import did_you_mean
-from planoai_cli.migrate.common import as_map, maps_in
+from planoai_cli.migrate.common import as_map, maps_in, redact_url
 
 # Legacy prefixes and interface values, and what they are called now.
 RENAMED = {"claude": "anthropic", "arch": "plano"}
@@ -109,11 +109,7 @@ def resolve(item: Mapping[str, Any], shape: FileShape) -> Resolved | Refused:
     """The canonical model of one provider entry, or why it cannot be derived."""
     model = item.get("model")
     if not isinstance(model, str) or not model:
-        return Refused("migrate.provider-model",
-                       "this provider has no `model`; 0.2.4–0.3.3 then passed the client's model through (or sent "
-                       "`agent_orchestrator`), which the current format cannot express",
-                       "declare one entry per model as `model: <provider>/<id>`, or `model: <provider>/*` to accept "
-                       "every model of a supported provider", None)
+        return _no_model(item)
     if "provider" in item:
         return _from_provider(item, model, shape)
     if "provider_interface" in item:
@@ -121,13 +117,37 @@ def resolve(item: Mapping[str, Any], shape: FileShape) -> Resolved | Refused:
     return _from_prefix(model)
 
 
+def _no_model(item: Mapping[str, Any]) -> Refused:
+    name = item.get("name")
+    entry = f"provider entry {name!r}" if isinstance(name, str) else "this provider entry"
+    prefix = _known_prefix(item)
+    label = prefix or "<provider>"
+    every = f"every {prefix} model" if prefix else "every model of a supported provider"
+    return Refused("migrate.provider-model",
+                   f"{entry} has no `model`; 0.2.4–0.3.3 then passed the client's model through (or sent "
+                   "`agent_orchestrator`), which the current format cannot express",
+                   f"declare one entry per model as `model: {label}/<id>`, or `model: {label}/*` to accept {every}",
+                   None)
+
+
+def _known_prefix(item: Mapping[str, Any]) -> str | None:
+    """The supported prefix an entry's `provider_interface` or G1 `provider` stands for, if any."""
+    for key in ("provider_interface", "provider"):
+        value = item.get(key)
+        prefix = RENAMED.get(value, value) if isinstance(value, str) else None
+        if prefix in SUPPORTED_PREFIXES and (key == "provider_interface" or value in G1_CLUSTERS):
+            return prefix
+    return None
+
+
 def _from_provider(item: Mapping[str, Any], model: str, shape: FileShape) -> Resolved | Refused:
     cluster = str(item["provider"])
     interface = item.get("provider_interface")
     if interface is not None and interface != cluster:
         return Refused("migrate.provider-conflict",
-                       f"`provider: {cluster}` and `provider_interface: {interface}` disagree about the upstream",
-                       "keep one of them (the generator of the time refused both together)", "provider")
+                       f"`provider: {cluster}` and `provider_interface: {interface}` disagree about the upstream (the "
+                       "generator of the time refused both together)",
+                       _conflict_hint(cluster, str(interface), model, shape), "provider")
     drop = ("provider", "provider_interface") if interface is not None else ("provider",)
     if cluster in G1_CLUSTERS:
         return Resolved(f"{cluster}/{model}", drop, key="provider",
@@ -138,7 +158,8 @@ def _from_provider(item: Mapping[str, Any], model: str, shape: FileShape) -> Res
         return Resolved(f"openai/{model}", drop, base_url=url, key="provider", warn=True,
                         advice="check that the server speaks the OpenAI chat-completions API",
                         note=f"`provider: {cluster}` named the `endpoints` entry {cluster!r}, so requests went to that "
-                             f"server in OpenAI format; it became `model: openai/{model}` with `base_url: {url}`")
+                             f"server in OpenAI format; it became `model: openai/{model}` with "
+                             f"`base_url: {redact_url(url)}`")
     suggestion = did_you_mean(cluster, [*G1_CLUSTERS, *shape.endpoints])
     return Refused("migrate.provider-unknown",
                    f"`provider: {cluster}` is neither a built-in upstream (openai, mistral) nor a key of `endpoints`, "
@@ -146,6 +167,19 @@ def _from_provider(item: Mapping[str, Any], model: str, shape: FileShape) -> Res
                    (f"{suggestion} If not, " if suggestion else "")
                    + f"write `model: <provider>/{model}` and `base_url: <url of the server>` instead "
                    f"(`model: openai/{model}` for an OpenAI-compatible server)", "provider")
+
+
+def _conflict_hint(cluster: str, interface: str, model: str, shape: FileShape) -> str:
+    """What deleting each key leads to, so the user can pick the upstream they meant."""
+    prefix = RENAMED.get(interface, interface)
+    if cluster in G1_CLUSTERS:
+        kept = f"requests go to {cluster} (`model: {cluster}/{model}`)"
+    elif endpoint_url(shape.endpoints.get(cluster)) is not None:
+        kept = f"requests go to the `endpoints` entry {cluster!r} in OpenAI format (`model: openai/{model}`)"
+    else:
+        kept = f"`provider: {cluster}` is used, which names no known upstream"
+    return (f"delete `provider_interface` and {kept}, or delete `provider` and requests go to {prefix} "
+            f"(`model: {prefix}/{model}`)")
 
 
 def _from_interface(item: Mapping[str, Any], model: str, shape: FileShape) -> Resolved | Refused:
@@ -174,7 +208,7 @@ def _from_interface(item: Mapping[str, Any], model: str, shape: FileShape) -> Re
                        "release it was written for",
                        f"write `model: {prefix}/{model}` to send {model!r}, or `model: {prefix}/{rest}` to send "
                        f"{rest!r}, and remove `provider_interface`")
-    return _custom_prefix(interface, prefix, model)
+    return _custom_prefix(item, interface, prefix, model)
 
 
 def _interface_and_prefix(interface: str, prefix: str, first: str, rest: str) -> Resolved | Refused:
@@ -188,13 +222,17 @@ def _interface_and_prefix(interface: str, prefix: str, first: str, rest: str) ->
                          "the provider, and the current format refuses both together")
 
 
-def _custom_prefix(interface: str, prefix: str, model: str) -> Resolved | Refused:
+def _custom_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
     if prefix not in PROVIDER_INTERFACES:
+        label, ident = model.split("/", 1)
+        url = "keep `base_url`" if "base_url" in item else "add `base_url` (the server's address)"
+        # Without `name`, clients asked for the whole `model` string, which the new prefix changes.
+        name = "" if "name" in item else f"; add `name: {model}` so clients keep using that id"
         return Refused("migrate.provider-interface",
                        f"`provider_interface: {interface}` is now {prefix!r}, which the current format does not accept "
                        "next to a custom prefix",
-                       f"write `model: {prefix}/<id>` together with `base_url` instead of a custom prefix",
-                       "provider_interface")
+                       f"write `model: {prefix}/{ident}` instead of the {label!r} prefix, {url} and delete "
+                       f"`provider_interface`{name}", "provider_interface")
     if prefix == interface:
         return Resolved(model)
     return Resolved(model, put={"provider_interface": prefix}, key="provider_interface",

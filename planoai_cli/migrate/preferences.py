@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planoai_cli.diagnostics import Diagnostic, error_at, notice_at, warning_at
-from planoai_cli.migrate.common import Diags, extend_list, maps_in, put_in, quoted, rewrite_hint
+from planoai_cli.migrate.common import Diags, counted, extend_list, maps_in, put_in, quoted, rewrite_hint, user_path
 from planoai_cli.tree import Path, YList, YMap, derive, derive_list, evolve, plain
 
 
@@ -33,6 +33,8 @@ def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
         return doc, []
     top = doc.get("routing_preferences")
     taken = {name for _, p in maps_in(top) if isinstance(name := p.get("name"), str)}
+    # The next step merges duplicate entries; name the entry a preference ends up listing, not a merged one.
+    merged = _merges(doc)
     groups: dict[str, _Group] = {}
     items: list[Any] = list(providers)
     found: Diags = []
@@ -46,10 +48,12 @@ def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
                                   "needs concrete models", "list the concrete models that serve each preference in "
                                   "a top-level `routing_preferences` entry", at_key=True))
             continue
+        # A merged entry's preferences list the entry it merges into: what the migrated file ends up holding.
+        final = reference(providers[merged[index]]) if index in merged else reference(item)
         for piece, where in _pieces(item, path):
-            found += _add(doc, groups, taken, piece=piece, where=where, ref=reference(item))
+            found += _add(doc, groups, taken, piece=piece, where=where, ref=final)
         items[index] = evolve(item, drop=["routing_preferences", "usage"])
-        found += _notices(doc, path, item)
+        found += _notices(doc, path, item, taken, final)
     migrated = put_in(doc, ("model_providers",), _same_list(providers, items)) if found else doc
     if groups:
         migrated = put_in(migrated, ("routing_preferences",), extend_list(top, [_as_entry(g) for g in groups.values()]))
@@ -101,42 +105,56 @@ def _as_entry(group: _Group) -> YMap:
                   slots_from=group.source)
 
 
-def _notices(doc: YMap, path: Path, item: YMap) -> list[Diagnostic]:
+def _notices(doc: YMap, path: Path, item: YMap, taken: set[str], final: str) -> list[Diagnostic]:
+    """What was lifted; `final` is the entry the lifted preferences list (the one this entry merges into, if any)."""
     ref = reference(item)
+    merged = f" (this entry is merged into {final!r}, which serves the same model)" if final != ref else ""
     found = []
-    names = [p.get("name") for _, p in maps_in(item.get("routing_preferences"))]
+    # Names already defined at the top level were dropped (a `preference-exists` warning each), not moved.
+    names = [name for _, p in maps_in(item.get("routing_preferences"))
+             if isinstance(name := p.get("name"), str) and name not in taken]
     if names:
+        what = counted(len(names), "routing preference", "routing preferences")
         found.append(notice_at(doc, (*path, "routing_preferences"), "migrate.inline-preferences",
-                               f"moved the routing preferences {quoted(names)} of this provider to the top-level "
-                               f"`routing_preferences`, listing {ref!r} in their `models`: since 0.4.15 the router "
-                               "reads only the top-level list and ignores inline ones", rewrite_hint()))
-    if isinstance(item.get("usage"), str):
+                               f"moved the {what} {quoted(names)} of this provider to the top-level "
+                               f"`routing_preferences`, listing {final!r} in {counted(len(names), 'its', 'their')} "
+                               f"`models`{merged}: since 0.4.15 the router reads only the top-level list and ignores "
+                               "inline ones", rewrite_hint()))
+    if isinstance(item.get("usage"), str) and ref not in taken:
         found.append(notice_at(doc, (*path, "usage"), "migrate.usage",
-                               f"`usage` became the top-level routing preference {ref!r} with `models: [{ref}]`: "
-                               "routing preferences replaced `usage` in 0.3.4", rewrite_hint()))
+                               f"`usage` became the top-level routing preference {ref!r} with `models: [{final}]`"
+                               f"{merged}: routing preferences replaced `usage` in 0.3.4", rewrite_hint()))
     return found
 
 
 def merge_duplicates(doc: YMap) -> tuple[YMap, Diags]:
     """Entries serving the same model id through the same upstream merge into one (§10 row 4)."""
     providers = doc.get("model_providers")
+    pairs = _pairs(doc)
+    if not isinstance(providers, YList) or not pairs:
+        return doc, []
+    found = [(_merged if same else _conflict)(doc, other, keep, providers) for other, keep, same in pairs]
+    removed = {other: keep for other, keep, same in pairs if same}
+    return (_apply_merge(doc, providers, removed) if removed else doc), found
+
+
+def _pairs(doc: YMap) -> list[tuple[int, int, bool]]:
+    """(entry, entry it duplicates, whether they can merge) for each duplicate model id, in file order."""
+    providers = doc.get("model_providers")
     if not isinstance(providers, YList) or not _written_as_llm_providers(doc):
         # One entry per usage was a G1/G2 pattern (always under `llm_providers`); in a current file a
         # duplicate is a mistake that the semantic checks report instead of silently merging.
-        return doc, []
-    found: Diags = []
-    removed: dict[int, int] = {}  # index → index of the entry it merged into
+        return []
+    pairs = []
     for members in _same_ids(providers):
         keep = next((i for i in members if providers[i].get("default") is True), members[0])
-        for other in (i for i in members if i != keep):
-            if _upstream(providers[other]) != _upstream(providers[keep]):
-                found.append(_conflict(doc, other, keep, providers))
-                continue
-            removed[other] = keep
-            found.append(_merged(doc, other, keep, providers))
-    if not removed:
-        return doc, found
-    return _apply_merge(doc, providers, removed), found
+        pairs += [(i, keep, not _differences(providers[i], providers[keep])) for i in members if i != keep]
+    return pairs
+
+
+def _merges(doc: YMap) -> dict[int, int]:
+    """Entry index → index of the entry it merges into; lifting (which runs first) uses it to name the survivor."""
+    return {other: keep for other, keep, same in _pairs(doc) if same}
 
 
 def _written_as_llm_providers(doc: YMap) -> bool:
@@ -153,27 +171,52 @@ def _same_ids(providers: YList) -> list[list[int]]:
     return [members for members in by_id.values() if len(members) > 1]
 
 
-def _upstream(item: YMap) -> Any:
-    """Everything that decides where and how requests go: all but the client-facing name and the default flag."""
-    return plain(evolve(item, drop=["name", "default"]))
+# Keys that do not decide where and how requests go: the client-facing name, the default flag, and the
+# routing preferences (lifted to the top level before the merge).
+_NOT_UPSTREAM = ("name", "default", "usage", "routing_preferences")
+
+
+def _differences(one: YMap, other: YMap) -> list[str]:
+    """The keys (never their values) that make two entries reach their model differently."""
+    a, b = plain(evolve(one, drop=_NOT_UPSTREAM)), plain(evolve(other, drop=_NOT_UPSTREAM))
+    keys = [*a, *(k for k in b if k not in a)]
+    return [k for k in keys if a.get(k) != b.get(k)]
 
 
 def _conflict(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
-    ident = str(providers[other].get("model")).split("/", 1)[1]
+    one, kept = providers[other], providers[keep]
+    ident = str(one.get("model")).split("/", 1)[1]
+    parts = [_difference(key, one, kept) for key in _differences(one, kept)]
     return error_at(doc, ("model_providers", other, "model"), "migrate.duplicate-model",
-                    f"model_providers[{other}] and model_providers[{keep}] both serve the model id {ident!r} but "
-                    "reach it differently (prefix, base_url, access_key or another setting differs); the current "
-                    "format allows one entry per model id",
+                    f"{user_path(doc, ('model_providers', other))} and {user_path(doc, ('model_providers', keep))} "
+                    f"both serve the model id {ident!r} but reach it differently (they differ in {_and(parts)}); the "
+                    "current format allows one entry per model id",
                     f"keep one entry for {ident!r}, or point one of them at another model")
+
+
+def _difference(key: str, one: YMap, other: YMap) -> str:
+    """A differing key for a message; only the provider prefix (never a secret) is shown with its values."""
+    if key != "model":
+        return f"`{key}`"
+    prefixes = [str(item.get("model")).split("/", 1)[0] for item in (one, other)]
+    return f"the provider prefix ({' vs '.join(repr(p) for p in prefixes)})"
+
+
+def _and(parts: list[str]) -> str:
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
 
 
 def _merged(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
     gone, kept = reference(providers[other]), reference(providers[keep])
     ident = str(providers[keep].get("model")).split("/", 1)[1]
+    listing = [p.get("name") for _, p in maps_in(doc.get("routing_preferences"))
+               if isinstance(models := p.get("models"), list) and gone in models]
+    renamed = (f", and the {counted(len(listing), 'routing preference', 'routing preferences')} {quoted(listing)} "
+               f"now {counted(len(listing), 'lists', 'list')} {kept!r} in place of {gone!r}" if listing else "")
     return warning_at(doc, ("model_providers", other), "migrate.duplicate-model",
-                      f"merged into model_providers[{keep}] ({kept!r}): both served the model id {ident!r} through the "
-                      f"same upstream, and the current format allows one entry per model id; clients that asked for "
-                      f"{gone!r} must now use {kept!r}, and routing preferences that named it now name {kept!r}",
+                      f"merged into {user_path(doc, ('model_providers', keep))} ({kept!r}): both served the model id "
+                      f"{ident!r} through the same upstream, and the current format allows one entry per model id; "
+                      f"clients that asked for {gone!r} must now use {kept!r}{renamed}",
                       f"to keep {gone!r} working for clients, add `model_aliases: {{{gone}: {{target: {ident}}}}}`")
 
 

@@ -6,7 +6,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planoai_cli.diagnostics import Diagnostic, Severity, error_at, notice_at, warning_at
-from planoai_cli.migrate.common import HOSTED_MODELS, Diags, dig, is_arch_router, put_in, rewrite_hint
+from planoai_cli.migrate.common import (
+    HOSTED_MODELS,
+    Diags,
+    dig,
+    is_arch_router,
+    put_in,
+    redact_url,
+    rewrite_hint,
+)
 from planoai_cli.migrate.models import FileShape, Refused, Resolved, endpoint_url, resolve, shape_of, url_for
 from planoai_cli.tree import Path, YList, YMap, evolve
 
@@ -99,24 +107,35 @@ def _keep_name(old: YMap, new: YMap) -> tuple[YMap, str | None]:
 def _removal(doc: YMap, path: Path, item: YMap, outcome: Resolved) -> Diagnostic | None:
     """Arch-Router copies go (retired); hosted models without `base_url` go (the gateway adds them)."""
     prefix, _, ident = outcome.model.partition("/")
-    was_default = " It was the default provider: mark another entry `default: true`." if item.get("default") else ""
+    was_default = item.get("default") is True
+    also = "; it was the default provider" if was_default else ""
     if is_arch_router(ident):
         return warning_at(doc, (*path, "model"), "migrate.arch-router",
                           f"removed the provider entry for {ident!r}: Arch-Router was retired in 0.4.19 and routing "
-                          f"now uses Plano-Orchestrator, which the gateway adds by itself.{was_default}",
-                          "delete the entry; set `overrides.llm_routing_model` only for a router of your own that "
-                          "speaks the Plano-Orchestrator protocol")
+                          f"now uses Plano-Orchestrator, which the gateway adds by itself{also}",
+                          _then(_default_advice(was_default), "delete the entry; set `overrides.llm_routing_model` "
+                                "only for a router of your own that speaks the Plano-Orchestrator protocol"))
     has_upstream = outcome.base_url is not None or "base_url" in item or "endpoint" in item
     if prefix != "plano" or has_upstream:
         return None
     if ident.lower() in HOSTED_MODELS:
         return notice_at(doc, (*path, "model"), "migrate.hosted-model",
                          f"removed the declaration of the hosted model {ident!r}: the gateway adds it automatically "
-                         f"as an internal provider.{was_default}", rewrite_hint())
+                         f"as an internal provider{also}", rewrite_hint(_default_advice(was_default)))
     return error_at(doc, (*path, "model"), "migrate.plano-base-url",
                     f"{ident!r} used the `arch` provider, which reached Katanemo's hosted service; its replacement, "
                     "the `plano/` prefix, needs a `base_url`",
                     "set `base_url` to the server that hosts this model, or remove the entry")
+
+
+def _default_advice(was_default: bool) -> str:
+    """The removed entry was the default: another one must take over."""
+    return "mark another entry `default: true`" if was_default else ""
+
+
+def _then(*advice: str) -> str:
+    """Pieces of a hint, the empty ones left out."""
+    return "; ".join(a for a in advice if a)
 
 
 def _upstream(doc: YMap, path: Path, item: YMap, shape: FileShape, outcome: Resolved) -> tuple[YMap, Diags]:
@@ -134,16 +153,17 @@ def _upstream(doc: YMap, path: Path, item: YMap, shape: FileShape, outcome: Reso
     reference = endpoint_url(shape.endpoints.get(address))
     url = reference or url_for(address, scheme, item.get("port"))
     migrated = evolve(item, rename={"endpoint": "base_url"}, put={"base_url": url}, drop=["protocol", "port"])
+    shown = redact_url(url)
     if reference is not None:
         return migrated, [warning_at(doc, (*path, "endpoint"), "migrate.provider-endpoint",
                                      f"`endpoint: {address}` names the `endpoints` entry {address!r}: the generator of "
                                      "the time read it as a host name, the documentation as a reference; it became "
-                                     f"`base_url: {url}`, that entry's address",
+                                     f"`base_url: {shown}`, that entry's address",
                                      "check that this is the server you meant")]
-    given = [f"`{k}: {item[k]}`" for k in ("endpoint", "protocol", "port") if k in item]
+    given = [f"`{k}: {redact_url(item[k])}`" for k in ("endpoint", "protocol", "port") if k in item]
     given = [", ".join(given[:-1]), given[-1]] if len(given) > 1 else given
     return migrated, [notice_at(doc, (*path, "endpoint"), "migrate.provider-endpoint",
-                                f"{' and '.join(given)} became `base_url: {url}` (`endpoint` was deprecated in "
+                                f"{' and '.join(given)} became `base_url: {shown}` (`endpoint` was deprecated in "
                                 "0.2.4)",
                                 rewrite_hint())]
 
@@ -153,14 +173,18 @@ def _inert_keys(doc: YMap, path: Path, item: YMap) -> tuple[YMap, Diags]:
              for key, why in _INERT.items() if key in item]
     drop = [key for key in _INERT if key in item]
     if "rate_limits" in item:
-        found.append(_rate_limits(doc, path, item))
+        found.append(_rate_limits(doc, path, item, listed="ratelimits" in doc))
         if found[-1].severity is not Severity.ERROR:
             drop.append("rate_limits")
     return evolve(item, drop=drop), found
 
 
-def _rate_limits(doc: YMap, path: Path, item: YMap) -> Diagnostic:
-    """Provider `rate_limits` never took effect (§10 row 17); offer the top-level form without its values."""
+def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnostic:
+    """Provider `rate_limits` never took effect (§10 row 17); offer the top-level form.
+
+    The header value is left as a placeholder: a selector may match a credential header (`x-api-key`), and a
+    message must never echo a secret.
+    """
     limits = item["rate_limits"]
     header = dig(limits, "selector", "http_header", "name")
     value = dig(limits, "selector", "http_header", "value")
@@ -174,10 +198,12 @@ def _rate_limits(doc: YMap, path: Path, item: YMap) -> Diagnostic:
     model = str(item.get("model", "<id>")).partition("/")[2]
     tokens = dig(limits, "limit", "tokens") or "<tokens>"
     unit = dig(limits, "limit", "unit") or "minute"
+    limit = (f"{{model: {model}, selector: {{key: {header}, value: <the http_header value>}}, limit: {{tokens: "
+             f"{tokens}, unit: {unit}}}}}")
+    add = (f"add this item to the top-level `ratelimits` list: `{limit}`" if listed
+           else f"add a top-level `ratelimits: [{limit}]`")
     return notice_at(doc, where, "migrate.provider-key", "dropped `rate_limits`: provider-level limits were never "
-                     "applied by any release",
-                     f"to enforce it now, add to the top level `ratelimits: [{{model: {model}, selector: {{key: "
-                     f"{header}, value: <value>}}, limit: {{tokens: {tokens}, unit: {unit}}}}}]`; {rewrite_hint()}")
+                     "applied by any release", rewrite_hint(f"to enforce it now, {add}"))
 
 
 def _base_url_path(doc: YMap, path: Path, old: YMap, new: YMap) -> Diags:
@@ -190,8 +216,9 @@ def _base_url_path(doc: YMap, path: Path, old: YMap, new: YMap) -> Diags:
     if not route or (route == "/v1" and str(new.get("model", "")).startswith("openai/")):
         return []
     return [warning_at(doc, (*path, "base_url"), "migrate.base-url-path",
-                       f"`base_url: {url}` has a path: the releases this entry was written for ignored it, but since "
-                       f"0.3.18 it replaces the provider's default path prefix, so requests now go to {route}/…",
+                       f"`base_url: {redact_url(url)}` has a path: the releases this entry was written for ignored "
+                       "it, but since 0.3.18 it replaces the provider's default path prefix, so requests now go to "
+                       f"{route}/…",
                        "remove the path if the server expects the provider's usual one (e.g. /v1/chat/completions)")]
 
 

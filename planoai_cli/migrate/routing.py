@@ -23,23 +23,25 @@ def legacy_routing(doc: YMap) -> tuple[YMap, Diags]:
         return doc, []
     where = ("routing", legacy[0])
     keys = ", ".join(f"`routing.{k}`" for k in legacy)
+    these, it = ("this key", "it") if len(legacy) == 1 else ("these keys", "them")
     rest = evolve(routing, drop=legacy)
     migrated = put_in(doc, ("routing",), rest) if rest else evolve(doc, drop=["routing"])
     if dig(doc, "overrides", "llm_routing_model") is not None or any(k in routing for k in CURRENT_KEYS):
         return migrated, [notice_at(doc, where, "migrate.routing-legacy",
                                     f"dropped {keys}: since 0.4.12 `overrides.llm_routing_model` chooses the router "
-                                    "model, and nothing reads these keys", rewrite_hint())]
+                                    f"model, and nothing reads {these}", rewrite_hint())]
     target = _router_model(doc, routing)
     if target is None:
         return migrated, [warning_at(doc, where, "migrate.routing-legacy",
-                                     f"dropped {keys}: no router model could be derived from it (it names no "
-                                     "provider entry that can be migrated)", rewrite_hint())]
+                                     f"dropped {keys}: no router model could be derived from {it} (no provider "
+                                     "entry named there can be migrated)", rewrite_hint())]
     if is_arch_router(target):
         return migrated, [warning_at(doc, where, "migrate.arch-router",
                                      f"dropped {keys}, which chose {target!r}: {_RETIRED}", rewrite_hint())]
     if target.rsplit("/", 1)[-1].lower() == "plano-orchestrator":
         return migrated, [notice_at(doc, where, "migrate.routing-legacy",
-                                    f"dropped {keys}: it chose Plano-Orchestrator, the default router", rewrite_hint())]
+                                    f"dropped {keys}: {it} chose Plano-Orchestrator, the default router",
+                                    rewrite_hint())]
     return _with_router(migrated, routing, legacy[0], target), [warning_at(
         doc, where, "migrate.routing-model",
         f"{keys} became `overrides.llm_routing_model: {target}`: since 0.4.19 the router is prompted in the "
