@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import click
 
 from planoai_cli import __version__
-from planoai_cli.errors import ExitCode, InvalidConfig, PlanoError
+from planoai_cli.errors import ExitCode, InvalidConfig, PlanoError, UsageError
 
 _FILE = click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=True))
 _PATH = click.option("--path", "search_dir", default=".", show_default=True,
@@ -42,15 +42,22 @@ def planoai(debug: bool) -> None:
 @_FILE
 @_PATH
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format; json prints {valid, version, errors, warnings}.")
-def validate(file: Path | None, search_dir: Path, fmt: str) -> int:
+              help="Output format; json prints {valid, version, errors, warnings} (and envoy with --envoy).")
+@click.option("--envoy", "with_envoy", is_flag=True,
+              help="Also render the config and let Envoy validate the result (the wasm plugins are stood in by "
+                   "a pass-through module).")
+def validate(file: Path | None, search_dir: Path, fmt: str, with_envoy: bool) -> int:
     """Check a config (any generation) and report every problem at once."""
     from planoai_cli import report
     from planoai_cli.pipeline import validate_file
 
     if fmt == "json":
-        return report.validate_json(lambda: validate_file(file, search_dir))
-    report.validate_text(validate_file(file, search_dir))
+        return report.validate_json(lambda: validate_file(file, search_dir), envoy=with_envoy)
+    result = validate_file(file, search_dir)
+    if with_envoy:
+        report.validate_envoy_text(result)
+    else:
+        report.validate_text(result)
     return ExitCode.OK
 
 
@@ -65,6 +72,24 @@ def migrate(file: Path | None, search_dir: Path, write: bool, show_diff: bool) -
     from planoai_cli.pipeline import validate_file
 
     report.migrate(validate_file(file, search_dir), write=write, show_diff=show_diff)
+    return ExitCode.OK
+
+
+@planoai.command()
+@_FILE
+@_PATH
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write envoy.yaml and plano_config_rendered.yaml into (created if missing).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print envoy.yaml to stdout instead of writing files.")
+def render(file: Path | None, search_dir: Path, out_dir: Path | None, to_stdout: bool) -> int:
+    """Render the files the Plano data plane reads; secrets stay $VAR references."""
+    from planoai_cli import report
+    from planoai_cli.pipeline import validate_file
+
+    if (out_dir is None) != to_stdout:
+        raise UsageError("give exactly one of --out DIR and --stdout",
+                         hint="planoai render --out rendered/ writes both files; --stdout prints envoy.yaml")
+    report.render(validate_file(file, search_dir), out=out_dir)
     return ExitCode.OK
 
 

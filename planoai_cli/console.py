@@ -60,6 +60,14 @@ def info(message: str) -> None:
     _console(stderr=True).print(Text(message))
 
 
+def quoted_output(title: str, text: str) -> None:
+    """Another program's own words (e.g. Envoy's), on stderr, indented under a title line."""
+    console = _console(stderr=True)
+    console.print(Text(title, style="bold red"))
+    for line in text.splitlines():
+        console.print(Text(f"  {line}"))
+
+
 def error(message: str, hint: str | None = None) -> None:
     console = _console(stderr=True)
     console.print(Text(f"error: {message}", style="bold red"))

@@ -79,3 +79,30 @@ KNOWN_OVERRIDES: Final = (
 )
 DEFAULT_UPSTREAM_CONNECT_TIMEOUT: Final = "5s"
 DEFAULT_UPSTREAM_TLS_CA_PATH: Final = "/etc/ssl/certs/ca-certificates.crt"
+
+# --- envoy.yaml / container facts the renderer relies on (config-contract §4, §5.3, §7) ---
+ADMIN_PORT: Final = 9901
+PROMPT_HOP_PORT: Final = 10001  # ingress_traffic_prompt: the prompt and LLM wasm plugins
+OUTBOUND_PORT: Final = 11000  # outbound_api_traffic: endpoints, agents, filters and brightstaff by header
+LLM_EGRESS_PORT: Final = 12001  # egress_traffic_llm: the LLM wasm plugin in front of the provider clusters
+BRIGHTSTAFF_PORT: Final = 9091
+DEFAULT_PROMPT_LISTENER: Final = MappingProxyType({"name": "ingress_traffic", "address": "0.0.0.0", "timeout": "300s"})
+DEFAULT_MODEL_LISTENER: Final = MappingProxyType({"name": "egress_traffic", "address": "0.0.0.0", "timeout": "300s"})
+DEFAULT_AGENT_TIMEOUT: Final = "30s"
+HEALTH_PATH: Final = "/healthz"
+PROVIDER_HEADER: Final = "x-arch-llm-provider"  # routing key on 10001 and 12001 (value: a cluster name)
+UPSTREAM_HEADER: Final = "x-arch-upstream"  # routing key on 11000 (value: an endpoint cluster name)
+AGENT_LISTENER_HEADER: Final = "x-arch-agent-listener-name"
+PREFIX_HASH_HEADER: Final = "x-plano-prefix-hash"
+PLUGIN_DIR: Final = "/etc/envoy/proxy-wasm-plugins"
+PROMPT_GATEWAY_WASM: Final = f"{PLUGIN_DIR}/prompt_gateway.wasm"
+LLM_GATEWAY_WASM: Final = f"{PLUGIN_DIR}/llm_gateway.wasm"
+LOG_DIR: Final = "/var/log"
+# How a process inside the gateway container reaches this machine (the container's own localhost is itself).
+CONTAINER_HOST_ALIAS: Final = "host.docker.internal"
+DEFAULT_OTEL_PORT: Final = 4317
+CHATGPT_ACCOUNT_VARIABLE: Final = "CHATGPT_ACCOUNT_ID"
+
+# The production gateway image this CLI is tested against (override with --image or PLANO_IMAGE).
+DEFAULT_IMAGE: Final = "katanemo/plano:0.4.39"
+TESTBED_IMAGE: Final = "planoai-testbed:latest"

@@ -110,3 +110,9 @@ def _timeout(observations: tuple[Observation, ...], timeout: float) -> HealthTim
                           hint="see the log lines above; raise --wait-timeout if the gateway is just slow to start")
     error.observations = observations
     return error
+
+
+def probe_all(probes: Sequence[Probe], timeout: float) -> tuple[Observation, ...]:
+    """One round over every probe, each bounded by `timeout` (for status reports)."""
+    with httpx.Client(trust_env=False, follow_redirects=False) as client:
+        return tuple(probe_once(client, probe, timeout) for probe in probes)

@@ -1,15 +1,23 @@
-"""What `validate` and `migrate` show: text and JSON reports built from pipeline results."""
+"""What `validate`, `migrate` and `render` show: text and JSON reports built from pipeline results."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planoai_cli import console
-from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.errors import ExitCode, InvalidConfig
+from planoai_cli.diagnostics import Diagnostic, sorted_diagnostics
+from planoai_cli.errors import EnvoyRejected, ExitCode, InvalidConfig
 from planoai_cli.pipeline import Validated
 from planoai_cli.upgrade import canonical_text, rewrite, unified_diff
+
+if TYPE_CHECKING:
+    from planoai_cli.render import EnvoyVerdict, Rendered
+
+# Said whenever Envoy judged a validation copy: what it did and did not check.
+STANDIN_NOTE = ("the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read "
+                "the embedded config")
 
 
 def validate_text(result: Validated) -> None:
@@ -29,16 +37,74 @@ def _summary(result: Validated) -> str:
     return "; ".join(parts)
 
 
-def validate_json(run: Callable[[], Validated]) -> int:
-    """Print the machine-readable verdict; exit 3 when invalid, 0 otherwise."""
+def validate_json(run: Callable[[], Validated], *, envoy: bool = False) -> int:
+    """Print the machine-readable verdict; exit 3 when invalid, 4 when Envoy rejects the render, 0 otherwise.
+
+    With `envoy`, the payload gains `"envoy": {ok, version, output, standin_plugins}` (null when invalid).
+    """
     try:
         result = run()
     except InvalidConfig as e:
-        console.out_json(_payload(False, None, e.diagnostics, e.warnings))
+        console.out_json(_payload(False, None, e.diagnostics, e.warnings) | ({"envoy": None} if envoy else {}))
         return ExitCode.INVALID_CONFIG
     version = result.declared.label if result.declared else None
-    console.out_json(_payload(True, version, (), result.findings))
-    return ExitCode.OK
+    if not envoy:
+        console.out_json(_payload(True, version, (), result.findings))
+        return ExitCode.OK
+    verdict = _envoy_verdict(result)
+    findings = sorted_diagnostics((*result.findings, *verdict.rendered.notices))
+    check = verdict.check
+    console.out_json(_payload(True, version, (), findings) | {"envoy": {
+        "ok": check.ok, "version": check.version, "output": check.output, "standin_plugins": True}})
+    return ExitCode.OK if check.ok else ExitCode.RENDER
+
+
+def validate_envoy_text(result: Validated) -> None:
+    """Validate, then show Envoy's verdict on the rendered copy; raises EnvoyRejected (exit 4) on refusal."""
+    verdict = _envoy_verdict(result)
+    console.show_diagnostics(result.raw.source, sorted_diagnostics((*result.findings, *verdict.rendered.notices)))
+    check = verdict.check
+    if not check.ok:
+        console.quoted_output(f"Envoy {check.version} rejected the rendered envoy.yaml:", check.output)
+        raise EnvoyRejected(f"{result.raw.source}: Envoy rejected the rendered configuration ({STANDIN_NOTE})",
+                            check.output,
+                            hint="Envoy's message above names the offending field; planoai validate should have "
+                                 "caught it, so please report it together with the config")
+    console.verdict(f"{result.raw.source}: valid ({_summary(result)}); Envoy {check.version} accepts the rendered "
+                    f"envoy.yaml")
+    console.out(f"note: {STANDIN_NOTE}")
+
+
+def _envoy_verdict(result: Validated) -> EnvoyVerdict:
+    from planoai_cli.render import check_with_envoy
+
+    return check_with_envoy(result.config)
+
+
+def render(result: Validated, *, out: Path | None) -> None:
+    """Render; print envoy.yaml (out=None) or write both files to `out` and say what was written."""
+    from planoai_cli.render import render as render_config
+    from planoai_cli.render import write_files
+
+    rendered = render_config(result.config)
+    console.show_diagnostics(result.raw.source, sorted_diagnostics((*result.findings, *rendered.notices)))
+    if out is None:
+        console.out(rendered.envoy_yaml)
+        return
+    for path in write_files(rendered.files(), out):
+        console.out(f"wrote {path}")
+    console.out(render_summary(rendered))
+
+
+def render_summary(rendered: Rendered) -> str:
+    """Ports to publish (with the health path), the admin port and the variables the files need."""
+    lines = ["listeners (publish these ports; each answers GET /healthz when ready):"]
+    lines += [f"  {p.address}:{p.port}  {p.type} listener {p.name!r} (Envoy {p.envoy_listener})"
+              for p in rendered.listener_ports]
+    lines.append(f"Envoy admin: port {rendered.admin_port} (inside the container)")
+    names = sorted({name for names in rendered.env_vars.values() for name in names})
+    lines.append("variables substituted at start: " + (", ".join(names) if names else "none"))
+    return "\n".join(lines)
 
 
 def _payload(valid: bool, version: str | None, errors: tuple[Diagnostic, ...],

@@ -11,6 +11,7 @@ import pytest
 from planoai_cli.cli import run
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.dockerfix"]
 
 
 @pytest.fixture

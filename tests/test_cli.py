@@ -209,3 +209,125 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
                             timeout=60, check=False, cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("planoai-cli ")
+
+
+# --- render and validate --envoy -------------------------------------------------------------------
+
+LOCAL = CANONICAL.replace("  - model: openai/gpt-4o\n", "  - model: ollama/llama3.2\n    base_url: http://localhost:11434\n")
+STANDIN = "note: the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read the " \
+          "embedded config\n"
+
+
+def test_render_writes_both_files_and_says_what_the_gateway_needs(cli: Cli, project: Project, tmp_path: Path) -> None:
+    from planoai_cli.render import render
+
+    root = project({"config.yaml": CANONICAL})
+    out = tmp_path / "rendered"
+    code, stdout, err = cli("render", str(root / "config.yaml"), "--out", str(out))
+    assert (code, err) == (0, "")
+    assert stdout == (
+        f"wrote {out / 'envoy.yaml'}\n"
+        f"wrote {out / 'plano_config_rendered.yaml'}\n"
+        "listeners (publish these ports; each answers GET /healthz when ready):\n"
+        "  0.0.0.0:12000  model listener 'llm' (Envoy egress_traffic)\n"
+        "Envoy admin: port 9901 (inside the container)\n"
+        "variables substituted at start: OPENAI_API_KEY\n")
+    expected = render(pipeline.validate_file(root / "config.yaml", root).config)
+    assert (out / "envoy.yaml").read_text(encoding="utf-8") == expected.envoy_yaml
+    assert (out / "plano_config_rendered.yaml").read_text(encoding="utf-8") == expected.plano_config
+    assert {oct((out / name).stat().st_mode & 0o777) for name in ("envoy.yaml", "plano_config_rendered.yaml")} == {
+        "0o644"}
+
+
+def test_render_to_stdout_prints_only_envoy_yaml(cli: Cli, project: Project) -> None:
+    from planoai_cli.render import render
+
+    root = project({"config.yaml": CANONICAL})
+    code, stdout, err = cli("render", "--path", str(root), "--stdout")
+    assert (code, err) == (0, "")
+    assert stdout == render(pipeline.validate_file(None, root).config).envoy_yaml
+
+
+def test_render_reports_each_localhost_rewrite(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": LOCAL})
+    code, _, err = cli("render", str(root / "config.yaml"), "--stdout")
+    assert code == 0
+    assert err == (
+        f"{root / 'config.yaml'}:8:15: notice: model provider 'ollama/llama3.2': base_url host 'localhost' becomes "
+        "'host.docker.internal' inside the gateway container [render.localhost]\n"
+        "  at model_providers[0].base_url\n"
+        "  hint: inside the gateway container, localhost is the container itself; host.docker.internal reaches this "
+        "machine\n")
+
+
+@pytest.mark.parametrize("flags", [(), ("--out", "x", "--stdout")])
+def test_render_needs_exactly_one_destination(cli: Cli, project: Project, flags: tuple[str, ...]) -> None:
+    root = project({"config.yaml": CANONICAL})
+    code, stdout, err = cli("render", str(root / "config.yaml"), *flags)
+    assert (code, stdout) == (2, "")
+    assert err.startswith("error: give exactly one of --out DIR and --stdout\n")
+
+
+def test_render_refuses_an_invalid_config(cli: Cli, project: Project, tmp_path: Path) -> None:
+    root = project({"config.yaml": BROKEN})
+    code, stdout, _ = cli("render", str(root / "config.yaml"), "--out", str(tmp_path / "out"))
+    assert (code, stdout) == (3, "")
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_envoy_says_what_envoy_checked(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": CANONICAL})
+    code, stdout, err = cli("validate", "--envoy", str(root / "config.yaml"))
+    assert (code, err) == (0, "")
+    assert stdout == (f"{root / 'config.yaml'}: valid (canonical v0.4.0); Envoy 1.37.0 accepts the rendered "
+                      f"envoy.yaml\n{STANDIN}")
+
+
+def test_validate_envoy_json(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": LOCAL})
+    code, stdout, err = cli("validate", "--envoy", "--format", "json", str(root / "config.yaml"))
+    assert (code, err) == (0, "")
+    payload = json.loads(stdout)
+    assert payload["envoy"] == {"ok": True, "version": "1.37.0", "output": "configuration 'envoy.yaml' OK",
+                                "standin_plugins": True}
+    assert [(w["code"], w["severity"], w["line"]) for w in payload["warnings"]] == [
+        ("render.localhost", "notice", 8)]
+
+
+def test_validate_envoy_json_for_an_invalid_config(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": BROKEN})
+    code, stdout, _ = cli("validate", "--envoy", "--format", "json", str(root / "config.yaml"))
+    assert code == 3
+    assert json.loads(stdout)["envoy"] is None
+
+
+def _rejecting_envoy(tmp_path: Path) -> Path:
+    """An envoy at the $PLANOAI_ENVOY seam that knows its version and refuses every config."""
+    import sys
+
+    fake = tmp_path / "envoy"
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    "if sys.argv[1:] == ['--version']:\n"
+                    "    sys.exit(print('envoy  version: abc/1.37.0/Clean/RELEASE'))\n"
+                    "print(\"error initializing configuration 'envoy.yaml': route: unknown cluster 'x'\", "
+                    "file=sys.stderr)\nsys.exit(1)\n", encoding="utf-8")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_validate_envoy_reports_envoys_own_message(cli: Cli, project: Project, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project({"config.yaml": CANONICAL})
+    monkeypatch.setenv("PLANOAI_ENVOY", str(_rejecting_envoy(tmp_path)))
+    code, stdout, err = cli("validate", "--envoy", str(root / "config.yaml"))
+    assert (code, stdout) == (4, "")
+    assert err.splitlines()[:3] == [
+        "Envoy 1.37.0 rejected the rendered envoy.yaml:",
+        "  error initializing configuration 'envoy.yaml': route: unknown cluster 'x'",
+        f"error: {root / 'config.yaml'}: Envoy rejected the rendered configuration (the wasm plugins were stood in "
+        "by a pass-through module, so Plano's plugins did not read the embedded config)"]
+    code, stdout, _ = cli("validate", "--envoy", "--format", "json", str(root / "config.yaml"))
+    assert code == 4
+    assert json.loads(stdout)["envoy"] == {"ok": False, "version": "1.37.0", "standin_plugins": True,
+                                           "output": "error initializing configuration 'envoy.yaml': route: "
+                                                     "unknown cluster 'x'"}

@@ -5,150 +5,29 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from docker.client import DockerClient
-from docker.errors import DockerException, ImageNotFound
 from docker.models.containers import Container
+
+from tests.dockerfix import COMPLETION, STREAM, TEST_LABELS, MockProvider, inputs_hash
 
 REPO = Path(__file__).resolve().parent.parent
 TESTBED = REPO / "docker" / "testbed"
 DATA = Path(__file__).resolve().parent / "testbed"  # envoy.yaml, rendered config, supervisord.conf
-IMAGE = "planoai-testbed:latest"
-TEST_LABELS = {"org.planoai.test": "1"}
-DOCKER_HINT = "start the engine with scripts/start-dockerd.sh (it installs docker.io and mmdebstrap when missing)"
 FAKE_KEY = "sk-testbed-fake-0123456789"
 CLUSTER = "openai_host.docker.internal"
 START_DEADLINE = 30.0  # seconds from `docker run` until Envoy and the stand-in both answer
 REQUEST_TIMEOUT = 10.0
-COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "gpt-4o",
-              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},
-                           "finish_reason": "stop"}]}
-STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n', b"data: [DONE]\n\n"]
-
-
-# --- a real mock LLM provider in this process ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Seen:
-    """One request the mock provider received."""
-
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class MockProvider(ThreadingHTTPServer):
-    """An OpenAI-style provider answering every chat completion with COMPLETION (or STREAM) and recording it."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        # 0.0.0.0, not loopback: the container reaches the host through the docker bridge gateway.
-        super().__init__(("0.0.0.0", 0), MockHandler)
-        self.seen: list[Seen] = []
-        self.lock = threading.Lock()
-
-    def find(self, marker: str) -> Seen:
-        with self.lock:
-            found = [s for s in self.seen if marker in json.dumps(s.body)]
-        assert len(found) == 1, f"expected one request carrying {marker!r}, the mock saw {len(found)}"
-        return found[0]
-
-
-class MockHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        server: MockProvider = self.server  # type: ignore[assignment]
-        with server.lock:
-            server.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        if body.get("stream"):
-            self.stream()
-            return
-        data = json.dumps(COMPLETION).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def stream(self) -> None:
-        """Server-sent events without a length, as providers stream completions."""
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        for event in STREAM:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean; assertions inspect `seen` instead
-
-
-# --- fixtures ----------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[DockerClient]:
-    # Never skipped: a CI without Docker must go red, not quietly test less.
-    try:
-        client = DockerClient.from_env(timeout=60)
-        client.ping()
-    except DockerException as exc:
-        pytest.fail(f"Docker is unreachable ({exc}); {DOCKER_HINT}", pytrace=False)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def testbed_image(docker_client: DockerClient) -> str:
-    """The image, built by docker/testbed/build.sh when it is missing or was built from other inputs."""
-    if _image_inputs(docker_client) != _inputs_hash():
-        build = subprocess.run([str(TESTBED / "build.sh")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=900, env={**os.environ, "PYTHON": sys.executable}, check=False)
-        if build.returncode != 0:
-            pytest.fail(f"docker/testbed/build.sh failed ({build.returncode}):\n{build.stdout[-4000:]}", pytrace=False)
-    return IMAGE
-
-
-def _inputs_hash() -> str:
-    return subprocess.run([str(TESTBED / "build.sh"), "--print-inputs-hash"], capture_output=True, text=True,
-                          timeout=30, check=True).stdout.strip()
-
-
-def _image_inputs(client: DockerClient) -> str | None:
-    try:
-        labels: dict[str, str] = client.images.get(IMAGE).labels
-    except ImageNotFound:
-        return None
-    return labels.get("org.planoai.testbed.inputs")
-
-
-@pytest.fixture(scope="module")
-def mock_provider() -> Iterator[MockProvider]:
-    server = MockProvider()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 @dataclass(frozen=True)
@@ -265,7 +144,7 @@ def test_image_metadata(docker_client: DockerClient, testbed_image: str) -> None
     assert config["Cmd"] == ["/usr/local/bin/supervisord", "-n", "-c", "/etc/supervisor/conf.d/supervisord.conf"]
     assert config["WorkingDir"] == "/app"
     assert config["Labels"]["org.planoai.testbed"] == "1"
-    assert config["Labels"]["org.planoai.testbed.inputs"] == _inputs_hash()
+    assert config["Labels"]["org.planoai.testbed.inputs"] == inputs_hash()
     assert {"PYTHONPATH=/opt/supervisor", "LOG_LEVEL=info"} <= set(config["Env"])
 
 

@@ -27,7 +27,7 @@ ACCESS_LOGS=(access_ingress access_ingress_prompt access_internal access_llm acc
 # Everything the app image is made of, besides the base and the pinned downloads (whose pins live in this file).
 # Its hash labels the image, so tests/test_testbed.py can tell a stale image from a current one.
 INPUTS=(docker/testbed/build.sh docker/testbed/Dockerfile docker/testbed/brightstaff.py docker/testbed/supervisord.sh
-        envoy_templates/wasm/passthrough.wasm supervisord/supervisord.conf)
+        envoy_templates/wasm/passthrough.wasm)
 # The legacy builder sees `docker import`ed images directly; a buildx docker-container builder would not.
 export DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}"
 
@@ -174,12 +174,8 @@ stage_rootfs() {
   done
   mkdir -p "$root/var/log/supervisor" "$root/etc/supervisor/conf.d"
   for name in "${ACCESS_LOGS[@]}"; do : >"$root/var/log/$name.log"; done
-  if [ -f "$REPO/supervisord/supervisord.conf" ]; then
-    install -m 0644 "$REPO/supervisord/supervisord.conf" "$root/etc/supervisor/conf.d/supervisord.conf"
-  else
-    say "note: supervisord/supervisord.conf does not exist yet; mount a conf at" \
-      "/etc/supervisor/conf.d/supervisord.conf to use the default command"
-  fi
+  # Like production, the image carries no planoai-cli supervisord conf: `planoai up` mounts its own
+  # (supervisord/) at /etc/plano/supervisord and runs supervisord with it; docker/Dockerfile bakes it in.
   cp "$HERE/Dockerfile" "$CTX/Dockerfile"
 }
 

@@ -1,0 +1,1 @@
+"""Gateway lifecycle: the backbone of `up`, `down`, `status` and `logs` (render → keys → runtime → health)."""

@@ -1,0 +1,36 @@
+"""The settings a lifecycle command runs with, resolved once by the CLI layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from planoai_cli.contract import DEFAULT_IMAGE
+
+PullPolicy = Literal["missing", "always", "never"]
+DEFAULT_ADMIN_PORT = 19901  # the Envoy admin (9901 inside) on the host, as upstream publishes it
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which config and project a command is about."""
+
+    file: Path | None = None
+    search_dir: Path = Path()
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """Everything `planoai up` needs besides the config itself."""
+
+    image: str = DEFAULT_IMAGE
+    pull: PullPolicy = "missing"
+    bind: str = "127.0.0.1"
+    admin_port: int = DEFAULT_ADMIN_PORT
+    wait_timeout: float = 60.0
+    keep_on_failure: bool = False
+    log_level: str = "info"
+    environment: Mapping[str, str] = field(default_factory=dict)  # the shell's environment, for key lookup

@@ -1,0 +1,65 @@
+"""The container request for a project: labels, environment allow-list, ports, mounts (a pure function)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from planoai_cli import __version__
+from planoai_cli.contract import ADMIN_PORT
+from planoai_cli.gateway.options import UpOptions
+from planoai_cli.project import container_name, content_hash
+from planoai_cli.render import Rendered
+from planoai_cli.render.paths import ENVOY_FILE, PLANO_CONFIG_FILE
+from planoai_cli.runtime import container as rt
+
+RENDERED_DIR = "/etc/plano/rendered"
+SUPERVISOR_DIR = "/etc/plano/supervisord"
+RUN_DIR = "/run/plano"
+COMMAND = ("/usr/local/bin/supervisord", "-n", "-c", f"{SUPERVISOR_DIR}/supervisord.conf")
+
+
+def rendered_hash(rendered: Rendered) -> str:
+    return content_hash(rendered.envoy_yaml, rendered.plano_config)
+
+
+def endpoints_label(rendered: Rendered, bind: str, admin_port: int) -> str:
+    """What `status`/`wait` need to know without the config: each published listener and the admin port."""
+    listeners = [{"name": p.name, "type": p.type, "port": p.port, "health": p.health_path}
+                 for p in rendered.listener_ports]
+    return json.dumps({"bind": bind, "admin_port": admin_port, "listeners": listeners}, sort_keys=True)
+
+
+def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:
+    """Only what the gateway needs: the referenced keys, the substitution lists and the log level."""
+    env = {name: values[name] for name in sorted(_referenced(rendered)) if name in values}
+    env["PLANO_ENVOY_VARS"] = _shell_format(rendered.env_vars.get(ENVOY_FILE, ()))
+    env["PLANO_CONFIG_VARS"] = _shell_format(rendered.env_vars.get(PLANO_CONFIG_FILE, ()))
+    env["LOG_LEVEL"] = options.log_level
+    return env
+
+
+def _referenced(rendered: Rendered) -> set[str]:
+    return {name for names in rendered.env_vars.values() for name in names}
+
+
+def _shell_format(names: tuple[str, ...]) -> str:
+    # envsubst's SHELL-FORMAT argument: exactly these names are substituted, nothing else.
+    return " ".join(f"${name}" for name in names)
+
+
+def container_spec(project: str, config_file: Path, rendered: Rendered, *, values: Mapping[str, str],
+                   options: UpOptions, files_dir: Path, supervisor_dir: Path) -> rt.ContainerSpec:
+    """The whole creation request; secrets only in `environment`, which goes to the Engine API."""
+    ports = tuple(rt.PortMap(p.port, options.bind, p.port) for p in rendered.listener_ports)
+    labels = {rt.MANAGED: "1", rt.PROJECT: project, rt.CONFIG_HASH: rendered_hash(rendered),
+              rt.CONFIG_FILE: str(config_file.resolve()), rt.CLI_VERSION: __version__,
+              rt.ENDPOINTS: endpoints_label(rendered, options.bind, options.admin_port)}
+    return rt.ContainerSpec(
+        name=container_name(project), image=options.image, command=COMMAND, labels=labels,
+        environment=environment(rendered, values, options),
+        ports=(*ports, rt.PortMap(ADMIN_PORT, options.bind, options.admin_port)),
+        mounts=(rt.BindMount(str(files_dir), RENDERED_DIR), rt.BindMount(str(supervisor_dir), SUPERVISOR_DIR)),
+        tmpfs={RUN_DIR: "rw,mode=0700"},
+    )

@@ -1,0 +1,176 @@
+"""`planoai up`: validate, render, resolve keys, start the container, and wait until every listener is healthy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from planoai_cli.errors import ContainerFailed, HealthTimeout, PlanoError
+from planoai_cli.gateway.options import Target, UpOptions
+from planoai_cli.gateway.progress import Reporter, Timings
+from planoai_cli.gateway.spec import container_spec
+from planoai_cli.health import Probe, wait_healthy
+from planoai_cli.keys import require, resolve
+from planoai_cli.logs import failed_component, select, tail
+from planoai_cli.pipeline import Validated, validate_file
+from planoai_cli.project import project_name, state_dir
+from planoai_cli.render import Rendered, render, write_files
+from planoai_cli.resources import data_dir
+from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle, all_handles, create_handle, find_handle
+from planoai_cli.runtime.engine import Engine, connect
+from planoai_cli.runtime.image import ensure_image
+from planoai_cli.runtime.ports import Binding, check_free
+
+LOG_LINES_ON_FAILURE = 30
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A listener clients can use, as reached from this machine."""
+
+    name: str
+    type: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Running:
+    """A healthy gateway: where it is, what it runs, and how long each phase took."""
+
+    project: str
+    container: str
+    container_id: str
+    image: str
+    config_file: str
+    endpoints: tuple[Endpoint, ...]
+    admin_url: str
+    replaced: bool
+    phases: tuple[tuple[str, float], ...]
+
+
+def client_host(bind: str) -> str:
+    """The address a client on this machine uses for a port published on `bind`."""
+    return "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind
+
+
+def up(target: Target, options: UpOptions, reporter: Reporter) -> tuple[Running, Handle]:
+    """Start (or replace) the project's gateway and return once it is healthy; nothing is left behind on failure."""
+    timings = Timings()
+    with timings.phase(reporter, "validate"):
+        validated = validate_file(target.file, target.search_dir)
+    reporter.findings(validated.raw.source, validated.findings)
+    with timings.phase(reporter, "render"):
+        rendered = render(validated.config)
+    reporter.findings(validated.raw.source, rendered.notices)
+    project = project_name(target.project, validated.raw.path)
+    values = _keys(validated, options)
+    with timings.phase(reporter, "docker"):
+        engine = connect(options.environment)
+    with timings.phase(reporter, "image"):
+        ensure_image(engine.client, options.image, options.pull, reporter.pull)
+    existing = find_handle(engine.client, project)
+    _check_ports(engine, rendered, options, existing)
+    files_dir = state_dir(project, options.environment) / "rendered"
+    write_files(rendered.files(), files_dir)
+    if existing is not None:
+        with timings.phase(reporter, "replace"):
+            existing.remove(timeout=10)
+    spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
+                          files_dir=files_dir, supervisor_dir=data_dir("supervisord"))
+    handle = _start_and_wait(engine, spec, rendered, options, reporter=reporter, timings=timings)
+    endpoints = tuple(Endpoint(p.name, p.type, f"http://{client_host(options.bind)}:{p.port}")
+                      for p in rendered.listener_ports)
+    running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
+                      endpoints, f"http://{client_host(options.bind)}:{options.admin_port}", existing is not None,
+                      tuple(timings.phases))
+    return running, handle
+
+
+def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
+    dotenv = validated.raw.path.parent / ".env"
+    keys = resolve(validated.config.secrets, options.environment, dotenv)
+    require(keys, dotenv)
+    return dict(keys.values)
+
+
+def _check_ports(engine: Engine, rendered: Rendered, options: UpOptions, existing: Handle | None) -> None:
+    """Every port free before anything starts; ports of the container being replaced do not count."""
+    replaced = existing.published_ports() if existing is not None else set()
+    wanted = [Binding(options.bind, p.port, f"listener {p.name}") for p in rendered.listener_ports]
+    wanted.append(Binding(options.bind, options.admin_port, "Envoy admin"))
+    holders = {port: f"container {h.name}" for h in all_handles(engine.client) if h.state().running
+               for port in h.published_ports()}
+    check_free([b for b in wanted if b.port not in replaced], holders)
+
+
+def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, options: UpOptions, *,
+                    reporter: Reporter, timings: Timings) -> Handle:
+    """Create, start and wait; on any failure (Ctrl-C included) the new container is removed."""
+    handle: Handle | None = None
+    try:
+        with timings.phase(reporter, "start"):
+            handle = create_handle(engine.client, spec)
+            handle.start()
+        _wait(handle, rendered, options, reporter, timings)
+    except HealthTimeout as e:
+        if handle is not None:
+            e.message += "\n" + _log_excerpt(handle, None)
+        _cleanup(engine, spec, handle, options, e)
+        raise
+    except PlanoError as e:
+        _cleanup(engine, spec, handle, options, e)
+        raise
+    except KeyboardInterrupt:
+        _cleanup(engine, spec, handle, options)
+        raise
+    return handle
+
+
+def _wait(handle: Handle, rendered: Rendered, options: UpOptions, reporter: Reporter, timings: Timings) -> None:
+    probes = [Probe(f"{p.type} listener {p.name}", f"http://{client_host(options.bind)}:{p.port}{p.health_path}")
+              for p in rendered.listener_ports]
+    with timings.phase(reporter, "health"):
+        wait_healthy(probes, timeout=options.wait_timeout, check=_alive_check(handle), on_round=reporter.health)
+
+
+def _alive_check(handle: Handle) -> Callable[[], None]:
+    def check() -> None:
+        state = handle.state()
+        if state.running and not state.oom_killed and state.restart_count == 0:
+            return
+        lines = list(handle.log_lines(tail=400))
+        component = failed_component(lines)
+        how = "was killed for lack of memory (OOM)" if state.oom_killed else (
+            "restarted" if state.running else f"exited (status {state.status}, code {state.exit_code})")
+        who = f"{component} stopped, so the container {how}" if component else f"the container {how}"
+        raise ContainerFailed(f"{who} while starting\n" + _excerpt(lines, component),
+                              hint="fix what the log lines above show (planoai logs shows everything)")
+    return check
+
+
+def _log_excerpt(handle: Handle, component: str | None) -> str:
+    return _excerpt(list(handle.log_lines(tail=400)), component)
+
+
+def _excerpt(lines: list[str], component: str | None) -> str:
+    chosen = tail(select(lines, {component, "supervisord"} if component else None), LOG_LINES_ON_FAILURE)
+    heading = f"last {len(chosen)} log lines" + (f" of {component} and supervisord" if component else "") + ":"
+    return heading + "".join(f"\n  | {line}" for line in chosen)
+
+
+def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions,
+             error: PlanoError | None = None) -> None:
+    # Interrupted while the create request was in flight, the handle may be missing: find it by label.
+    target = handle or find_handle(engine.client, spec.labels[PROJECT])
+    if target is None:
+        return
+    if options.keep_on_failure:
+        if error is not None:
+            error.message += f"\nthe container {target.name} was kept for inspection (planoai logs, planoai down)"
+        return
+    try:
+        target.remove(timeout=2)
+    except PlanoError:
+        return  # the original failure matters more than a failed cleanup
+    if error is not None:
+        error.message += f"\nthe container {target.name} was removed (--keep-on-failure keeps it)"

@@ -1,0 +1,1 @@
+"""Runtime stage: the gateway container through the Docker Engine API (the only docker-py user)."""

@@ -1,0 +1,68 @@
+"""Connecting to a Docker engine: try each candidate endpoint, say what was tried when none answers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from docker.client import DockerClient
+from docker.errors import DockerException
+
+from planoai_cli.errors import DockerUnavailable
+from planoai_cli.runtime.endpoint import Candidate, candidates
+
+CONNECT_TIMEOUT = 5.0
+API_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A connected engine: the client, which endpoint it is and why it was chosen, and its version."""
+
+    client: DockerClient
+    endpoint: Candidate
+    version: str
+    api_version: str
+
+
+def connect(env: Mapping[str, str] | None = None, home: Path | None = None) -> Engine:
+    """The first candidate endpoint that answers a ping; DockerUnavailable lists every attempt."""
+    env = os.environ if env is None else env
+    tried: list[str] = []
+    for candidate in candidates(env, home or Path.home()):
+        try:
+            return _open(candidate)
+        except DockerUnavailable as e:
+            tried.append(f"  {candidate.url} ({candidate.why}): {e.message}")
+    raise DockerUnavailable(
+        "no Docker engine answered" + (":\n" + "\n".join(tried) if tried else " (no endpoint found)"),
+        hint="start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
+             "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock",
+    )
+
+
+def _open(candidate: Candidate) -> Engine:
+    try:
+        client = DockerClient(base_url=candidate.url, timeout=int(CONNECT_TIMEOUT))
+        info = client.version()
+    except DockerException as e:
+        raise DockerUnavailable(_reason(e)) from e
+    except OSError as e:  # a socket path that exists but is not a server
+        raise DockerUnavailable(e.strerror or str(e)) from e
+    client.api.timeout = API_TIMEOUT
+    return Engine(client, candidate, str(info.get("Version", "?")), str(info.get("ApiVersion", "?")))
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    if "Permission denied" in text:
+        return "permission denied (add your user to the docker group, or use sudo)"
+    if "No such file" in text or "FileNotFoundError" in text:
+        return "no socket at that path"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return f"no answer within {CONNECT_TIMEOUT:g}s"
+    return text.splitlines()[0][:200] if text else type(error).__name__

@@ -1,0 +1,154 @@
+"""Docker fixtures shared by the tests that need a real engine: the client, the testbed image, a mock provider.
+
+Nothing here is ever skipped: without an engine these tests fail with a hint, so CI cannot pass by testing less.
+Every container a test creates carries TEST_LABELS, and a session finalizer removes any that are left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docker.client import DockerClient
+from docker.errors import DockerException, ImageNotFound
+
+REPO = Path(__file__).resolve().parent.parent
+TESTBED = REPO / "docker" / "testbed"
+IMAGE = "planoai-testbed:latest"
+TEST_LABELS = {"org.planoai.test": "1"}
+DOCKER_HINT = "start the engine with scripts/start-dockerd.sh (it installs docker.io and mmdebstrap when missing)"
+COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "gpt-4o",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},
+                           "finish_reason": "stop"}]}
+STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n', b"data: [DONE]\n\n"]
+
+
+def bridge_gateway(client: DockerClient) -> str:
+    """The host's address on the default Docker bridge: what host.docker.internal resolves to in a container."""
+    config = client.networks.get("bridge").attrs["IPAM"]["Config"]
+    return str(config[0]["Gateway"])
+
+
+# --- a real mock LLM provider in this process ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the mock provider received."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class MockProvider(ThreadingHTTPServer):
+    """An OpenAI-style provider answering every chat completion with COMPLETION (or STREAM) and recording it."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str) -> None:
+        # The bridge gateway, not loopback: a container reaches the host there (host.docker.internal), and
+        # nothing outside this machine's Docker bridge can reach the mock.
+        super().__init__((host, 0), MockHandler)
+        self.seen: list[Seen] = []
+        self.lock = threading.Lock()
+
+    def find(self, marker: str) -> Seen:
+        with self.lock:
+            found = [s for s in self.seen if marker in json.dumps(s.body)]
+        assert len(found) == 1, f"expected one request carrying {marker!r}, the mock saw {len(found)}"
+        return found[0]
+
+
+class MockHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        server: MockProvider = self.server  # type: ignore[assignment]
+        with server.lock:
+            server.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        if body.get("stream"):
+            self.stream()
+            return
+        data = json.dumps(COMPLETION).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def stream(self) -> None:
+        """Server-sent events without a length, as providers stream completions."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for event in STREAM:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean; assertions inspect `seen` instead
+
+
+# --- fixtures ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[DockerClient]:
+    # Never skipped: a CI without Docker must go red, not quietly test less.
+    try:
+        client = DockerClient.from_env(timeout=60)
+        client.ping()
+    except DockerException as exc:
+        pytest.fail(f"Docker is unreachable ({exc}); {DOCKER_HINT}", pytrace=False)
+    yield client
+    for container in client.containers.list(all=True, filters={"label": [f"{k}={v}" for k, v in TEST_LABELS.items()]}):
+        container.remove(force=True)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def testbed_image(docker_client: DockerClient) -> str:
+    """The image, built by docker/testbed/build.sh when it is missing or was built from other inputs."""
+    if _image_inputs(docker_client) != inputs_hash():
+        build = subprocess.run([str(TESTBED / "build.sh")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=900, env={**os.environ, "PYTHON": sys.executable}, check=False)
+        if build.returncode != 0:
+            pytest.fail(f"docker/testbed/build.sh failed ({build.returncode}):\n{build.stdout[-4000:]}", pytrace=False)
+    return IMAGE
+
+
+def inputs_hash() -> str:
+    return subprocess.run([str(TESTBED / "build.sh"), "--print-inputs-hash"], capture_output=True, text=True,
+                          timeout=30, check=True).stdout.strip()
+
+
+def _image_inputs(client: DockerClient) -> str | None:
+    try:
+        labels: dict[str, str] = client.images.get(IMAGE).labels
+    except ImageNotFound:
+        return None
+    return labels.get("org.planoai.testbed.inputs")
+
+
+@pytest.fixture(scope="module")
+def mock_provider(docker_client: DockerClient) -> Iterator[MockProvider]:
+    server = MockProvider(bridge_gateway(docker_client))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
