@@ -92,3 +92,91 @@ def out(text: str) -> None:
 
 def out_json(value: Any) -> None:
     out(json.dumps(value, indent=2, sort_keys=False))
+
+
+_PHASES = {"validate": "config validated", "render": "rendered envoy.yaml and plano_config_rendered.yaml",
+           "docker": "Docker engine found", "image": "image ready", "replace": "previous gateway removed",
+           "start": "container started", "health": "every listener healthy"}
+
+
+class UpReporter:
+    """Phase-by-phase progress on stderr: a spinner while a phase runs, a line with its duration after."""
+
+    def __init__(self) -> None:
+        self._console = _console(stderr=True)
+        self._status: Any = None
+
+    def phase_started(self, name: str) -> None:
+        self._status = self._console.status(Text(f"{_PHASES.get(name, name)}…"), spinner="dots")
+        self._status.start()
+
+    def phase_done(self, name: str, seconds: float) -> None:
+        self._stop()
+        self._console.print(Text(f"✓ {_PHASES.get(name, name)} ({seconds:.2f}s)", style="green"))
+
+    def _stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def findings(self, source: str, items: Any) -> None:
+        if items:
+            self._stop()
+            show_diagnostics(source, items)
+
+    def pull(self, event: Any) -> None:
+        if self._status is not None:
+            amount = f" {event.current / 1e6:.1f}/{event.total / 1e6:.1f} MB" if event.total else ""
+            self._status.update(Text(f"pulling {event.layer}: {event.status}{amount}"))
+
+    def health(self, observations: Any) -> None:
+        if self._status is not None:
+            waiting = [f"{o.probe.label} ({o.describe()})" for o in observations if not o.ok]
+            self._status.update(Text("waiting for " + ", ".join(waiting) if waiting else "healthy"))
+
+    def log_line(self, line: str) -> None:
+        self._stop()
+        out(line)
+
+
+def show_running(running: Any, *, as_json: bool) -> None:
+    """The endpoints of a healthy gateway (stdout), as text or JSON."""
+    if as_json:
+        out_json({"project": running.project, "container": running.container, "image": running.image,
+                  "endpoints": [{"name": e.name, "type": e.type, "url": e.url} for e in running.endpoints],
+                  "admin_url": running.admin_url,
+                  "phases": {name: round(seconds, 3) for name, seconds in running.phases}})
+        return
+    total = sum(seconds for _, seconds in running.phases)
+    verb = "replaced and started" if running.replaced else "started"
+    lines = [f"gateway {running.container} {verb} in {total:.1f}s (image {running.image})"]
+    lines += [f"  {e.type:<6} listener {e.name:<20} {e.url}" for e in running.endpoints]
+    lines.append(f"  admin  {running.admin_url}")
+    lines.append(f"stop it with: planoai down --project-name {running.project}")
+    out("\n".join(lines))
+
+
+def show_status(report: Any, *, as_json: bool) -> None:
+    if as_json:
+        out_json({"project": report.project, "container": report.container, "state": report.state,
+                  "healthy": report.healthy, "image": report.image, "uptime_seconds": report.uptime_seconds,
+                  "listeners": [{"name": li.name, "type": li.type, "url": li.url, "healthy": li.healthy,
+                                 "detail": li.detail} for li in report.listeners],
+                  "admin_url": report.admin_url, "config_file": report.config_file,
+                  "config_changed": report.config_changed, "config_note": report.config_note})
+        return
+    uptime = f", up {_duration(report.uptime_seconds)}" if report.uptime_seconds is not None else ""
+    lines = [f"project {report.project}: {report.container} {report.state}{uptime} (image {report.image})"]
+    lines += [f"  {li.type:<6} listener {li.name:<20} {li.url}  {'healthy' if li.healthy else li.detail}"
+              for li in report.listeners]
+    if report.admin_url:
+        lines.append(f"  admin  {report.admin_url}")
+    lines.append(f"config: {report.config_file or '?'} ({report.config_note})")
+    out("\n".join(lines))
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes}m" if hours else (f"{minutes}m {secs}s" if minutes else f"{secs}s")

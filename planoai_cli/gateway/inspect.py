@@ -16,7 +16,7 @@ from planoai_cli.loader import discover
 from planoai_cli.logs import select
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
-from planoai_cli.runtime.engine import connect
+from planoai_cli.runtime.engine import session
 
 
 def resolve_project(target: Target) -> str:
@@ -34,11 +34,12 @@ def resolve_project(target: Target) -> str:
 def down(target: Target, timeout: float, env: Mapping[str, str]) -> str | None:
     """Stop and remove the project's container; the removed container's name, or None if there was none."""
     project = resolve_project(target)
-    handle = rt.find_handle(connect(env).client, project)
-    if handle is None:
-        return None
-    handle.remove(timeout)
-    return handle.name
+    with session(env) as engine:
+        handle = rt.find_handle(engine.client, project)
+        if handle is None:
+            return None
+        handle.remove(timeout)
+        return handle.name
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,12 @@ class Status:
 
 def status(target: Target, env: Mapping[str, str]) -> Status:
     project = resolve_project(target)
-    handle = rt.find_handle(connect(env).client, project)
-    if handle is None:
-        raise NotRunning(f"no gateway is running for project {project!r}",
-                         hint="start it with planoai up (or pass --project-name)")
-    state = handle.state()
+    with session(env) as engine:
+        handle = rt.find_handle(engine.client, project)
+        if handle is None:
+            raise NotRunning(f"no gateway is running for project {project!r}",
+                             hint="start it with planoai up (or pass --project-name)")
+        state = handle.state()
     layout = _endpoints(handle.labels)
     listeners = _listener_health(layout) if state.running else ()
     changed, note = _config_drift(handle.labels)
@@ -136,9 +138,10 @@ def logs(target: Target, env: Mapping[str, str], *, follow: bool, tail: int | No
          components: Collection[str] | None) -> Iterator[str]:
     """The project's container log lines (also after it exited), filtered by component."""
     project = resolve_project(target)
-    handle = rt.find_handle(connect(env).client, project)
-    if handle is None:
-        raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
-                         hint="start it with planoai up; a container removed by down has no logs left")
-    lines = handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since)
-    return select(lines, components)
+    with session(env) as engine:
+        handle = rt.find_handle(engine.client, project)
+        if handle is None:
+            raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
+                             hint="start it with planoai up; a container removed by down has no logs left")
+        lines = handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since)
+        yield from select(lines, components)

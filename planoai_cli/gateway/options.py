@@ -32,5 +32,6 @@ class UpOptions:
     admin_port: int = DEFAULT_ADMIN_PORT
     wait_timeout: float = 60.0
     keep_on_failure: bool = False
+    foreground: bool = False
     log_level: str = "info"
     environment: Mapping[str, str] = field(default_factory=dict)  # the shell's environment, for key lookup

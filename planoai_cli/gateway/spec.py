@@ -33,11 +33,18 @@ def endpoints_label(rendered: Rendered, bind: str, admin_port: int) -> str:
 
 def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:
     """Only what the gateway needs: the referenced keys, the substitution lists and the log level."""
-    env = {name: values[name] for name in sorted(_referenced(rendered)) if name in values}
+    env = {name: _escaped(values[name]) for name in sorted(_referenced(rendered)) if name in values}
     env["PLANO_ENVOY_VARS"] = _shell_format(rendered.env_vars.get(ENVOY_FILE, ()))
     env["PLANO_CONFIG_VARS"] = _shell_format(rendered.env_vars.get(PLANO_CONFIG_FILE, ()))
     env["LOG_LEVEL"] = options.log_level
     return env
+
+
+def _escaped(value: str) -> str:
+    # The rendered files hold every reference inside a double-quoted YAML string, and these variables exist
+    # only to be substituted there: a JSON string body is a valid YAML double-quoted body, so a key with a
+    # quote, backslash or newline still yields one well-formed scalar.
+    return json.dumps(value)[1:-1]
 
 
 def _referenced(rendered: Rendered) -> set[str]:

@@ -53,8 +53,13 @@ def client_host(bind: str) -> str:
     return "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind
 
 
-def up(target: Target, options: UpOptions, reporter: Reporter) -> tuple[Running, Handle]:
-    """Start (or replace) the project's gateway and return once it is healthy; nothing is left behind on failure."""
+def up(target: Target, options: UpOptions, reporter: Reporter,
+       on_healthy: Callable[[Running], None] = lambda _running: None) -> Running:
+    """Start (or replace) the project's gateway and return once it is healthy; nothing is left behind on failure.
+
+    `on_healthy` runs as soon as every listener answers; with `options.foreground` the logs then stream until
+    Ctrl-C (or until the gateway exits), and the container is removed.
+    """
     timings = Timings()
     with timings.phase(reporter, "validate"):
         validated = validate_file(target.file, target.search_dir)
@@ -66,24 +71,29 @@ def up(target: Target, options: UpOptions, reporter: Reporter) -> tuple[Running,
     values = _keys(validated, options)
     with timings.phase(reporter, "docker"):
         engine = connect(options.environment)
-    with timings.phase(reporter, "image"):
-        ensure_image(engine.client, options.image, options.pull, reporter.pull)
-    existing = find_handle(engine.client, project)
-    _check_ports(engine, rendered, options, existing)
-    files_dir = state_dir(project, options.environment) / "rendered"
-    write_files(rendered.files(), files_dir)
-    if existing is not None:
-        with timings.phase(reporter, "replace"):
-            existing.remove(timeout=10)
-    spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
-                          files_dir=files_dir, supervisor_dir=data_dir("supervisord"))
-    handle = _start_and_wait(engine, spec, rendered, options, reporter=reporter, timings=timings)
-    endpoints = tuple(Endpoint(p.name, p.type, f"http://{client_host(options.bind)}:{p.port}")
-                      for p in rendered.listener_ports)
-    running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
-                      endpoints, f"http://{client_host(options.bind)}:{options.admin_port}", existing is not None,
-                      tuple(timings.phases))
-    return running, handle
+    try:
+        with timings.phase(reporter, "image"):
+            ensure_image(engine.client, options.image, options.pull, reporter.pull)
+        existing = find_handle(engine.client, project)
+        _check_ports(engine, rendered, options, existing)
+        files_dir = state_dir(project, options.environment) / "rendered"
+        write_files(rendered.files(), files_dir)
+        if existing is not None:
+            with timings.phase(reporter, "replace"):
+                existing.remove(timeout=10)
+        spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
+                              files_dir=files_dir, supervisor_dir=data_dir("supervisord"))
+        handle = _start_and_wait(engine, spec, rendered, options, reporter=reporter, timings=timings)
+        host = client_host(options.bind)
+        running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
+                          tuple(Endpoint(p.name, p.type, f"http://{host}:{p.port}") for p in rendered.listener_ports),
+                          f"http://{host}:{options.admin_port}", existing is not None, tuple(timings.phases))
+        on_healthy(running)
+        if options.foreground:
+            follow_then_remove(handle, reporter)
+        return running
+    finally:
+        engine.close()
 
 
 def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
@@ -174,3 +184,14 @@ def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options
         return  # the original failure matters more than a failed cleanup
     if error is not None:
         error.message += f"\nthe container {target.name} was removed (--keep-on-failure keeps it)"
+
+
+def follow_then_remove(handle: Handle, reporter: Reporter) -> None:
+    """`--foreground`: stream the gateway's output until Ctrl-C (or until it exits), then remove it."""
+    try:
+        for line in handle.log_lines(tail=0, follow=True):
+            reporter.log_line(line)
+    except KeyboardInterrupt:
+        pass  # the way to stop a foreground gateway; removal below is the expected outcome
+    finally:
+        handle.remove(timeout=10)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,19 @@ class Engine:
     version: str
     api_version: str
 
+    def close(self) -> None:
+        self.client.close()
+
+
+@contextmanager
+def session(env: Mapping[str, str] | None = None) -> Iterator[Engine]:
+    """A connected engine for the length of a `with` block (its connections are closed afterwards)."""
+    engine = connect(env)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
 
 def connect(env: Mapping[str, str] | None = None, home: Path | None = None) -> Engine:
     """The first candidate endpoint that answers a ping; DockerUnavailable lists every attempt."""
@@ -44,13 +58,18 @@ def connect(env: Mapping[str, str] | None = None, home: Path | None = None) -> E
 
 
 def _open(candidate: Candidate) -> Engine:
+    # docker-py leaks its socket when a unix socket path is missing; checking first also gives a clearer reason.
+    if candidate.url.startswith("unix://") and not Path(candidate.url.removeprefix("unix://")).exists():
+        raise DockerUnavailable("no socket at that path")
+    client: DockerClient | None = None
     try:
         client = DockerClient(base_url=candidate.url, timeout=int(CONNECT_TIMEOUT))
         info = client.version()
-    except DockerException as e:
-        raise DockerUnavailable(_reason(e)) from e
-    except OSError as e:  # a socket path that exists but is not a server
-        raise DockerUnavailable(e.strerror or str(e)) from e
+    except (DockerException, OSError) as e:
+        if client is not None:
+            client.close()
+        # OSError: a socket path that exists but is not a server
+        raise DockerUnavailable(_reason(e) if isinstance(e, DockerException) else e.strerror or str(e)) from e
     client.api.timeout = API_TIMEOUT
     return Engine(client, candidate, str(info.get("Version", "?")), str(info.get("ApiVersion", "?")))
 

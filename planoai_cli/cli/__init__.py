@@ -1,0 +1,61 @@
+"""Command-line layer: the only importer of click. Commands are thin adapters over one core function each."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any, NoReturn
+
+import click
+
+from planoai_cli.cli.root import planoai
+from planoai_cli.errors import ExitCode, InvalidConfig, PlanoError
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; the single place where errors are handled."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("PLANOAI_DEBUG", "") not in ("", "0")
+    try:
+        result: Any = planoai.main(args=args, prog_name="planoai", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _console().error("interrupted")
+        return ExitCode.INTERRUPTED
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except InvalidConfig as e:
+        _console().show_diagnostics(e.source, _by_position((*e.warnings, *e.diagnostics)))
+        _console().error(e.message, e.hint)
+        return e.exit_code
+    except PlanoError as e:
+        _console().error(e.message, e.hint)
+        return e.exit_code
+    except Exception as e:  # the one place where bugs become a readable report
+        _console().unexpected(f"{type(e).__name__}: {e}", traceback.format_exc() if debug else None)
+        return ExitCode.INTERNAL
+    return int(result or 0)
+
+
+def _by_position(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    from planoai_cli.diagnostics import sorted_diagnostics
+
+    return sorted_diagnostics(items)
+
+
+def _console() -> Any:
+    from planoai_cli import console
+
+    return console
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(run())
+
+
+# Importing the command modules registers their commands on `planoai`.
+from planoai_cli.cli import config_commands, gateway_commands  # noqa: E402
+
+__all__ = ["config_commands", "gateway_commands", "main", "planoai", "run"]

@@ -1,0 +1,145 @@
+"""Gateway commands: up, down, status, logs and build (they need a Docker engine)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from planoai_cli.cli.options import FILE, JSON, PATH, PROJECT
+from planoai_cli.cli.root import planoai
+from planoai_cli.contract import DEFAULT_IMAGE
+from planoai_cli.errors import ExitCode, UsageError
+
+COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
+
+
+@planoai.command()
+@FILE
+@PATH
+@PROJECT
+@click.option("--image", default=None, help=f"Gateway image [default: $PLANO_IMAGE or {DEFAULT_IMAGE}].")
+@click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
+              help="When to pull the image.")
+@click.option("--bind", default="127.0.0.1", show_default=True,
+              help="Host address the listener and admin ports are published on (0.0.0.0 for every interface).")
+@click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
+              help="Host port for the Envoy admin interface.")
+@click.option("--wait-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for every listener's /healthz.")
+@click.option("--keep-on-failure", is_flag=True, help="Keep a container that failed to become healthy.")
+@click.option("--foreground", is_flag=True, help="Stream the logs after start; Ctrl-C stops and removes the gateway.")
+@click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
+              show_default=True, help="LOG_LEVEL inside the gateway.")
+@JSON
+def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
+       admin_port: int, wait_timeout: float, keep_on_failure: bool, foreground: bool, log_level: str,
+       as_json: bool) -> int:
+    """Validate, render and start the gateway, then wait until every listener is healthy."""
+    from planoai_cli import console
+    from planoai_cli.gateway.options import Target, UpOptions
+    from planoai_cli.gateway.progress import Silent
+    from planoai_cli.gateway.up import up
+
+    options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
+                        bind=bind, admin_port=admin_port, wait_timeout=wait_timeout, keep_on_failure=keep_on_failure,
+                        foreground=foreground, log_level=log_level, environment=dict(os.environ))
+    reporter = Silent() if as_json else console.UpReporter()
+    up(Target(file, search_dir, project), options, reporter,
+       on_healthy=lambda running: console.show_running(running, as_json=as_json))
+    return ExitCode.OK
+
+
+@planoai.command()
+@FILE
+@PATH
+@PROJECT
+@click.option("--timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds to wait for a graceful stop before the container is killed.")
+def down(file: Path | None, search_dir: Path, project: str | None, timeout: float) -> int:
+    """Stop and remove the project's gateway (succeeds when nothing is running)."""
+    from planoai_cli import console
+    from planoai_cli.gateway.inspect import down as stop
+    from planoai_cli.gateway.inspect import resolve_project
+    from planoai_cli.gateway.options import Target
+
+    target = Target(file, search_dir, project)
+    removed = stop(target, timeout, dict(os.environ))
+    if removed is None:
+        console.info(f"no gateway is running for project {resolve_project(target)!r}; nothing to stop")
+    else:
+        console.success(f"stopped and removed {removed}")
+    return ExitCode.OK
+
+
+@planoai.command()
+@FILE
+@PATH
+@PROJECT
+@JSON
+def status(file: Path | None, search_dir: Path, project: str | None, as_json: bool) -> int:
+    """Report the gateway: running or not, health per listener, image, uptime, config drift."""
+    from planoai_cli import console
+    from planoai_cli.gateway.inspect import status as inspect
+    from planoai_cli.gateway.options import Target
+
+    report = inspect(Target(file, search_dir, project), dict(os.environ))
+    console.show_status(report, as_json=as_json)
+    if report.state != "running":
+        return ExitCode.CONTAINER_EXITED
+    return ExitCode.OK if report.healthy else ExitCode.FAILURE
+
+
+@planoai.command()
+@FILE
+@PATH
+@PROJECT
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@click.option("--tail", "-n", "tail_lines", type=click.IntRange(min=0), default=None,
+              help="Only the last N lines.")
+@click.option("--since", default=None, help="Only lines newer than this: 30s, 10m, 2h, or a Unix timestamp.")
+@click.option("--component", "-c", "components", multiple=True, type=click.Choice(COMPONENTS),
+              help="Only these components (repeatable).")
+def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool, tail_lines: int | None,
+         since: str | None, components: tuple[str, ...]) -> int:
+    """Show the gateway's logs (also after it exited), by component."""
+    from planoai_cli import console
+    from planoai_cli.gateway.inspect import logs as read_logs
+    from planoai_cli.gateway.options import Target
+
+    lines = read_logs(Target(file, search_dir, project), dict(os.environ), follow=follow, tail=tail_lines,
+                      since=_since(since), components=set(components) or None)
+    for line in lines:
+        console.out(line)
+    return ExitCode.OK
+
+
+def _since(value: str | None) -> int | None:
+    if value is None:
+        return None
+    import time
+
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        if value[-1:] in units:
+            return int(time.time() - float(value[:-1]) * units[value[-1]])
+        return int(float(value))
+    except ValueError:
+        raise UsageError(f"--since {value!r} is not a duration or timestamp",
+                         hint="use 30s, 10m, 2h, 1d or a Unix timestamp") from None
+
+
+@planoai.command()
+@click.option("--base", default=DEFAULT_IMAGE, show_default=True,
+              help="Image to build on (the production image, or planoai-testbed:latest offline).")
+@click.option("--tag", default=None, help="Tag of the built image [default: planoai-gateway:<cli version>].")
+def build(base: str, tag: str | None) -> int:
+    """Build the derived gateway image: the base plus planoai-cli's supervisord config baked in."""
+    from planoai_cli import __version__, console
+    from planoai_cli.gateway.build import build as build_image
+
+    image = build_image(base=base, tag=tag or f"planoai-gateway:{__version__}", env=dict(os.environ),
+                        on_line=console.info)
+    console.success(f"built {image}")
+    return ExitCode.OK

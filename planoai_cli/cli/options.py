@@ -1,0 +1,15 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+FILE = click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=True))
+PATH = click.option("--path", "search_dir", default=".", show_default=True,
+                    type=click.Path(path_type=Path, file_okay=False),
+                    help="Folder searched for config.yaml, plano_config.yaml, arch_config.yaml when FILE is omitted.")
+PROJECT = click.option("--project-name", "project", default=None,
+                       help="Name that labels the project's container [default: the config's folder name].")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")

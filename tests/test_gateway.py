@@ -1,0 +1,224 @@
+"""`planoai up / status / logs / down` end to end on a real dockerd with the testbed image, and every fault."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from docker.client import DockerClient
+
+from tests.dockerfix import MockProvider
+
+REPO = Path(__file__).resolve().parent.parent
+Cli = Callable[..., tuple[int, str, str]]
+KEY = "sk-e2e-0123456789abcdef"
+PROJECT_LABEL = "org.planoai.project"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+CONFIG = """\
+version: v0.4.0
+listeners:
+  - name: llm
+    type: model
+    port: {port}
+model_providers:
+  - model: openai/gpt-4o
+    base_url: http://localhost:{mock_port}
+    access_key: $OPENAI_API_KEY
+    default: true
+{extra}"""
+
+
+class Project:
+    """A config folder plus the flags that keep this test's gateway apart from every other."""
+
+    def __init__(self, root: Path, name: str, mock: MockProvider, extra: str = "") -> None:
+        self.root = root
+        self.name = name
+        self.port = free_port()
+        self.admin_port = free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "config.yaml").write_text(CONFIG.format(port=self.port, mock_port=mock.server_address[1],
+                                                        extra=extra), encoding="utf-8")
+        (root / ".env").write_text(f'OPENAI_API_KEY="{KEY}"\n', encoding="utf-8")
+
+    def args(self, *extra: str) -> list[str]:
+        return [str(self.root / "config.yaml"), "--project-name", self.name, *extra]
+
+    def up_args(self, *extra: str) -> list[str]:
+        return ["up", *self.args("--image", "planoai-testbed:latest", "--pull", "never",
+                                 "--admin-port", str(self.admin_port), *extra)]
+
+
+def containers_of(client: DockerClient, project: str) -> list[object]:
+    return list(client.containers.list(all=True, filters={"label": [f"{PROJECT_LABEL}={project}"]}))
+
+
+@pytest.fixture
+def project(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient, testbed_image: str,
+            request: pytest.FixtureRequest) -> Iterator[Project]:
+    name = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{os.getpid()}"
+    made = Project(tmp_path / "gw", name, mock_provider)
+    yield made
+    for container in containers_of(docker_client, name):
+        container.remove(force=True)  # type: ignore[attr-defined]
+
+
+def chat(port: int, model: str = "gpt-4o") -> tuple[int, dict[str, object]]:
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: MockProvider,
+                                  docker_client: DockerClient) -> None:
+    code, out, err = cli(*project.up_args("--json"))
+    assert code == 0, err
+    running = json.loads(out)
+    assert running["project"] == project.name
+    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{project.port}"}]
+    status, body = chat(project.port)
+    assert status == 200
+    assert body["choices"][0]["message"]["content"] == "hello from the mock"  # type: ignore[index]
+    seen = mock_provider.find('"hi"')
+    assert seen.headers["authorization"] == f"Bearer {KEY}"
+    code, out, _ = cli("status", *project.args("--json"))
+    assert code == 0
+    report = json.loads(out)
+    assert report["state"] == "running"
+    assert report["healthy"] is True
+    assert report["config_changed"] is False
+    code, out, _ = cli("logs", *project.args("--component", "brightstaff", "--tail", "50"))
+    assert code == 0
+    assert out.strip()
+    assert all(line.startswith("[brightstaff] ") for line in out.splitlines())
+    assert KEY not in out
+    code, _, err = cli("down", *project.args())
+    assert code == 0, err
+    assert containers_of(docker_client, project.name) == []
+    code, _, err = cli("down", *project.args())
+    assert code == 0
+    assert "no gateway" in err
+
+
+def test_up_replaces_a_running_project_and_status_sees_config_changes(cli: Cli, project: Project) -> None:
+    assert cli(*project.up_args())[0] == 0
+    config = project.root / "config.yaml"
+    config.write_text(config.read_text() + "overrides:\n  upstream_connect_timeout: 7s\n", encoding="utf-8")
+    code, out, _ = cli("status", *project.args("--json"))
+    assert json.loads(out)["config_changed"] is True
+    code, _, err = cli(*project.up_args())
+    assert code == 0, err
+    code, out, _ = cli("status", *project.args("--json"))
+    assert json.loads(out)["config_changed"] is False
+
+
+def test_busy_port_is_named_and_nothing_starts(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", project.port))
+        holder.listen()
+        code, _, err = cli(*project.up_args())
+    assert code == 7
+    assert f"127.0.0.1:{project.port} (listener llm) is in use by python" in err
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_missing_keys_fail_before_docker(cli: Cli, project: Project) -> None:
+    (project.root / ".env").unlink()
+    code, _, err = cli(*project.up_args())
+    assert code == 5
+    assert "$OPENAI_API_KEY is not set (needed by model provider openai/gpt-4o)" in err
+
+
+def test_unreachable_docker(cli: Cli, project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    code, _, err = cli(*project.up_args())
+    assert code == 6
+    assert "no Docker engine answered" in err
+    assert "unix:///nonexistent/docker.sock (DOCKER_HOST is set): no socket at that path" in err
+
+
+def test_missing_image_with_pull_never(cli: Cli, project: Project) -> None:
+    code, _, err = cli("up", *project.args("--image", "planoai-no-such-image:1", "--pull", "never",
+                                           "--admin-port", str(project.admin_port)))
+    assert code == 8
+    assert "planoai-no-such-image:1 is not present and --pull never forbids pulling it" in err
+    assert "planoai-testbed:latest" in err
+
+
+def test_envoy_rejecting_the_config_at_start(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    config = project.root / "config.yaml"
+    config.write_text(config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n"
+                      "tracing:\n  random_sampling: 0\n", encoding="utf-8")
+    start = time.monotonic()
+    code, _, err = cli(*project.up_args("--wait-timeout", "60"))
+    assert code == 9, err
+    assert "envoy stopped, so the container exited" in err
+    assert "/nonexistent/ca.pem" in err
+    assert "was removed" in err
+    assert time.monotonic() - start < 30
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_container_that_cannot_start(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    # The base image has no supervisord: the engine cannot run the container's command at all.
+    code, _, err = cli("up", *project.args("--image", "planoai-testbed-base:bookworm", "--pull", "never",
+                                           "--admin-port", str(project.admin_port)))
+    assert code == 9, err
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    code, _, err = cli(*project.up_args("--wait-timeout", "0.3"))
+    assert code == 10, err
+    assert f"model listener llm (http://127.0.0.1:{project.port}/healthz)" in err
+    assert "was removed (--keep-on-failure keeps it)" in err
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    code, _, err = cli(*project.up_args("--wait-timeout", "0.3", "--keep-on-failure"))
+    assert code == 10
+    assert "was kept for inspection" in err
+    assert len(containers_of(docker_client, project.name)) == 1
+
+
+def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+        deadline = time.monotonic() + 30
+        while not containers_of(docker_client, project.name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        appeared = bool(containers_of(docker_client, project.name))
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert appeared, "the container never appeared"
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_status_and_logs_without_a_gateway(cli: Cli, project: Project) -> None:
+    code, _, err = cli("status", *project.args())
+    assert code == 11
+    assert f"no gateway is running for project '{project.name}'" in err
+    code, _, err = cli("logs", *project.args())
+    assert code == 11
