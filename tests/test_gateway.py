@@ -222,3 +222,25 @@ def test_status_and_logs_without_a_gateway(cli: Cli, project: Project) -> None:
     assert f"no gateway is running for project '{project.name}'" in err
     code, _, err = cli("logs", *project.args())
     assert code == 11
+
+
+def test_build_bakes_the_supervisord_config_into_a_derived_image(cli: Cli, docker_client: DockerClient,
+                                                                 testbed_image: str) -> None:
+    tag = f"planoai-gateway-test:{os.getpid()}"
+    try:
+        code, _, err = cli("build", "--base", testbed_image, "--tag", tag)
+        assert code == 0, err
+        image = docker_client.images.get(tag)
+        assert image.labels["org.planoai.base"] == testbed_image
+        assert image.attrs["Config"]["Entrypoint"][-1] == "/etc/plano/supervisord/supervisord.conf"
+        output = docker_client.containers.run(tag, entrypoint=["cat", "/etc/plano/supervisord/supervisord.conf"],
+                                              labels={"org.planoai.test": "1"}, remove=True)
+        assert output.decode() == (REPO / "supervisord" / "supervisord.conf").read_text()
+    finally:
+        docker_client.images.remove(tag, force=True)
+
+
+def test_build_from_a_missing_base_fails_clearly(cli: Cli, docker_client: DockerClient) -> None:
+    code, _, err = cli("build", "--base", "planoai-no-such-base:0", "--tag", f"planoai-gateway-test:{os.getpid()}b")
+    assert code == 8
+    assert "planoai-no-such-base:0" in err

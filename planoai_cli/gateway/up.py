@@ -140,7 +140,8 @@ def _wait(handle: Handle, rendered: Rendered, options: UpOptions, reporter: Repo
     probes = [Probe(f"{p.type} listener {p.name}", f"http://{client_host(options.bind)}:{p.port}{p.health_path}")
               for p in rendered.listener_ports]
     with timings.phase(reporter, "health"):
-        wait_healthy(probes, timeout=options.wait_timeout, check=_alive_check(handle), on_round=reporter.health)
+        wait_healthy(probes, timeout=options.wait_timeout, check=_alive_check(handle), max_interval=0.25,
+                     on_round=reporter.health)
 
 
 def _alive_check(handle: Handle) -> Callable[[], None]:
