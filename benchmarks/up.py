@@ -52,7 +52,8 @@ def bare_run(rendered: Path, env: dict[str, str]) -> float:
     name = f"{PROJECT}-bare"
     start = time.monotonic()
     subprocess.run(["docker", "run", "-d", "--name", name, "--label", "org.planoai.bench=1", "--tmpfs", "/run/plano",
-                    "-v", f"{rendered}:/etc/plano/rendered:ro", "-v", f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
+                    "-v", f"{rendered}:/etc/plano/rendered:ro",
+                    "-v", f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
                     "-e", f"MOCK_PROVIDER_KEY={env['MOCK_PROVIDER_KEY']}", "-e", "PLANO_ENVOY_VARS=$MOCK_PROVIDER_KEY",
                     "-e", "PLANO_CONFIG_VARS=$MOCK_PROVIDER_KEY", "-p", f"127.0.0.1:{port}:12000",
                     "--add-host", "host.docker.internal:host-gateway", "--entrypoint", "/usr/local/bin/supervisord",
