@@ -198,6 +198,57 @@ def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_
     assert code == 10
     assert "was kept for inspection" in err
     assert len(containers_of(docker_client, project.name)) == 1
+    assert cli("down", *project.args("--timeout", "5"))[0] == 0
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_logs_of_an_exited_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    config = project.root / "config.yaml"
+    config.write_text(config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n",
+                      encoding="utf-8")
+    code, _, _ = cli(*project.up_args("--keep-on-failure"))
+    assert code == 9
+    (container,) = containers_of(docker_client, project.name)
+    assert container.status == "exited"  # type: ignore[attr-defined]
+    code, out, _ = cli("logs", *project.args("--component", "envoy"))
+    assert code == 0
+    assert "/nonexistent/ca.pem" in out
+    assert all(line.startswith("[envoy] ") for line in out.splitlines())
+    code, out, _ = cli("status", *project.args())
+    assert code == 9
+    assert "exited" in out
+
+
+def test_a_pull_that_fails_offline_points_at_the_testbed(cli: Cli, project: Project) -> None:
+    code, _, err = cli("up", *project.args("--image", "planoai-no-such-image:1", "--pull", "missing",
+                                           "--admin-port", str(project.admin_port)))
+    assert code == 8
+    assert "cannot pull planoai-no-such-image:1" in err
+    assert "docker/testbed/build.sh" in err
+
+
+def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project,
+                                                               docker_client: DockerClient) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+        assert process.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if line.startswith("stop it with:") or not line:
+                break
+        chat(project.port)  # a request while in the foreground shows up in the streamed access log
+        time.sleep(1.5)  # Envoy flushes access logs about once a second
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert any(line.startswith("gateway plano-") for line in lines)
+    assert "[access]" in out
+    assert "POST /v1/chat/completions" in out
+    assert containers_of(docker_client, project.name) == []
 
 
 def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
