@@ -19,14 +19,17 @@ RUNS = 7
 def _import_profile(args: tuple[str, ...]) -> tuple[float, dict[str, float]]:
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", *args], capture_output=True,
                             text=True, cwd=REPO, check=False)
-    per_top: dict[str, float] = {}
+    per_library: dict[str, float] = {}
     total = 0.0
     for line in result.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
-        if match and len(match.group(3)) == 1:  # top-level imports only: their cumulative time
-            per_top[match.group(4).split(".")[0]] = per_top.get(match.group(4).split(".")[0], 0) + int(match.group(2))
+        if not match:
+            continue
+        if match.group(4) in WATCHED:  # the library's own line, however deep: its cumulative time
+            per_library[match.group(4)] = int(match.group(2)) / 1000
+        if len(match.group(3)) == 1:  # top-level imports add up to the total
             total += int(match.group(2))
-    return total / 1000, {k: v / 1000 for k, v in per_top.items()}
+    return total / 1000, per_library
 
 
 def _wall(args: tuple[str, ...]) -> float:
@@ -46,7 +49,8 @@ def main() -> None:
         total, per_top = _import_profile(args)
         cells = " ".join(f"{per_top[w]:>10.1f}" if w in per_top else f"{'-':>10}" for w in WATCHED)
         print(f"{'planoai ' + ' '.join(args):<58} {_wall(args):>8.1f} {total:>10.1f}  {cells}")
-    print(f"\nwall: median of {RUNS} runs; imports: cumulative import time of top-level modules ('-' = not imported)")
+    print(f"\nwall: median of {RUNS} runs; imports: cumulative import time of top-level modules; per library: its "
+          "cumulative import time ('-' = not imported)")
 
 
 if __name__ == "__main__":

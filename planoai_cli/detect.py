@@ -88,7 +88,8 @@ def _prototype_error(doc: YMap, path: Path, source: str) -> ConfigError:
     return ConfigError(
         f"{where}: `{format_path(location.path)}` belongs to the pre-release prototype format (mid-2024), "
         "which no released gateway ever accepted, so it cannot be migrated",
-        hint="start from a current config (planoai init, or the files in examples/) and copy your providers over",
+        hint="start from a current config (examples/ in the planoai-cli repository has complete ones) and copy "
+             "your providers over",
     )
 
 

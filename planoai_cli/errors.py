@@ -15,7 +15,7 @@
      └── NotRunning            the project's gateway is not running (11)
 
 Library exceptions are translated into these once, in the module that uses the library.
-Only `cli.py` catches them, through `cli.handle_errors`.
+Only the CLI layer catches them (`run` in cli/__init__.py; `report.validate_json` turns them into its JSON).
 """
 
 from __future__ import annotations
@@ -73,13 +73,15 @@ class ConfigError(PlanoError):
 class InvalidConfig(ConfigError):
     """The config was read but has problems; carries every one of them, sorted by position."""
 
-    def __init__(self, source: str, diagnostics: Sequence[Diagnostic], warnings: Sequence[Diagnostic] = ()) -> None:
+    def __init__(self, source: str, diagnostics: Sequence[Diagnostic], warnings: Sequence[Diagnostic] = (), *,
+                 version: str | None = None) -> None:
         count = len(diagnostics)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{source}: {count} {noun} found", hint="fix the problems listed above and run again")
         self.source = source
         self.diagnostics = tuple(diagnostics)
         self.warnings = tuple(warnings)
+        self.version = version  # the declared version label, normalized, when it could be read
 
 
 class MissingKeys(PlanoError):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.reader import ReaderError
 
 from planoai_cli.diagnostics import Diagnostic, Severity
 from planoai_cli.errors import ConfigError, InvalidConfig
@@ -15,6 +16,30 @@ from planoai_cli.tree import Path as TreePath
 
 CONFIG_NAMES = ("config.yaml", "plano_config.yaml", "arch_config.yaml")
 _MAX_DEPTH = 64
+# Aliases can repeat aliases ("billion laughs"): a few lines may expand to millions of values. Real configs
+# have tens of thousands at most, so stop well before the expansion could stall the CLI.
+_MAX_VALUES = 500_000
+_EXAMPLES_HINT = "examples/ in the planoai-cli repository has complete configs to start from"
+# PyYAML's wording of the common mistakes, and what they mean in plain words (with what to do).
+_PLAIN_SYNTAX = (
+    ("expected <block end>", "the indentation of this line does not fit the lines above it",
+     "indent the entries of one list or mapping by the same number of spaces"),
+    ("found character '\\t'", "a tab character; YAML indents with spaces only", "replace the tabs with spaces"),
+    ("that cannot start any token", "a value cannot start with this character", "put the value in quotes"),
+    ("mapping values are not allowed here", "an unexpected `: ` (a colon and a space) inside a value",
+     "put the value in quotes, or start the key on a line of its own"),
+    ("found undefined alias", "an alias (`*name`) that refers to no anchor (`&name`) defined before it",
+     "define the anchor first, or quote the value if the `*` is meant literally"),
+    ("could not find expected ':'", "a key without its `:`, or a value that continues onto a line it should not",
+     "add `:` after the key, or quote a value that spans several lines"),
+    ("another document", "a second YAML document (after a `---` line); a config is a single document",
+     "remove the `---` line and merge the two parts, or split them into two files"),
+    ("while parsing a flow", "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them",
+     "add the closing bracket or the missing comma"),
+    ("while scanning a quoted scalar", "a quoted value that is not closed", "add the closing quote"),
+    ("while scanning an alias", "`*` starts an alias name here", "put the value in quotes, e.g. \"openai/*\""),
+    ("while scanning an anchor", "`&` starts an anchor name here", "put the value in quotes"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +58,8 @@ class RawConfig:
 def discover(file: Path | None, search_dir: Path) -> Path:
     """The config to use: an explicit FILE must exist; otherwise look in `search_dir`."""
     if file is not None:
-        if not file.is_file():
+        # Anything readable that is not a folder will do (e.g. /dev/stdin for a piped config).
+        if file.is_dir() or not file.exists():
             what = "is a directory, not a file" if file.is_dir() else "does not exist"
             raise ConfigError(f"config file {file} {what}",
                               hint="check the path, or omit FILE to search --path for a config")
@@ -46,18 +72,23 @@ def discover(file: Path | None, search_dir: Path) -> Path:
         if candidate.is_file():
             return candidate
     raise ConfigError(f"no config found in {search_dir} (looked for {', '.join(CONFIG_NAMES)})",
-                      hint="pass the file explicitly (planoai validate path/to/config.yaml) "
-                      "or create one with planoai init")
+                      hint=f"pass the config file as an argument, or point --path at its folder; {_EXAMPLES_HINT}")
 
 
 def load(path: Path) -> RawConfig:
     """Read and parse `path`; every failure is a ConfigError that names the file and position."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})", hint="save the file as UTF-8") from e
+        data = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read ({e.strerror})") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line, column = before.count(b"\n") + 1, e.start - before.rfind(b"\n")
+        raise ConfigError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x})",
+                          hint="save the file as UTF-8") from e
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as a text-mode read gives
     return RawConfig(path, text, parse(text, str(path)))
 
 
@@ -65,13 +96,17 @@ def parse(text: str, source: str) -> YMap:
     """Parse YAML text into a YMap; `source` names the file in messages."""
     try:
         loader = yaml.SafeLoader(text)  # the reader already rejects unprintable characters here
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: not valid YAML text ({e})", hint="remove control characters from the file") from e
+    except ReaderError as e:
+        before = text[: e.position]
+        line, column = before.count("\n") + 1, e.position - before.rfind("\n")
+        raise ConfigError(f"{source}:{line}:{column}: the file contains the control character U+{e.character:04X}, "
+                          "which YAML does not allow",
+                          hint="delete it (most editors do not show it; `cat -A` does)") from e
     try:
         node = loader.get_single_node()
         if node is None:
             raise ConfigError(f"{source}: the file is empty",
-                              hint="a config needs at least `version:` and `listeners:` (see planoai init)")
+                              hint=f"a config needs at least `version: v0.4.0` and `listeners:`; {_EXAMPLES_HINT}")
         builder = _Builder(loader, source)
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as e:
@@ -92,10 +127,15 @@ def parse(text: str, source: str) -> YMap:
 
 def _syntax_error(e: yaml.MarkedYAMLError, source: str) -> ConfigError:
     mark = e.problem_mark or e.context_mark
+    if "quoted scalar" in (e.context or "") and e.context_mark:
+        mark = e.context_mark  # the opening quote: the end of the file, where the parser noticed, helps nobody
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-    problem = e.problem or "syntax error"
+    said = f"{e.problem or ''} ({e.context or ''})"
+    for words, meaning, advice in _PLAIN_SYNTAX:
+        if words in said:
+            return ConfigError(f"{where}: YAML syntax error: {meaning}", hint=advice)
     context = f" ({e.context})" if e.context else ""
-    return ConfigError(f"{where}: YAML syntax error: {problem}{context}",
+    return ConfigError(f"{where}: YAML syntax error: {e.problem or 'not valid YAML'}{context}",
                        hint="check indentation and quoting on that line and the one above it")
 
 
@@ -111,11 +151,21 @@ class _Builder:
         self.source = source
         self.problems: list[Diagnostic] = []
         self._active: set[int] = set()
+        self._built = 0
 
     def build(self, node: yaml.Node, path: TreePath) -> Any:
-        if id(node) in self._active or len(path) > _MAX_DEPTH:
-            raise ConfigError(f"{self.source}:{_mark(node).line}: recursive or too deeply nested YAML",
+        where = f"{self.source}:{_mark(node).line}:{_mark(node).column}"
+        if id(node) in self._active:
+            raise ConfigError(f"{where}: the anchor here contains an alias to itself, so its value never ends",
                               hint="anchors may not refer to themselves")
+        if len(path) > _MAX_DEPTH:
+            raise ConfigError(f"{where}: the YAML is nested more than {_MAX_DEPTH} levels deep",
+                              hint="a config is a few levels deep: check the indentation and the aliases")
+        self._built += 1
+        if self._built > _MAX_VALUES:
+            raise ConfigError(f"{where}: the YAML expands to more than {_MAX_VALUES:,} values (aliases that repeat "
+                              "aliases?)",
+                              hint="write the repeated parts out, or use fewer nested aliases")
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):

@@ -53,22 +53,24 @@ def validate_raw(raw: RawConfig) -> Validated:
 
     findings: list[Diagnostic] = []
     doc, declared, found = versions.read_version(raw.data, raw.source)
-    _collect(raw, findings, found)
+    label = declared.label if declared else None
+    _collect(raw, findings, found, label)
     generation = detect.detect(doc, raw.source)
-    _collect(raw, findings, schema.validate(doc, generation))
+    _collect(raw, findings, schema.validate(doc, generation), label)
     migrated = migrate.migrate(doc)
-    _collect(raw, findings, migrated.diagnostics)
-    _collect(raw, findings, schema.validate(migrated.doc, detect.Generation.CANONICAL))
+    _collect(raw, findings, migrated.diagnostics, label)
+    _collect(raw, findings, schema.validate(migrated.doc, detect.Generation.CANONICAL), label)
     config = model.build(migrated.doc)
-    _collect(raw, findings, checks.check(config))
+    _collect(raw, findings, checks.check(config), label)
     return Validated(raw, generation, declared, migrated.doc, config, sorted_diagnostics(findings))
 
 
-def _collect(raw: RawConfig, findings: list[Diagnostic], new: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+def _collect(raw: RawConfig, findings: list[Diagnostic], new: tuple[Diagnostic, ...] | list[Diagnostic],
+             version: str | None) -> None:
     """Add findings; if any error is among everything so far, stop with all of them."""
     findings.extend(new)
     errors = [d for d in findings if d.severity is Severity.ERROR]
     if errors:
         # Notices describe migrations as done; for a refused file nothing was done, so only warnings stay.
         others = [d for d in findings if d.severity is Severity.WARNING]
-        raise InvalidConfig(raw.source, sorted_diagnostics(errors), sorted_diagnostics(others))
+        raise InvalidConfig(raw.source, sorted_diagnostics(errors), sorted_diagnostics(others), version=version)

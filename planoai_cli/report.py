@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planoai_cli import console
 from planoai_cli.diagnostics import Diagnostic, sorted_diagnostics
-from planoai_cli.errors import EnvoyRejected, ExitCode, InvalidConfig
+from planoai_cli.errors import ConfigError, EnvoyRejected, ExitCode, InvalidConfig
 from planoai_cli.pipeline import Validated
+from planoai_cli.tree import plain
 from planoai_cli.upgrade import canonical_text, rewrite, unified_diff
 
 if TYPE_CHECKING:
@@ -45,8 +47,13 @@ def validate_json(run: Callable[[], Validated], *, envoy: bool = False) -> int:
     try:
         result = run()
     except InvalidConfig as e:
-        console.out_json(_payload(False, None, e.diagnostics, e.warnings) | ({"envoy": None} if envoy else {}))
+        console.out_json(_payload(False, e.version, e.diagnostics, e.warnings) | ({"envoy": None} if envoy else {}))
         return ExitCode.INVALID_CONFIG
+    except ConfigError as e:  # the file could not be found, read or parsed, or was refused outright
+        error = _refusal(e)
+        console.out_json({"valid": False, "version": None, "errors": [error], "warnings": []}
+                         | ({"envoy": None} if envoy else {}))
+        return e.exit_code
     version = result.declared.label if result.declared else None
     if not envoy:
         console.out_json(_payload(True, version, (), result.findings))
@@ -107,6 +114,18 @@ def render_summary(rendered: Rendered) -> str:
     return "\n".join(lines)
 
 
+# `FILE:LINE:COL: message` (or `FILE:LINE: message`), the form load and detection refusals take.
+_LOCATED = re.compile(r"^.+?:(\d+)(?::(\d+))?: (.*)$", re.S)
+
+
+def _refusal(e: ConfigError) -> dict[str, Any]:
+    """A whole-file refusal in the shape of a JSON error entry (path "(file)")."""
+    match = _LOCATED.match(e.message)
+    return {"code": "config.refused", "path": "(file)",
+            "line": int(match[1]) if match else None, "column": int(match[2]) if match and match[2] else None,
+            "message": match[3] if match else e.message, "hint": e.hint}
+
+
 def _payload(valid: bool, version: str | None, errors: tuple[Diagnostic, ...],
              warnings: tuple[Diagnostic, ...]) -> dict[str, Any]:
     return {"valid": valid, "version": version,
@@ -120,7 +139,8 @@ def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
     after = canonical_text(result.doc)
     if show_diff or write:
         diff = unified_diff(result.raw.text, after, result.raw.path.name)
-        if not diff:
+        # Same content means only layout and comments would change: leave the user's file alone.
+        if not diff or plain(result.doc) == plain(result.raw.data):
             console.success(f"{result.raw.source} is already in the canonical form; nothing to change")
             return
         if show_diff:
@@ -129,4 +149,5 @@ def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
         console.out(after)
     if write:
         backup = rewrite(result.raw.path, after)
-        console.success(f"rewrote {result.raw.source} in the v0.4.0 form (previous content kept in {backup})")
+        console.success(f"rewrote {result.raw.source} in the v0.4.0 form (previous content, with its comments, kept "
+                        f"in {backup})")

@@ -331,3 +331,50 @@ def test_validate_envoy_reports_envoys_own_message(cli: Cli, project: Project, t
     assert json.loads(stdout)["envoy"] == {"ok": False, "version": "1.37.0", "standin_plugins": True,
                                            "output": "error initializing configuration 'envoy.yaml': route: "
                                                      "unknown cluster 'x'"}
+
+
+def test_json_output_names_the_declared_version_of_an_invalid_config(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": BROKEN.replace("version: v0.4.0", "version: v0.1")})
+    code, out, _ = cli("validate", "--format", "json", str(root / "config.yaml"))
+    assert code == 3
+    assert json.loads(out)["version"] == "v0.1.0"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({}, {"code": "config.refused", "path": "(file)", "line": None, "column": None,
+          "message": "config file {root}/nope.yaml does not exist",
+          "hint": "check the path, or omit FILE to search --path for a config"}),
+    ({"nope.yaml": "version: v0.4.0\nlisteners:\n  - name: a\n   type: model\n"},
+     {"code": "config.refused", "path": "(file)", "line": 4, "column": 4,
+      "message": "YAML syntax error: the indentation of this line does not fit the lines above it",
+      "hint": "indent the entries of one list or mapping by the same number of spaces"}),
+])
+def test_json_output_for_a_file_that_cannot_be_read(cli: Cli, project: Project, files: dict[str, str],
+                                                    expected: dict[str, object]) -> None:
+    root = project(files)
+    code, out, err = cli("validate", "--format", "json", str(root / "nope.yaml"))
+    assert (code, err) == (3, "")
+    expected = {**expected, "message": str(expected["message"]).format(root=root)}
+    assert json.loads(out) == {"valid": False, "version": None, "errors": [expected], "warnings": []}
+
+
+def test_migrate_leaves_a_canonical_file_and_its_comments_alone(cli: Cli, project: Project) -> None:
+    commented = "# our gateway\n" + CANONICAL.replace("    port: 12000\n", "    port: 12000  # published\n")
+    root = project({"config.yaml": commented})
+    for flags in (("--diff",), ("--write",)):
+        code, out, err = cli("migrate", *flags, str(root / "config.yaml"))
+        assert (code, out) == (0, "")
+        assert err == f"{root / 'config.yaml'} is already in the canonical form; nothing to change\n"
+    assert (root / "config.yaml").read_text() == commented
+    assert not (root / "config.yaml.bak").exists()
+
+
+def test_migrate_write_twice_keeps_the_original_backup(cli: Cli, project: Project) -> None:
+    root = project({"config.yaml": LEGACY})
+    assert cli("migrate", "--write", str(root / "config.yaml"))[0] == 0
+    migrated = (root / "config.yaml").read_text()
+    code, _, err = cli("migrate", "--write", str(root / "config.yaml"))
+    assert code == 0
+    assert err.endswith("is already in the canonical form; nothing to change\n")
+    assert (root / "config.yaml").read_text() == migrated
+    assert (root / "config.yaml.bak").read_text() == LEGACY

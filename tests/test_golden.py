@@ -38,10 +38,17 @@ def metadata(rendered: Rendered) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def case_folder(case: str) -> Path:
+    folder = GOLDEN / case
+    if not UPDATE and not (folder / "config.yaml").is_file():
+        pytest.fail(f"{case} has no golden files yet; regenerate: {REGENERATE}")
+    return folder
+
+
 def expected_files(case: str) -> dict[str, str]:
     folder = GOLDEN / case
     config = EXAMPLES[case].read_text(encoding="utf-8") if case in EXAMPLES else None
-    if config is not None and (UPDATE or not (folder / "config.yaml").exists()):
+    if config is not None and UPDATE:  # a plain test run never writes into the tree
         folder.mkdir(exist_ok=True)
         (folder / "config.yaml").write_text(config, encoding="utf-8")
     rendered = render(validate_file(folder / "config.yaml", folder).config)
@@ -52,7 +59,7 @@ def expected_files(case: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_render_matches_the_golden_files(case: str) -> None:
-    folder = GOLDEN / case
+    folder = case_folder(case)
     actual = expected_files(case)
     if UPDATE:
         for name in {p.name for p in folder.iterdir()} - set(FILES):
@@ -69,6 +76,11 @@ def test_render_matches_the_golden_files(case: str) -> None:
         assert actual[name] == golden, f"{case}/{name} differs from the render; regenerate: {REGENERATE}"
 
 
+def test_every_example_has_its_own_case_name() -> None:
+    # Cases are named by file stem: two examples with one stem would silently share (and lose) a case.
+    assert len(EXAMPLES) == len(list((REPO / "examples").rglob("*.yaml"))), "two examples share a file name"
+
+
 def test_every_golden_folder_is_a_case_with_an_input() -> None:
     for folder in GOLDEN.iterdir():
         assert folder.is_dir(), f"stray file {folder.name} in tests/golden"
@@ -78,6 +90,7 @@ def test_every_golden_folder_is_a_case_with_an_input() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_envoy_accepts_the_validation_copy(case: str) -> None:
-    config = validate_file(GOLDEN / case / "config.yaml", GOLDEN / case).config
+    folder = case_folder(case)
+    config = validate_file(folder / "config.yaml", folder).config
     verdict = check_with_envoy(config)
     assert (verdict.check.ok, verdict.check.output) == (True, "configuration 'envoy.yaml' OK")

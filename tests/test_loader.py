@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from planoai_cli import loader
 from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig
 from planoai_cli.loader import discover, load, parse
 
@@ -45,12 +46,12 @@ def test_keys_stay_as_typed_and_anchors_resolve() -> None:
 
 
 def test_recursive_alias_is_refused() -> None:
-    with pytest.raises(ConfigError, match="recursive"):
+    with pytest.raises(ConfigError, match=r"c\.yaml:1:4: the anchor here contains an alias to itself"):
         parse("a: &x [*x]\n", "c.yaml")
 
 
 def test_multiple_documents_are_refused() -> None:
-    with pytest.raises(ConfigError, match=r"c\.yaml:2:1: .*another document"):
+    with pytest.raises(ConfigError, match=r"c\.yaml:2:1: YAML syntax error: a second YAML document"):
         parse("a: 1\n---\nb: 2\n", "c.yaml")
 
 
@@ -77,3 +78,75 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes(b"version: \xff\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load(path)
+
+
+def test_nesting_deeper_than_any_config_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"c\.yaml:1:\d+: the YAML is nested more than 64 levels deep"):
+        parse("a: " + "[" * 80 + "]" * 80 + "\n", "c.yaml")
+
+
+def test_aliases_that_expand_without_end_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "_MAX_VALUES", 50)
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    with pytest.raises(ConfigError, match=r"c\.yaml:1:\d+: the YAML expands to more than 50 values") as caught:
+        parse(laughs, "c.yaml")
+    assert caught.value.exit_code is ExitCode.INVALID_CONFIG
+
+
+def test_the_default_expansion_budget_stops_a_billion_laughs_quickly() -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(ConfigError, match="expands to more than 500,000 values"):
+        parse("\n".join(levels) + "\n", "c.yaml")
+
+
+@pytest.mark.parametrize(("text", "where", "meaning"), [
+    ("a:\n  - b: 1\n   c: 2\n", "3:4", "the indentation of this line does not fit the lines above it"),
+    ("a:\n\t- b\n", "2:1", "a tab character; YAML indents with spaces only"),
+    ("a: http://x: y\n", "1:12", "an unexpected `: ` (a colon and a space) inside a value"),
+    ("a: 'open\nb: 1\n", "1:4", "a quoted value that is not closed"),
+    ("a: [x, y\n", "2:1", "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them"),
+    ("a: *nope\n", "1:4", "an alias (`*name`) that refers to no anchor (`&name`) defined before it"),
+    ("model: *\n", "1:9", "`*` starts an alias name here"),
+    ("a: %x\n", "1:4", "a value cannot start with this character"),
+])
+def test_syntax_errors_are_explained_in_plain_words(text: str, where: str, meaning: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text, "c.yaml")
+    assert caught.value.message == f"c.yaml:{where}: YAML syntax error: {meaning}"
+
+
+def test_control_characters_are_located() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse("a: 1\nb: x\x1b[0m\n", "c.yaml")
+    assert caught.value.message == ("c.yaml:2:5: the file contains the control character U+001B, which YAML does "
+                                    "not allow")
+
+
+def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"version: v0.4.0\r\nname: caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.message == f"{path}:2:10: not UTF-8 text (byte 0xe9)"
+
+
+def test_windows_line_ends_keep_positions(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"version: v0.4.0\r\nlisteners:\r\n  - name: a\r\n")
+    raw = load(path)
+    assert raw.text == "version: v0.4.0\nlisteners:\n  - name: a\n"
+    assert raw.data["listeners"].slots[0].line == 3
+
+
+def test_an_explicit_directory_is_not_a_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory, not a file"):
+        discover(tmp_path, tmp_path)
+
+
+def test_a_readable_special_file_is_read_like_a_config(tmp_path: Path) -> None:
+    # /dev/stdin is how a piped config arrives; /dev/null stands in for it here.
+    null = Path("/dev/null")
+    assert discover(null, tmp_path) == null
+    with pytest.raises(ConfigError, match="/dev/null: the file is empty"):
+        load(null)

@@ -111,3 +111,12 @@ def test_mypy_strict_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True,
                             timeout=600, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_readme_exit_code_table_lists_exactly_the_exit_codes() -> None:
+    from planoai_cli.errors import ExitCode
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    listed = [int(code) for code in re.findall(r"^\| (\d+) \|", section, re.M)]
+    assert listed == sorted(int(code) for code in ExitCode)

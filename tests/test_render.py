@@ -193,6 +193,18 @@ def test_max_retries_adds_a_retry_policy_without_a_per_try_timeout() -> None:
     assert all("retry_policy" not in r.get("route", {}) for r in routes(listeners(envoy)["ingress_traffic_prompt"]))
 
 
+@pytest.mark.parametrize("folder", GOLDEN, ids=lambda p: p.name)
+def test_the_plugin_hops_answer_an_exact_healthz_first_as_the_plugins_do(folder: Path) -> None:
+    # With the real plugins this route is never reached (they answer first); a stand-in plugin passes through.
+    envoy = read_yaml(render(golden_config(folder)).envoy_yaml)
+    health = {"match": {"prefix": "/", "headers": [{"name": ":path", "string_match": {"exact": "/healthz"}}]},
+              "direct_response": {"status": 200}}
+    for hop in ("ingress_traffic_prompt", "egress_traffic_llm"):
+        assert routes(listeners(envoy)[hop]).count(health) == 1
+        assert routes(listeners(envoy)[hop])[0] == health
+    assert [r["match"] for r in routes(listeners(envoy)["ingress_traffic"])] == [{"prefix": "/"}]
+
+
 def test_agent_listeners_name_themselves_to_brightstaff() -> None:
     envoy = read_yaml(render(golden_config(REPO / "tests" / "golden" / "agents-and-filters")).envoy_yaml)
     desk = listeners(envoy)["planning_desk"]

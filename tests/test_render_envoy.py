@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import socket
 import stat
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import jinja2
 import pytest
 
-from planoai_cli.envoy import standin_wasm, validate_config
+from planoai_cli.envoy import find_envoy, standin_wasm, validate_config
 from planoai_cli.errors import PlanoError, RenderError
 from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import validate_file, validate_raw
 from planoai_cli.render import check_with_envoy, render, validation_paths, write_files
 from planoai_cli.render.engine import environment, render_template
 from planoai_cli.render.validation import host_ca_bundle
@@ -78,6 +84,76 @@ def test_no_ca_bundle_anywhere_is_reported(tmp_path: Path, monkeypatch: pytest.M
     assert caught.value.message == "no CA bundle found on this machine for the validation copy"
     (tmp_path / "ca.pem").write_text("x", encoding="utf-8")
     assert host_ca_bundle((str(tmp_path / "none.pem"), str(tmp_path / "ca.pem"))) == str(tmp_path / "ca.pem")
+
+
+# --- the validation copy at request time ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+# Every port the prompt example binds (admin, prompt ingress, prompt hop, outbound router, model, LLM egress).
+BOUND = (9901, 10000, 10001, 11000, 12000, 12001)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0  # not listening yet
+
+
+def _serve(text: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[int, int]]:
+    """Run Envoy on `text` with every bound port moved to a free one (the hop cluster to 10001 moves too)."""
+    moved = dict(zip(BOUND, _free_ports(len(BOUND)), strict=True))
+    text = re.sub(r"(?m)^(\s*port_value: )(\d+)$", lambda m: m.group(1) + str(moved.get(int(m.group(2)),
+                                                                                        int(m.group(2)))), text)
+    (tmp_path / "envoy.yaml").write_text(text, encoding="utf-8")
+    command = [str(find_envoy()), "-c", str(tmp_path / "envoy.yaml"), "--disable-hot-restart", "--concurrency", "1",
+               "--log-level", "error", "--log-path", str(tmp_path / "envoy.log")]
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Ready once every cluster had its first DNS answer (offline: a quick failure). proc.wait is the pause,
+    # so a crash shows at once.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            proc.wait(timeout=0.02)
+        except subprocess.TimeoutExpired:
+            if _status(f"http://127.0.0.1:{moved[9901]}/ready") == 200:
+                return proc, moved
+        else:
+            log = tmp_path / "envoy.log"
+            pytest.fail(f"envoy exited with code {proc.returncode}: {log.read_text() if log.exists() else ''}")
+    proc.kill()
+    proc.wait(timeout=10)
+    pytest.fail("envoy was not ready within 30 s")
+
+
+def test_with_the_standin_every_port_answers_healthz_as_the_real_plugins_would(tmp_path: Path) -> None:
+    # The real plugins answer a :path of exactly /healthz on 10001 and 12001; the pass-through stand-in does
+    # not, so the hops carry a route with the same answer (never reached in production: the plugin answers first).
+    config = validate_file(REPO / "examples" / "listeners" / "prompt.yaml", REPO).config
+    proc, moved = _serve(render(config, validation_paths(tmp_path, host_ca_bundle())).envoy_yaml, tmp_path)
+    try:
+        found = {port: _status(f"http://127.0.0.1:{moved[port]}/healthz") for port in (10000, 10001, 12000, 12001)}
+        exact = {port: _status(f"http://127.0.0.1:{moved[port]}/healthz?x=1") for port in (10000, 12001)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert found == {10000: 200, 10001: 200, 12000: 200, 12001: 200}
+    # Like the plugins, only the exact path: with a query the request is routed as before (no route; no header).
+    assert exact == {10000: 404, 12001: 400}
 
 
 # --- template errors ------------------------------------------------------------------------------

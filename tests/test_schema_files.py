@@ -29,6 +29,7 @@ EXAMPLE_SCHEMAS = {
     "listeners/model.yaml": "v0.4.0",
     "listeners/prompt.yaml": "v0.4.0",
     "listeners/agent.yaml": "v0.4.0",
+    "quickstart/config.yaml": "v0.4.0",
 }
 CANONICAL = sorted(name for name, schema in EXAMPLE_SCHEMAS.items() if schema == "v0.4.0")
 LEGACY = sorted(name for name, schema in EXAMPLE_SCHEMAS.items() if schema != "v0.4.0")

@@ -37,6 +37,10 @@ LOG_ATTEMPTS = LOG_LINE + " attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT%\n"
 INBOUND_SPAN = "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"
 OUTBOUND_SPAN = "%REQ(:METHOD)% %REQ(:AUTHORITY)%%REQ(:PATH)%"
 NO_PROVIDER_BODY = f"the {PROVIDER_HEADER} header is missing, so no model provider can be chosen\n"
+# On 10001 and 12001 Plano's plugins answer a `:path` of exactly /healthz themselves, before routing. This route
+# gives the same answer when a stand-in plugin passes the request on (offline testbed); with the real plugins it
+# is never reached. Matching the `:path` header (query included) is the plugins' own test; `path:` would drop the query.
+PLUGIN_HEALTH = Route("/", ":path", HEALTH_PATH, status=200)
 
 
 def envoy_listeners(config: PlanoConfig, paths: RenderPaths, targets: tuple[EndpointTarget, ...],
@@ -52,14 +56,14 @@ def envoy_listeners(config: PlanoConfig, paths: RenderPaths, targets: tuple[Endp
         _prompt_ingress(config, paths, inbound),
         HttpListener("ingress_traffic_prompt", ANY_ADDRESS, PROMPT_HOP_PORT, "INBOUND", "ingress_traffic",
                      paths.log(files.ACCESS_PROMPT), LOG_STANDARD, "prompt",
-                     _provider_routes(provider_clusters, None, orchestrator)),
+                     (PLUGIN_HEALTH, *_provider_routes(provider_clusters, None, orchestrator))),
         HttpListener("outbound_api_traffic", ANY_ADDRESS, OUTBOUND_PORT, "OUTBOUND", "outbound_api_traffic",
                      paths.log(files.ACCESS_INTERNAL), LOG_STANDARD, "router", _outbound_routes(targets)),
         *agents,
         _model_ingress(model, paths),
         HttpListener("egress_traffic_llm", ANY_ADDRESS, LLM_EGRESS_PORT, None, "egress_traffic",
                      paths.log(files.ACCESS_LLM), LOG_ATTEMPTS, "llm",
-                     (*_provider_routes(provider_clusters, retries, None),
+                     (PLUGIN_HEALTH, *_provider_routes(provider_clusters, retries, None),
                       Route("/", status=400, body=NO_PROVIDER_BODY)), outbound),
     )
 
