@@ -378,3 +378,9 @@ def test_migrate_write_twice_keeps_the_original_backup(cli: Cli, project: Projec
     assert err.endswith("is already in the canonical form; nothing to change\n")
     assert (root / "config.yaml").read_text() == migrated
     assert (root / "config.yaml.bak").read_text() == LEGACY
+
+
+def test_logs_since_must_be_a_duration_or_timestamp(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("logs", "--path", str(tmp_path), "--since", "yesterday")
+    assert code == 2
+    assert "--since 'yesterday' is not a duration or timestamp" in err

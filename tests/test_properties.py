@@ -90,3 +90,19 @@ def test_mutated_examples_only_raise_our_errors(example: Path, data: st.DataObje
     action = data.draw(st.sampled_from(["delete", "replace", "duplicate", "add-key"]))
     mutated = _mutate(document, path, action, data.draw(DOCUMENTS))
     _validate_text(yaml.safe_dump(mutated))
+
+
+SKELETON: dict[str, Any] = {
+    "version": "v0.4.0",
+    "listeners": [{"name": "llm", "type": "model", "port": 12000}],
+    "model_providers": [{"model": "openai/gpt-4o", "access_key": "$OPENAI_API_KEY", "default": True}],
+}
+SECTION_VALUES = st.one_of(DOCUMENTS, st.lists(st.dictionaries(st.sampled_from(KEYS), SCALARS, max_size=6),
+                                                max_size=3))
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(KEYS), SECTION_VALUES, max_size=4))
+def test_valid_skeletons_with_random_sections_only_raise_our_errors(sections: dict[str, Any]) -> None:
+    # Starting from a valid file keeps many examples past the schema, into migration, the model and the checks.
+    _validate_text(yaml.safe_dump({**SKELETON, **sections}))

@@ -63,6 +63,7 @@ def safe_url(text: str) -> str:
     except ValueError:
         return "(unparsable URL)"
     if not parts.netloc:
-        return text.split("?", 1)[0]
+        # No `//`: whatever precedes an `@` may still be `user:password`.
+        return text.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
     host = parts.netloc.rsplit("@", 1)[-1]
     return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else f"//{host}{parts.path}"

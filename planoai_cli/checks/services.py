@@ -8,6 +8,7 @@ from planoai_cli.checks.base import Check, error, listing, repeats, safe_url, wh
 from planoai_cli.contract import BUILTIN_CLUSTER_NAMES
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.model import PlanoConfig
+from planoai_cli.secrets import has_refs
 from planoai_cli.tree import Location
 
 
@@ -43,7 +44,13 @@ def _collision(what: str, name: str, loc: Location, endpoints: set[str], provide
 
 def service_urls(config: PlanoConfig) -> Iterator[Diagnostic]:
     for s in config.services:
-        if s.upstream is None:
+        if has_refs(s.url):
+            # The host and port become an Envoy cluster address, rendered before any substitution.
+            yield error("check.service-url-variable",
+                        f"{s.kind} {s.id!r}: url uses an environment variable, but it becomes an Envoy cluster "
+                        "address when the config is rendered, before variables are substituted", s.where("url"),
+                        "write the URL itself (keep secrets in headers or access_key)")
+        elif s.upstream is None:
             shown = safe_url(s.url)
             hint = (f"write the full URL, e.g. http://{shown}" if "://" not in s.url
                     else "use an http:// or https:// URL with a host")

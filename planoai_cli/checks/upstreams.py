@@ -105,6 +105,14 @@ def literal_access_key(config: PlanoConfig) -> Iterator[Diagnostic]:
                           p.where("access_key"),
                           f"write `access_key: ${var}` and put the key in .env or your environment")
 
+    if config.tracing is not None:
+        for i, e in enumerate(config.tracing.exporters or ()):
+            if e.api_key and not has_refs(e.api_key):
+                yield warning("check.literal-secret",
+                              f"tracing exporter #{i + 1} ({e.type}): api_key looks like a literal key; move it to "
+                              "an environment variable", e.where("api_key"),
+                              "write `api_key: $POSTHOG_API_KEY` and put the key in .env or your environment")
+
 
 CHECKS: tuple[Check, ...] = (
     base_url_required, custom_provider_incomplete, base_url_invalid, no_builtin_cluster,

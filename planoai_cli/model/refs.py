@@ -35,6 +35,9 @@ def _all(config: PlanoConfig) -> Iterator[SecretRef]:
                          "opentracing_grpc_endpoint")
         for i, e in enumerate(config.tracing.exporters or ()):
             yield from _refs(e, f"tracing exporter #{i + 1} ({e.type})", e.api_key, "api_key")
+            yield from _refs(e, f"tracing exporter #{i + 1} ({e.type})", e.url, "url")
+    for i, m in enumerate(config.metrics_sources):
+        yield from _refs(m, f"metrics source #{i + 1} ({m.type})", m.url, "url")
     if config.routing is not None and config.routing.session_cache is not None:
         yield from _refs(config.routing.session_cache, "routing session cache", config.routing.session_cache.url,
                          "url")
