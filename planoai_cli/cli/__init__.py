@@ -56,6 +56,7 @@ def main() -> NoReturn:
 
 
 # Importing the command modules registers their commands on `planoai`.
-from planoai_cli.cli import config_commands, gateway_commands  # noqa: E402
+from planoai_cli.cli import agent_commands, config_commands, gateway_commands, init_command, ops_commands  # noqa: E402
 
-__all__ = ["config_commands", "gateway_commands", "main", "planoai", "run"]
+__all__ = ["agent_commands", "config_commands", "gateway_commands", "init_command", "main", "ops_commands", "planoai",
+           "run"]
