@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-import textwrap
-
-from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.loader import parse
-from planoai_cli.migrate.common import Step
 from planoai_cli.migrate.listener_items import hoist_providers, list_listeners
-from planoai_cli.tree import YMap, locate, plain
-
-
-def run(step: Step, text: str) -> tuple[YMap, list[Diagnostic]]:
-    doc = parse(textwrap.dedent(text), "config.yaml")
-    before = copy.deepcopy(doc)
-    out, found = step(doc)
-    assert plain(doc) == plain(before)
-    return out, found
-
-
-def brief(found: list[Diagnostic]) -> list[tuple[str, str, str, int | None]]:
-    return [(d.severity.value, d.code, d.path, d.line) for d in found]
+from planoai_cli.tree import locate, plain
+from tests.migratehelp import brief, run
 
 
 def test_missing_ports_get_the_gateway_defaults() -> None:

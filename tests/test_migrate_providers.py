@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import textwrap
 
 import pytest
@@ -10,21 +9,9 @@ import pytest
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.loader import parse
 from planoai_cli.migrate import migrate
-from planoai_cli.migrate.common import Step
 from planoai_cli.migrate.providers import convert_providers, rename_llm_providers
-from planoai_cli.tree import YMap, locate, plain
-
-
-def run(step: Step, *parts: str) -> tuple[YMap, list[Diagnostic]]:
-    doc = parse("".join(textwrap.dedent(p) for p in parts), "config.yaml")
-    before = copy.deepcopy(doc)
-    out, found = step(doc)
-    assert plain(doc) == plain(before)
-    return out, found
-
-
-def brief(found: list[Diagnostic]) -> list[tuple[str, str, str, int | None]]:
-    return [(d.severity.value, d.code, d.path, d.line) for d in found]
+from planoai_cli.tree import locate, plain
+from tests.migratehelp import brief, run
 
 
 def providers_after(*parts: str) -> tuple[list[dict[str, object]], list[Diagnostic]]:

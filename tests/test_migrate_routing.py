@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-import textwrap
-
 import pytest
 
-from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.loader import parse
-from planoai_cli.migrate.common import Step
 from planoai_cli.migrate.routing import budget_rename, legacy_routing, routing_model_override
-from planoai_cli.tree import YMap, locate, plain
-
-
-def run(step: Step, *parts: str) -> tuple[YMap, list[Diagnostic]]:
-    doc = parse("".join(textwrap.dedent(p) for p in parts), "config.yaml")
-    before = copy.deepcopy(doc)
-    out, found = step(doc)
-    assert plain(doc) == plain(before)
-    return out, found
-
-
-def brief(found: list[Diagnostic]) -> list[tuple[str, str, str, int | None]]:
-    return [(d.severity.value, d.code, d.path, d.line) for d in found]
-
+from planoai_cli.tree import locate, plain
+from tests.migratehelp import brief, run
 
 G2 = """\
 version: v0.1
