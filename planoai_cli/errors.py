@@ -12,7 +12,8 @@
      ├── ImageUnavailable      the image is missing and cannot be pulled (8)
      ├── ContainerFailed       the container exited, restarted or was OOM-killed (9)
      ├── HealthTimeout         listeners not healthy before the deadline (10)
-     └── NotRunning            the project's gateway is not running (11)
+     ├── NotRunning            the project's gateway is not running (11)
+     └── AgentNotFound         the coding agent `cli-agent` should launch is not installed (127)
 
 Library exceptions are translated into these once, in the module that uses the library.
 Only the CLI layer catches them (`run` in cli/__init__.py; `report.validate_json` turns them into its JSON).
@@ -44,6 +45,7 @@ class ExitCode(enum.IntEnum):
     HEALTH_TIMEOUT = 10
     NOT_RUNNING = 11
     INTERNAL = 70
+    AGENT_NOT_FOUND = 127  # the shell's "command not found"
     INTERRUPTED = 130
 
 
@@ -139,3 +141,9 @@ class EnvoyRejected(RenderError):
     def __init__(self, message: str, envoy_output: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.envoy_output = envoy_output
+
+
+class AgentNotFound(PlanoError):
+    """`cli-agent` cannot find the agent's executable on PATH."""
+
+    exit_code = ExitCode.AGENT_NOT_FOUND

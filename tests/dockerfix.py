@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 from docker.client import DockerClient
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
 
 REPO = Path(__file__).resolve().parent.parent
 TESTBED = REPO / "docker" / "testbed"
@@ -112,8 +113,8 @@ def docker_client() -> Iterator[DockerClient]:
     except DockerException as exc:
         pytest.fail(f"Docker is unreachable ({exc}); {DOCKER_HINT}", pytrace=False)
     yield client
-    for container in client.containers.list(all=True, filters={"label": [f"{k}={v}" for k, v in TEST_LABELS.items()]}):
-        container.remove(force=True)
+    for key, value in TEST_LABELS.items():
+        remove_labelled(client, key, value)
     client.close()
 
 
@@ -152,3 +153,22 @@ def mock_provider(docker_client: DockerClient) -> Iterator[MockProvider]:
     thread.join(timeout=5)
 
 
+
+
+def labelled(client: DockerClient, label: str, value: str) -> list[Container]:
+    """Containers carrying `label=value`, tolerant of containers removed while listing."""
+    found = []
+    for item in client.containers.list(all=True, filters={"label": [f"{label}={value}"]}, sparse=True):
+        try:
+            found.append(client.containers.get(item.id))
+        except NotFound:
+            continue
+    return found
+
+
+def remove_labelled(client: DockerClient, label: str, value: str) -> None:
+    for container in labelled(client, label, value):
+        try:
+            container.remove(force=True)
+        except NotFound:
+            continue

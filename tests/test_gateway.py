@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from docker.client import DockerClient
+from docker.models.containers import Container
 
-from tests.dockerfix import MockProvider
+from tests.dockerfix import MockProvider, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
@@ -65,8 +66,8 @@ class Project:
                                  "--admin-port", str(self.admin_port), *extra)]
 
 
-def containers_of(client: DockerClient, project: str) -> list[object]:
-    return list(client.containers.list(all=True, filters={"label": [f"{PROJECT_LABEL}={project}"]}))
+def containers_of(client: DockerClient, project: str) -> list[Container]:
+    return labelled(client, PROJECT_LABEL, project)
 
 
 @pytest.fixture
@@ -75,8 +76,7 @@ def project(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerCl
     name = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{os.getpid()}"
     made = Project(tmp_path / "gw", name, mock_provider)
     yield made
-    for container in containers_of(docker_client, name):
-        container.remove(force=True)  # type: ignore[attr-defined]
+    remove_labelled(docker_client, PROJECT_LABEL, name)
 
 
 def chat(port: int, model: str = "gpt-4o") -> tuple[int, dict[str, object]]:
@@ -209,7 +209,7 @@ def test_logs_of_an_exited_container(cli: Cli, project: Project, docker_client: 
     code, _, _ = cli(*project.up_args("--keep-on-failure"))
     assert code == 9
     (container,) = containers_of(docker_client, project.name)
-    assert container.status == "exited"  # type: ignore[attr-defined]
+    assert container.status == "exited"
     code, out, _ = cli("logs", *project.args("--component", "envoy"))
     assert code == 0
     assert "/nonexistent/ca.pem" in out

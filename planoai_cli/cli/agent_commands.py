@@ -1,3 +1,127 @@
-"""`planoai cli-agent`: run Claude Code or Codex through the gateway (filled in by the cli-agent work)."""
+"""`planoai cli-agent`: run Claude Code or Codex through the project's gateway (also spelled `cli_agent`)."""
 
 from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planoai_cli.cli.options import FILE, PATH, PROJECT
+from planoai_cli.cli.root import planoai
+from planoai_cli.contract import DEFAULT_IMAGE
+from planoai_cli.errors import ExitCode
+
+AGENT_ARGS = "planoai.agent_args"
+
+
+class AgentCommand(click.Command):
+    """Everything after the first `--` belongs to the agent, untouched (so FILE can never swallow it)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            cut = args.index("--")
+            ctx.meta[AGENT_ARGS] = tuple(args[cut + 1:])
+            args = args[:cut]
+        return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "[-- AGENT ARGS...]"]
+
+
+@planoai.command("cli-agent", cls=AgentCommand)
+@click.argument("agent", type=click.Choice(["claude", "codex"]))
+@FILE
+@PATH
+@PROJECT
+@click.option("--dry-run", is_flag=True,
+              help="Print the environment changes (keys masked), model checks and command; start nothing.")
+@click.option("--no-model-check", is_flag=True,
+              help="Launch even if a model the agent will ask for is not routable by the config.")
+@click.option("--image", default=None, help=f"Gateway image if it must be started [default: $PLANO_IMAGE or "
+                                            f"{DEFAULT_IMAGE}].")
+@click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
+              help="When to pull the image (if the gateway must be started).")
+@click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
+              help="Host port for the Envoy admin interface (if the gateway must be started).")
+@click.option("--wait-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for the gateway to be healthy.")
+@click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
+              help="Model listener port of a zero-config gateway [default: 12000].")
+@click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
+              show_default=True, help="LOG_LEVEL inside the gateway (if it must be started).")
+@click.pass_context
+def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Path, project: str | None,
+              dry_run: bool, no_model_check: bool, image: str | None, pull: str, admin_port: int,
+              wait_timeout: float, listener_port: int | None, log_level: str) -> int:
+    """Run AGENT (claude or codex) through the project's gateway, starting it if needed.
+
+    Arguments after `--` go to the agent: planoai cli-agent claude -- --model claude-sonnet.
+    The exit code is the agent's.
+    """
+    from planoai_cli.agent import launch, session
+    from planoai_cli.console import agent as shown
+    from planoai_cli.gateway.options import Target
+    from planoai_cli.zeroconfig import write
+
+    shell = dict(os.environ)
+    prepared = session.prepare(agent, Target(file, search_dir, project), shell, ctx.meta.get(AGENT_ARGS, ()),
+                               listener_port)
+    if dry_run:
+        return _dry_run(prepared, check=not no_model_check)
+    shown.show_findings(prepared.findings, prepared.plan.notes)
+    if not no_model_check:
+        session.refuse_unroutable(prepared)
+    binary = launch.find_binary(prepared.agent, prepared.plan.child_env(shell))
+    if prepared.resolution.zero is not None:
+        write(prepared.resolution.zero)
+        shown.show_zero_config(prepared.resolution.zero)
+    gateway = _gateway(prepared, image=image, pull=pull, admin_port=admin_port, wait_timeout=wait_timeout,
+                       log_level=log_level)
+    plan = prepared.rebuilt(gateway.base_url)
+    shown.show_launch(prepared.agent.title, gateway)
+    return launch.run(binary, plan.args, plan.child_env(shell))
+
+
+def _dry_run(prepared: Any, *, check: bool) -> int:
+    """The whole plan first (model verdicts included), then the same refusals a real run would meet."""
+    from planoai_cli.agent import launch, session
+    from planoai_cli.console import agent as shown
+    from planoai_cli.errors import AgentNotFound
+
+    if prepared.resolution.zero is not None:
+        shown.show_zero_config(prepared.resolution.zero, written=False)
+    shown.show_findings((), prepared.plan.notes)
+    binary: str | None = None
+    missing: AgentNotFound | None = None
+    try:
+        binary = launch.find_binary(prepared.agent, prepared.plan.child_env(prepared.shell))
+    except AgentNotFound as e:
+        missing = e
+    shown.show_plan(prepared, binary)
+    if check:
+        session.refuse_unroutable(prepared)
+    if missing is not None:
+        raise missing
+    return ExitCode.OK
+
+
+def _gateway(prepared: Any, *, image: str | None, pull: str, admin_port: int, wait_timeout: float,
+             log_level: str) -> Any:
+    from planoai_cli import console
+    from planoai_cli.agent.gateway import ensure
+    from planoai_cli.gateway.options import UpOptions
+
+    options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
+                        admin_port=admin_port, wait_timeout=wait_timeout, log_level=log_level,
+                        environment=prepared.resolution.environment)
+    return ensure(prepared.resolution.target, prepared.validated.raw.path, prepared.config_hash, options,
+                  reporter=console.UpReporter())
+
+
+# The spelling in upstream's docs: the same command, hidden from the help.
+_alias = copy.copy(cli_agent)
+_alias.hidden = True
+planoai.add_command(_alias, "cli_agent")

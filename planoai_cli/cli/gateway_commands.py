@@ -32,21 +32,32 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @click.option("--foreground", is_flag=True, help="Stream the logs after start; Ctrl-C stops and removes the gateway.")
 @click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
               show_default=True, help="LOG_LEVEL inside the gateway.")
+@click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
+              help="Model listener port of a zero-config gateway (no config found) [default: 12000].")
 @JSON
 def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
        admin_port: int, wait_timeout: float, keep_on_failure: bool, foreground: bool, log_level: str,
-       as_json: bool) -> int:
-    """Validate, render and start the gateway, then wait until every listener is healthy."""
+       listener_port: int | None, as_json: bool) -> int:
+    """Validate, render and start the gateway, then wait until every listener is healthy.
+
+    With no FILE and no config in --path, a zero-config gateway is built from the provider keys in the shell
+    and .env (see the README).
+    """
     from planoai_cli import console
+    from planoai_cli.console.agent import show_zero_config
     from planoai_cli.gateway.options import Target, UpOptions
     from planoai_cli.gateway.progress import Silent
     from planoai_cli.gateway.up import up
+    from planoai_cli.zeroconfig import resolve
 
+    resolved = resolve(Target(file, search_dir, project), dict(os.environ), listener_port, write_file=True)
+    if resolved.zero is not None:
+        show_zero_config(resolved.zero)
     options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
                         bind=bind, admin_port=admin_port, wait_timeout=wait_timeout, keep_on_failure=keep_on_failure,
-                        foreground=foreground, log_level=log_level, environment=dict(os.environ))
+                        foreground=foreground, log_level=log_level, environment=resolved.environment)
     reporter = Silent() if as_json else console.UpReporter()
-    up(Target(file, search_dir, project), options, reporter,
+    up(resolved.target, options, reporter,
        on_healthy=lambda running: console.show_running(running, as_json=as_json))
     return ExitCode.OK
 

@@ -80,10 +80,20 @@ def find_all(client: DockerClient) -> list[Container]:
 
 
 def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Container]:
+    # A sparse listing, then one inspect each: a container removed in between is skipped, not an error.
     try:
-        return list(client.containers.list(all=True, filters=filters))
+        sparse = client.containers.list(all=True, filters=filters, sparse=True)
     except DockerException as e:
         raise DockerUnavailable(f"cannot list containers: {e}") from e
+    found = []
+    for item in sparse:
+        try:
+            found.append(client.containers.get(item.id))
+        except NotFound:
+            continue
+        except DockerException as e:
+            raise DockerUnavailable(f"cannot inspect container {item.id}: {e}") from e
+    return found
 
 
 def create(client: DockerClient, spec: ContainerSpec) -> Container:

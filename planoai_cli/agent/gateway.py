@@ -1,0 +1,79 @@
+"""The gateway an agent talks to: the project's running one (found by label), else one started as `up` does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from planoai_cli.errors import ContainerFailed, PlanoError
+from planoai_cli.gateway.options import Target, UpOptions
+from planoai_cli.gateway.progress import Reporter
+from planoai_cli.gateway.up import Running, client_host, up
+from planoai_cli.health import Probe, wait_healthy
+from planoai_cli.project import project_name
+from planoai_cli.runtime import container as rt
+from planoai_cli.runtime.engine import session
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """Where the agent connects, and whether we had to start the gateway for it."""
+
+    project: str
+    container: str
+    base_url: str  # http://<loopback or bind address>:<model listener port>, never 0.0.0.0
+    started: bool
+    config_changed: bool  # the running gateway was started from different config content
+
+
+def ensure(target: Target, config_file: Path, config_hash: str, options: UpOptions, *, reporter: Reporter,
+           on_healthy: Callable[[Running], None] = lambda _running: None) -> Gateway:
+    """Reuse the project's healthy gateway, or start it (same resolution and options as `up`)."""
+    project = project_name(target.project, config_file)
+    with session(options.environment) as engine:
+        handle = rt.find_handle(engine.client, project)
+        reused = _reuse(handle, options, config_hash) if handle is not None else None
+    if reused is not None:
+        return reused
+    running = up(target, options, reporter, on_healthy=on_healthy)
+    url = next((e.url for e in running.endpoints if e.type == "model"), None)
+    if url is None:  # the renderer always adds a model listener; a gateway without one is a bug to report
+        raise PlanoError(f"gateway {running.container} has no model listener for the agent")
+    return Gateway(running.project, running.container, url, True, False)
+
+
+def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway | None:
+    """A running container with a model listener, once healthy; None when it must be (re)started instead."""
+    if not handle.state().running:
+        return None
+    layout = _layout(handle.labels)
+    entries = layout.get("listeners")
+    listeners = [item for item in (entries if isinstance(entries, list) else []) if isinstance(item, dict)]
+    model = next((item for item in listeners if item.get("type") == "model"), None)
+    if model is None:
+        return None
+    host = client_host(str(layout.get("bind", "127.0.0.1")))
+    probes = [Probe(f"{item['type']} listener {item['name']}",
+                    f"http://{host}:{item['port']}{item.get('health', '/healthz')}") for item in listeners]
+    wait_healthy(probes, timeout=options.wait_timeout, check=_still_running(handle), max_interval=0.25)
+    changed = handle.labels.get(rt.CONFIG_HASH) != config_hash
+    return Gateway(handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{host}:{model['port']}", False, changed)
+
+
+def _layout(labels: Mapping[str, str]) -> dict[str, object]:
+    try:
+        value = json.loads(labels.get(rt.ENDPOINTS, "{}"))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _still_running(handle: rt.Handle) -> Callable[[], None]:
+    def check() -> None:
+        state = handle.state()
+        if not state.running:
+            raise ContainerFailed(f"gateway {handle.name} stopped while waiting for it ({state.status})",
+                                  hint="planoai logs shows why; planoai up starts it again")
+    return check

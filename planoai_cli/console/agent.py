@@ -1,0 +1,75 @@
+"""Presentation for `cli-agent` and zero-config `up`: dry-run plan, model verdicts, launch and zero-config lines."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from rich.text import Text
+
+from planoai_cli.console import _console, out
+
+_LEVEL_STYLES = {"ok": "", "warning": "yellow", "error": "bold red"}
+
+
+def show_zero_config(zero: Any, *, written: bool = True) -> None:
+    """Where the zero-config went and which key variables it uses (names only, never values)."""
+    found = ", ".join(f"{f.provider.prefix} ({f.variable} from {_origin(f.origin)})" for f in zero.found)
+    verb = "wrote" if written else "would write"
+    console = _console(stderr=True)
+    console.print(Text(f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}",
+                       style="cyan"))
+    example = f"{zero.found[0].provider.prefix}/<model>"
+    console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port}; clients choose a provider by "
+                       f"prefix, e.g. model {example!r}"))
+
+
+def _origin(origin: str) -> str:
+    return "the environment" if origin == "environment" else origin
+
+
+def show_findings(findings: Any, notes: Any) -> None:
+    """Warnings and errors about the models the agent will use, and about the user's shell (stderr)."""
+    console = _console(stderr=True)
+    for note in notes:
+        console.print(Text(f"warning: {note}", style="yellow"))
+    for finding in findings:
+        if finding.level != "ok":
+            console.print(Text(f"{finding.level}: {finding.message}", style=_LEVEL_STYLES[finding.level]))
+
+
+def plan_lines(prepared: Any, binary: str | None) -> list[str]:
+    """The dry-run report: environment changes (secrets masked), model verdicts, and the command line."""
+    from planoai_cli.agent.plan import mask
+
+    plan = prepared.plan
+    port = plan.base_url.rsplit(":", 1)[-1].split("/")[0]
+    config = prepared.validated.raw.path.resolve()
+    lines = [f"cli-agent {plan.agent} (dry run: nothing was started and Docker was not contacted)",
+             f"config: {config} (project {prepared.project!r}, model listener port {port})",
+             "environment changes:"]
+    for change in plan.changes:
+        note = f"  ({change.note})" if change.note else ""
+        if change.value is None:
+            lines.append(f"  unset {change.name}{note}")
+        else:
+            value = mask(change.value) if change.secret else change.value
+            lines.append(f"  set   {change.name}={value}{note}")
+    lines.append("models:")
+    lines += [f"  {f.level:<8} {f.message}" for f in prepared.findings]
+    lines += ["command:", "  " + shlex.join([binary or plan.agent, *plan.args])]
+    return lines
+
+
+def show_plan(prepared: Any, binary: str | None) -> None:
+    out("\n".join(plan_lines(prepared, binary)))
+
+
+def show_launch(title: str, gateway: Any) -> None:
+    """One line before the agent takes over the terminal."""
+    how = "started" if gateway.started else "running"
+    _console(stderr=True).print(Text(f"gateway {gateway.container} {how}; launching {title} against "
+                                     f"{gateway.base_url}", style="green"))
+    if gateway.config_changed:
+        _console(stderr=True).print(Text(
+            "warning: the config changed since this gateway started; run planoai up to apply it", style="yellow"))

@@ -1,0 +1,3 @@
+"""`planoai init`: starter configs from bundled templates, written atomically; no click or rich in here."""
+
+from __future__ import annotations

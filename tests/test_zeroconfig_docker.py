@@ -1,0 +1,65 @@
+"""Zero-config `up` on a real dockerd with the testbed: a key in `.env` only, no config, and the gateway serves."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from docker.client import DockerClient
+
+from planoai_cli import zeroconfig
+from tests.dockerfix import labelled, remove_labelled
+
+Cli = Callable[..., tuple[int, str, str]]
+KEY = "sk-zero-e2e-0123456789abcdef"
+PROJECT_LABEL = "org.planoai.project"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def bare(tmp_path: Path, docker_client: DockerClient, testbed_image: str,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder with no config and only a `.env` holding one provider key; its name is the project's."""
+    for name in zeroconfig.VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / f"zc-{os.getpid()}"
+    root.mkdir()
+    (root / ".env").write_text(f'ANTHROPIC_API_KEY="{KEY}"\n', encoding="utf-8")
+    yield root
+    remove_labelled(docker_client, PROJECT_LABEL, root.name)
+
+
+def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker_client: DockerClient) -> None:
+    port, admin = free_port(), free_port()
+    code, out, err = cli("up", "--path", str(bare), "--listener-port", str(port), "--admin-port", str(admin),
+                         "--image", "planoai-testbed:latest", "--pull", "never", "--json")
+    assert code == 0, err
+    written = tmp_path / "xdg" / "planoai" / "zero-config.yaml"
+    assert f"no config in {bare}: zero-config with 1 provider(s): anthropic (ANTHROPIC_API_KEY from {bare / '.env'})" \
+        in err
+    assert f"wrote {written}; model listener on port {port}" in err
+    assert KEY not in out + err + written.read_text(encoding="utf-8")
+    running = json.loads(out)
+    assert running["project"] == bare.name
+    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{port}"}]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
+        assert json.loads(response.read())["data"] == [
+            {"id": "anthropic/*", "object": "model", "created": 0, "owned_by": "anthropic"}]
+    (container,) = docker_client.containers.list(filters={"label": [f"{PROJECT_LABEL}={bare.name}"]})
+    assert f"ANTHROPIC_API_KEY={KEY}" in container.attrs["Config"]["Env"]  # the .env key reached the gateway
+    code, out, _ = cli("status", "--path", str(bare), "--json")  # found by the folder's name, as up named it
+    assert code == 0
+    assert json.loads(out)["config_file"] == str(written)
+    assert cli("down", "--path", str(bare))[0] == 0
+    assert labelled(docker_client, PROJECT_LABEL, bare.name) == []
