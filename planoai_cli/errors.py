@@ -96,6 +96,7 @@ class DockerUnavailable(PlanoError):
     """No Docker engine answered (or it refused us)."""
 
     exit_code = ExitCode.DOCKER_UNAVAILABLE
+    attempts: tuple[tuple[str, str, str], ...] = ()  # (endpoint url, why it was tried, why it failed)
 
 
 class PortBusy(PlanoError):

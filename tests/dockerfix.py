@@ -25,7 +25,8 @@ from docker.models.containers import Container
 REPO = Path(__file__).resolve().parent.parent
 TESTBED = REPO / "docker" / "testbed"
 IMAGE = "planoai-testbed:latest"
-TEST_LABELS = {"org.planoai.test": "1"}
+# One value per test session, so a session cleaning up never removes another concurrent session's containers.
+TEST_LABELS = {"org.planoai.test": f"session-{os.getpid()}"}
 DOCKER_HINT = "start the engine with scripts/start-dockerd.sh (it installs docker.io and mmdebstrap when missing)"
 COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "gpt-4o",
               "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},

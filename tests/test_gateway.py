@@ -17,7 +17,7 @@ import pytest
 from docker.client import DockerClient
 from docker.models.containers import Container
 
-from tests.dockerfix import MockProvider, labelled, remove_labelled
+from tests.dockerfix import TEST_LABELS, MockProvider, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
@@ -170,7 +170,7 @@ def test_envoy_rejecting_the_config_at_start(cli: Cli, project: Project, docker_
     start = time.monotonic()
     code, _, err = cli(*project.up_args("--wait-timeout", "60"))
     assert code == 9, err
-    assert "envoy stopped, so the container exited" in err
+    assert "envoy stopped, so the gateway container exited" in err
     assert "/nonexistent/ca.pem" in err
     assert "was removed" in err
     assert time.monotonic() - start < 30
@@ -285,7 +285,7 @@ def test_build_bakes_the_supervisord_config_into_a_derived_image(cli: Cli, docke
         assert image.labels["org.planoai.base"] == testbed_image
         assert image.attrs["Config"]["Entrypoint"][-1] == "/etc/plano/supervisord/supervisord.conf"
         output = docker_client.containers.run(tag, entrypoint=["cat", "/etc/plano/supervisord/supervisord.conf"],
-                                              labels={"org.planoai.test": "1"}, remove=True)
+                                              labels=TEST_LABELS, remove=True)
         assert output.decode() == (REPO / "supervisord" / "supervisord.conf").read_text()
     finally:
         docker_client.images.remove(tag, force=True)

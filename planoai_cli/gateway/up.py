@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planoai_cli.errors import ContainerFailed, HealthTimeout, PlanoError
+from planoai_cli.errors import HealthTimeout, PlanoError
+from planoai_cli.gateway.alive import alive_check, log_excerpt
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter, Timings
 from planoai_cli.gateway.spec import container_spec
 from planoai_cli.health import Probe, wait_healthy
 from planoai_cli.keys import require, resolve
-from planoai_cli.logs import failed_component, select, tail
 from planoai_cli.pipeline import Validated, validate_file
 from planoai_cli.project import project_name, state_dir
 from planoai_cli.render import Rendered, render, write_files
@@ -21,7 +21,7 @@ from planoai_cli.runtime.engine import Engine, connect
 from planoai_cli.runtime.image import ensure_image
 from planoai_cli.runtime.ports import Binding, check_free
 
-LOG_LINES_ON_FAILURE = 30
+_HINT = "fix what the log lines above show (planoai logs shows everything)"
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, opt
         _wait(handle, rendered, options, reporter, timings)
     except HealthTimeout as e:
         if handle is not None:
-            e.message += "\n" + _log_excerpt(handle, None)
+            e.message += "\n" + log_excerpt(handle)
         _cleanup(engine, spec, handle, options, e)
         raise
     except PlanoError as e:
@@ -140,33 +140,8 @@ def _wait(handle: Handle, rendered: Rendered, options: UpOptions, reporter: Repo
     probes = [Probe(f"{p.type} listener {p.name}", f"http://{client_host(options.bind)}:{p.port}{p.health_path}")
               for p in rendered.listener_ports]
     with timings.phase(reporter, "health"):
-        wait_healthy(probes, timeout=options.wait_timeout, check=_alive_check(handle), max_interval=0.25,
+        wait_healthy(probes, timeout=options.wait_timeout, check=alive_check(handle, _HINT), max_interval=0.25,
                      on_round=reporter.health)
-
-
-def _alive_check(handle: Handle) -> Callable[[], None]:
-    def check() -> None:
-        state = handle.state()
-        if state.running and not state.oom_killed and state.restart_count == 0:
-            return
-        lines = list(handle.log_lines(tail=400))
-        component = failed_component(lines)
-        how = "was killed for lack of memory (OOM)" if state.oom_killed else (
-            "restarted" if state.running else f"exited (status {state.status}, code {state.exit_code})")
-        who = f"{component} stopped, so the container {how}" if component else f"the container {how}"
-        raise ContainerFailed(f"{who} while starting\n" + _excerpt(lines, component),
-                              hint="fix what the log lines above show (planoai logs shows everything)")
-    return check
-
-
-def _log_excerpt(handle: Handle, component: str | None) -> str:
-    return _excerpt(list(handle.log_lines(tail=400)), component)
-
-
-def _excerpt(lines: list[str], component: str | None) -> str:
-    chosen = tail(select(lines, {component, "supervisord"} if component else None), LOG_LINES_ON_FAILURE)
-    heading = f"last {len(chosen)} log lines" + (f" of {component} and supervisord" if component else "") + ":"
-    return heading + "".join(f"\n  | {line}" for line in chosen)
 
 
 def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions,

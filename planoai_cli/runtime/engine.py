@@ -44,17 +44,20 @@ def session(env: Mapping[str, str] | None = None) -> Iterator[Engine]:
 def connect(env: Mapping[str, str] | None = None, home: Path | None = None) -> Engine:
     """The first candidate endpoint that answers a ping; DockerUnavailable lists every attempt."""
     env = os.environ if env is None else env
-    tried: list[str] = []
+    attempts: list[tuple[Candidate, str]] = []
     for candidate in candidates(env, home or Path.home()):
         try:
             return _open(candidate)
         except DockerUnavailable as e:
-            tried.append(f"  {candidate.url} ({candidate.why}): {e.message}")
-    raise DockerUnavailable(
+            attempts.append((candidate, e.message))
+    tried = [f"  {c.url} ({c.why}): {reason}" for c, reason in attempts]
+    error = DockerUnavailable(
         "no Docker engine answered" + (":\n" + "\n".join(tried) if tried else " (no endpoint found)"),
         hint="start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
              "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock",
     )
+    error.attempts = tuple((c.url, c.why, reason) for c, reason in attempts)
+    raise error
 
 
 def _open(candidate: Candidate) -> Engine:

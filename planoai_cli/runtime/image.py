@@ -38,20 +38,21 @@ class ImageInfo:
 def ensure_image(client: DockerClient, reference: str, policy: PullPolicy,
                  progress: Callable[[PullProgress], None] | None = None) -> ImageInfo:
     """Make sure `reference` is available locally according to `policy`."""
-    present = _local_id(client, reference)
+    present = local_image_id(client, reference)
     if present and policy != "always":
         return ImageInfo(reference, present, pulled=False)
     if policy == "never":
         raise ImageUnavailable(f"image {reference} is not present and --pull never forbids pulling it",
                                hint=f"pull it yourself (docker pull {reference}), or: {TESTBED_HINT}")
     _pull(client, reference, progress)
-    pulled = _local_id(client, reference)
+    pulled = local_image_id(client, reference)
     if not pulled:
         raise ImageUnavailable(f"pulling {reference} finished but the image is not there", hint=TESTBED_HINT)
     return ImageInfo(reference, pulled, pulled=True)
 
 
-def _local_id(client: DockerClient, reference: str) -> str | None:
+def local_image_id(client: DockerClient, reference: str) -> str | None:
+    """The id of `reference` when it is present locally, else None."""
     try:
         return str(client.images.get(reference).id)
     except ImageNotFound:
