@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs and pip cannot provide. Safe to run again:
 # a package whose command is already on PATH is left alone, and apt-get runs only when something is missing.
-#   wabt  ->  wat2wasm, wasm-objdump   (tests rebuild envoy_templates/wasm/passthrough.wasm and inspect it)
+#   wabt                  ->  wat2wasm, wasm-objdump   (tests rebuild envoy_templates/wasm/passthrough.wasm)
+#   python3, python3-venv ->  `python3 -m venv .venv` (a fresh Debian has no python3, or python3 without venv)
 set -euo pipefail
 
 # "debian-package:command-it-provides" pairs; the command is what the tests actually look for.
@@ -12,6 +13,9 @@ for pair in "${REQUIRED[@]}"; do
   package="${pair%%:*}" command="${pair#*:}"
   command -v "$command" >/dev/null 2>&1 || missing+=("$package")
 done
+
+# Debian ships ensurepip (which `python3 -m venv` needs) in python3-venv, not with python3 itself.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3 python3-venv)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-ci-deps: nothing to install"

@@ -33,6 +33,13 @@ say "Debian packages and the Docker engine (installed only when missing)"
 bash scripts/start-dockerd.sh
 
 say "planoai-cli in a virtualenv (.venv)"
+# A fresh Debian may have no python3, or python3 without venv (Debian packages ensurepip in python3-venv).
+if [ ! -x .venv/bin/python ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3 python3-venv >/dev/null
+fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'

@@ -171,13 +171,13 @@ def test_dry_run_prints_the_plan_with_keys_masked(cli: Cli, agent: FakeAgent, tm
         f"config: {path} (project 'coding', model listener port 12000)",
         "environment changes:",
         "  set   ANTHROPIC_BASE_URL=http://127.0.0.1:12000",
-        "  set   ANTHROPIC_AUTH_TOKEN=********er (27 chars)",
+        "  set   ANTHROPIC_AUTH_TOKEN=********er (27 chars)  (a placeholder: the gateway adds the real key)",
         "  unset ANTHROPIC_API_KEY  (Claude Code would use it instead of the token)",
         "  set   API_TIMEOUT_MS=600000",
         "  set   ANTHROPIC_DEFAULT_OPUS_MODEL=claude-opus  (alias 'claude-opus')",
         "  set   ANTHROPIC_DEFAULT_SONNET_MODEL=claude-sonnet  (alias 'claude-sonnet')",
         "  set   ANTHROPIC_DEFAULT_HAIKU_MODEL=claude-haiku  (alias 'claude-haiku')",
-        "  set   ANTHROPIC_SMALL_FAST_MODEL=claude-haiku  (the haiku choice (legacy variable))",
+        "  set   ANTHROPIC_SMALL_FAST_MODEL=claude-haiku  (legacy variable: the haiku choice)",
         "  set   NO_PROXY=127.0.0.1,localhost",
         "models:",
         "  ok       ANTHROPIC_DEFAULT_OPUS_MODEL=claude-opus: alias of 'anthropic/claude-opus-4-1', wildcard provider "
@@ -202,6 +202,7 @@ def test_the_underscore_spelling_is_accepted_and_hidden(cli: Cli, agent: FakeAge
     code, out, err = cli("cli_agent", "codex", str(path), "--dry-run", "--", "exec", "hi")
     assert code == 0, err
     assert out.splitlines()[-1] == f"  {FOLDER / 'codex'} -c 'model=\"codex\"' exec hi"
+    assert "  set   OPENAI_API_KEY=********er (27 chars)  (a placeholder: the gateway adds the real key)" in out
     assert "cli_agent" not in cli("--help")[1]
     assert "cli-agent" in cli("--help")[1]
 
@@ -264,7 +265,8 @@ def test_zero_config_dry_run_writes_nothing(cli: Cli, agent: FakeAgent, tmp_path
     code, out, err = cli("cli-agent", "codex", "--path", str(tmp_path / "bare"), "--dry-run", "--", "-m", "openai/o3")
     assert code == 0, err
     assert "no config in" in err
-    assert f"would write {tmp_path / 'xdg' / 'planoai' / 'zero-config.yaml'}" in err
+    assert (f"would write {tmp_path / 'xdg' / 'planoai' / 'zero-config.yaml'}; model listener on port 12000 "
+            "(--listener-port changes it)") in err
     assert f"config: {tmp_path / 'xdg' / 'planoai' / 'zero-config.yaml'} (project 'bare'" in out
     assert "  ok       model argument 'openai/o3': wildcard provider 'openai/*'" in out
     assert not (tmp_path / "xdg").exists()

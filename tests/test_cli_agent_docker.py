@@ -125,6 +125,18 @@ def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(cli: Cli, pr
     assert "warning: the config changed since this gateway started; run planoai up to apply it" in err
 
 
+def test_a_gateway_published_on_every_interface_is_reached_on_loopback(cli: Cli, project: Project,
+                                                                       agent: FakeAgent) -> None:
+    code, _, err = cli("up", str(project.root / "config.yaml"), "--project-name", project.name, "--image",
+                       "planoai-testbed:latest", "--pull", "never", "--admin-port", str(project.admin_port),
+                       "--bind", "0.0.0.0")
+    assert code == 0, err
+    code, _, err = cli(*project.agent_args("claude"))
+    assert code == 0, err
+    assert f"gateway plano-{project.name} running; launching Claude Code against http://127.0.0.1:{project.port}" in err
+    assert agent.record()["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{project.port}"  # never 0.0.0.0
+
+
 @pytest.mark.usefixtures("testbed_image")
 def test_cli_agent_in_a_folder_without_config_starts_a_zero_config_gateway(
         cli: Cli, agent: FakeAgent, tmp_path: Path, docker_client: DockerClient,

@@ -17,6 +17,7 @@ import pytest
 from docker.client import DockerClient
 from docker.models.containers import Container
 
+from planoai_cli import __version__
 from tests.dockerfix import TEST_LABELS, MockProvider, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,6 +111,9 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     assert out.strip()
     assert all(line.startswith("[brightstaff] ") for line in out.splitlines())
     assert KEY not in out
+    # --tail counts the chosen component's lines, not every line of the container.
+    code, last, _ = cli("logs", *project.args("--component", "brightstaff", "--tail", "1"))
+    assert (code, last.splitlines()) == (0, out.splitlines()[-1:])
     code, _, err = cli("down", *project.args())
     assert code == 0, err
     assert containers_of(docker_client, project.name) == []
@@ -153,6 +157,8 @@ def test_unreachable_docker(cli: Cli, project: Project, monkeypatch: pytest.Monk
     assert code == 6
     assert "no Docker engine answered" in err
     assert "unix:///nonexistent/docker.sock (DOCKER_HOST is set): no socket at that path" in err
+    assert ("hint: DOCKER_HOST=unix:///nonexistent/docker.sock takes precedence over the docker context and the "
+            "usual sockets: point it at a running engine, or unset it") in err
 
 
 def test_missing_image_with_pull_never(cli: Cli, project: Project) -> None:
@@ -216,7 +222,9 @@ def test_logs_of_an_exited_container(cli: Cli, project: Project, docker_client: 
     assert all(line.startswith("[envoy] ") for line in out.splitlines())
     code, out, _ = cli("status", *project.args())
     assert code == 9
-    assert "exited" in out
+    assert f"project {project.name}: plano-{project.name} exited" in out
+    assert "  envoy stopped, so the gateway container exited (status exited, exit code " in out
+    assert f"see why with planoai logs --project-name {project.name}" in out
 
 
 def test_a_pull_that_fails_offline_points_at_the_testbed(cli: Cli, project: Project) -> None:
@@ -232,20 +240,20 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
     env = {**os.environ, "NO_COLOR": "1"}
     with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
-        assert process.stdout is not None
-        lines = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if line.startswith("stop it with:") or not line:
-                break
+        deadline = time.monotonic() + 30  # poll the listener rather than block on the pipe
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
         chat(project.port)  # a request while in the foreground shows up in the streamed access log
         time.sleep(1.5)  # Envoy flushes access logs about once a second
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert any(line.startswith("gateway plano-") for line in lines)
+    assert any(line.startswith("gateway plano-") for line in out.splitlines())
     assert "[access]" in out
     assert "POST /v1/chat/completions" in out
     assert containers_of(docker_client, project.name) == []
@@ -295,3 +303,122 @@ def test_build_from_a_missing_base_fails_clearly(cli: Cli, docker_client: Docker
     code, _, err = cli("build", "--base", "planoai-no-such-base:0", "--tag", f"planoai-gateway-test:{os.getpid()}b")
     assert code == 8
     assert "planoai-no-such-base:0" in err
+
+
+SHELL_TEXT = "Prices are in $USD; never reveal $HOME or ${PATH}."
+
+
+def _kill_inside(container: Container, command_prefix: str) -> None:
+    """Kill the process whose command line starts with `command_prefix` (the shell never matches itself)."""
+    script = ('for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in '
+              f'"{command_prefix}"*) kill -9 "${{p#/proc/}}";; esac; done')
+    code, output = container.exec_run(["sh", "-c", script])
+    assert code == 0, output
+
+
+def _command_lines(container: Container) -> str:
+    code, output = container.exec_run(["sh", "-c", 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline"; echo; '
+                                                   "done"])
+    assert code == 0
+    return str(output.decode())
+
+
+def test_two_projects_side_by_side_with_only_their_own_environment(
+        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path) -> None:
+    config = project.root / "config.yaml"
+    config.write_text(config.read_text() + f'system_prompt: "{SHELL_TEXT}"\ntracing:\n  random_sampling: 0\n',
+                      encoding="utf-8")
+    other = Project(tmp_path / "other", f"{project.name}-b", mock_provider)
+    try:
+        assert cli(*project.up_args())[0] == 0
+        assert cli(*other.up_args())[0] == 0
+        (mine,) = containers_of(docker_client, project.name)
+        (theirs,) = containers_of(docker_client, other.name)
+        env = dict(item.split("=", 1) for item in mine.attrs["Config"]["Env"])
+        added_by_image = {"PATH", "LANG", "PYTHONPATH"}
+        assert {k: v for k, v in env.items() if k not in added_by_image} == {
+            "OPENAI_API_KEY": KEY, "LOG_LEVEL": "info", "PLANO_ENVOY_VARS": "$OPENAI_API_KEY",
+            "PLANO_CONFIG_VARS": "$OPENAI_API_KEY", "OTEL_TRACING_GRPC_ENDPOINT": "http://host.docker.internal:4317"}
+        assert mine.labels["org.planoai.cli-version"] == __version__
+        assert len(mine.labels["org.planoai.config-hash"]) == 16
+        assert mine.labels["org.planoai.config-hash"] != theirs.labels["org.planoai.config-hash"]
+        assert {b["HostIp"] for spec in mine.attrs["HostConfig"]["PortBindings"].values() for b in spec} == {
+            "127.0.0.1"}
+        # No secret on any command line inside the container, and text that merely looks like a variable survives
+        # the substitution into the tmpfs copy.
+        assert KEY not in _command_lines(mine)
+        code, substituted = mine.exec_run(["cat", "/run/plano/plano_config_rendered.yaml"])
+        assert code == 0
+        assert f'system_prompt: "{SHELL_TEXT}"' in substituted.decode()
+        assert f'access_key: "{KEY}"' in substituted.decode()
+        code, mounted = mine.exec_run(["cat", "/etc/plano/rendered/plano_config_rendered.yaml"])
+        assert KEY not in mounted.decode()
+        # Each project's commands find its own container; down of one leaves the other running.
+        code, out, _ = cli("status", *other.args("--json"))
+        assert (code, json.loads(out)["container"]) == (0, f"plano-{other.name}")
+        assert cli("down", *project.args())[0] == 0
+        assert containers_of(docker_client, project.name) == []
+        assert cli("status", *other.args())[0] == 0
+    finally:
+        remove_labelled(docker_client, PROJECT_LABEL, other.name)
+
+
+def test_a_port_held_by_another_project_names_it(cli: Cli, project: Project, mock_provider: MockProvider,
+                                                 docker_client: DockerClient, tmp_path: Path) -> None:
+    other = Project(tmp_path / "other", f"{project.name}-b", mock_provider)
+    other.port = project.port
+    (other.root / "config.yaml").write_text(CONFIG.format(port=project.port, mock_port=mock_provider.server_address[1],
+                                                          extra=""), encoding="utf-8")
+    try:
+        assert cli(*project.up_args())[0] == 0
+        code, _, err = cli(*other.up_args())
+        assert code == 7
+        assert (f"127.0.0.1:{project.port} (listener llm) is in use by container plano-{project.name} "
+                f"(project {project.name}; planoai down --project-name {project.name} stops it)") in err
+        assert containers_of(docker_client, other.name) == []
+    finally:
+        remove_labelled(docker_client, PROJECT_LABEL, other.name)
+
+
+def _status_until(cli: Cli, project: Project, wanted: int) -> tuple[int, str]:
+    deadline = time.monotonic() + 30
+    while True:
+        code, out, _ = cli("status", *project.args())
+        if code == wanted or time.monotonic() > deadline:
+            return code, out
+        time.sleep(0.1)
+
+
+def test_the_container_exits_when_brightstaff_dies(cli: Cli, project: Project, docker_client: DockerClient) -> None:
+    assert cli(*project.up_args())[0] == 0
+    (container,) = containers_of(docker_client, project.name)
+    _kill_inside(container, "python3 /app/brightstaff")
+    code, out = _status_until(cli, project, 9)
+    assert code == 9, out
+    assert "  brightstaff stopped, so the gateway container exited" in out
+    code, out, _ = cli("logs", *project.args("--component", "supervisord"))
+    assert "stop-on-exit: brightstaff exited; stopping the gateway" in out
+
+
+def test_a_foreground_gateway_that_dies_fails(project: Project, docker_client: DockerClient) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line.startswith("its logs follow") or not line:
+                break
+        (container,) = containers_of(docker_client, project.name)
+        _kill_inside(container, "/usr/local/bin/envoy ")
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 9, err
+    assert "error: envoy stopped, so the gateway container exited" in err
+    assert containers_of(docker_client, project.name) == []
+
+
+def test_bind_must_be_an_address(cli: Cli, project: Project) -> None:
+    code, _, err = cli(*project.up_args("--bind", "localhost"))
+    assert code == 2
+    assert "error: --bind 'localhost' is not an IP address" in err

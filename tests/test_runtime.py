@@ -1,4 +1,4 @@
-"""Runtime pieces without a container: endpoint discovery, port checks and who holds a port, the container request."""
+"""Runtime pieces without a container: endpoint discovery, port checks, the container request, pull progress."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from planoai_cli.errors import PortBusy
+from planoai_cli.errors import DockerUnavailable, PortBusy
 from planoai_cli.gateway.options import UpOptions
+from planoai_cli.gateway.progress import PullTally
 from planoai_cli.gateway.spec import container_spec
 from planoai_cli.loader import parse
 from planoai_cli.model import build
 from planoai_cli.render import render
+from planoai_cli.runtime import endpoint
 from planoai_cli.runtime.endpoint import candidates
+from planoai_cli.runtime.engine import connect
+from planoai_cli.runtime.image import PullProgress
 from planoai_cli.runtime.ports import Binding, check_free, is_free, who_listens
 
 
@@ -90,3 +94,56 @@ def test_the_container_gets_only_what_it_needs(tmp_path: Path) -> None:
     assert spec.labels["org.planoai.project"] == "proj"
     assert spec.name == "plano-proj"
     assert "sk-" not in " ".join(spec.command) + json.dumps(dict(spec.labels))
+
+
+def test_tracing_collector_is_the_one_extra_variable(tmp_path: Path) -> None:
+    text = CONFIG + "tracing:\n  random_sampling: 10\n  opentracing_grpc_endpoint: http://collector:4317\n"
+    rendered = render(build(parse(text, "c.yaml")))
+    spec = container_spec("proj", tmp_path / "config.yaml", rendered, values={"OPENAI_API_KEY": "k"},
+                          options=UpOptions(), files_dir=tmp_path, supervisor_dir=tmp_path)
+    assert spec.environment["OTEL_TRACING_GRPC_ENDPOINT"] == "http://collector:4317"
+    assert set(spec.environment) == {"OPENAI_API_KEY", "LOG_LEVEL", "PLANO_ENVOY_VARS", "PLANO_CONFIG_VARS",
+                                     "OTEL_TRACING_GRPC_ENDPOINT"}
+
+
+def test_no_endpoint_at_all_lists_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # This machine has a real /var/run/docker.sock; point the well-known list at paths that do not exist.
+    monkeypatch.setattr(endpoint, "_known_sockets",
+                        lambda home, env: [(home / "a.sock", "Docker Desktop"), (home / "b.sock", "Podman")])
+    with pytest.raises(DockerUnavailable) as caught:
+        connect({}, tmp_path)
+    assert caught.value.message == (
+        "no Docker engine found: DOCKER_HOST is not set, no docker context names an endpoint, and none of these "
+        f"sockets exists:\n  {tmp_path / 'a.sock'} (Docker Desktop)\n  {tmp_path / 'b.sock'} (Podman)")
+    assert (caught.value.hint or "").startswith("start Docker (Docker Desktop, Colima, OrbStack")
+    assert caught.value.attempts == ()
+
+
+def test_pull_tally_sums_layers() -> None:
+    tally = PullTally()
+    events = [("1", "Pulling from katanemo/plano", None, None), ("aa", "Already exists", None, None),
+              ("bb", "Pulling fs layer", None, None), ("cc", "Pulling fs layer", None, None),
+              ("bb", "Downloading", 1_000_000, 4_000_000), ("cc", "Downloading", 500_000, 2_000_000)]
+    for layer, status, current, total in events:
+        tally.add(PullProgress(layer, status, current, total))
+    assert tally.summary() == "1/3 layers, 1.5/6.0 MB downloaded"
+    for layer, status in [("bb", "Download complete"), ("bb", "Extracting"), ("bb", "Pull complete")]:
+        tally.add(PullProgress(layer, status, None, None))
+    assert tally.summary() == "2/3 layers, 4.5/6.0 MB downloaded, extracting"
+    assert PullTally().summary() == "every layer already present"
+
+
+def test_a_port_with_only_lingering_connections_is_free() -> None:
+    # The side that closes first keeps the port in TIME_WAIT for a minute (a gateway that was just stopped).
+    # Servers such as Envoy and docker-proxy listen with SO_REUSEADDR, which Linux requires of both sockets.
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()
+    server.close()
+    client.close()
+    assert is_free("127.0.0.1", port)

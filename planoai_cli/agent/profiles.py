@@ -30,6 +30,7 @@ CLAUDE_TIERS = (("opus", "ANTHROPIC_DEFAULT_OPUS_MODEL"), ("sonnet", "ANTHROPIC_
                 ("haiku", "ANTHROPIC_DEFAULT_HAIKU_MODEL"))
 SMALL_FAST = "ANTHROPIC_SMALL_FAST_MODEL"
 ARGUMENT_FIX = "pass a model alias, a provider name or a configured `provider/model` instead"
+PLACEHOLDER_NOTE = "a placeholder: the gateway adds the real key"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def no_proxy(shell: Mapping[str, str], host: str) -> Change:
 
 
 def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...]) -> Plan:
-    changes = [Change("ANTHROPIC_BASE_URL", base_url), Change("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY),
+    changes = [Change("ANTHROPIC_BASE_URL", base_url),
+               Change("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
                Change("ANTHROPIC_API_KEY", None, "Claude Code would use it instead of the token"),
                _kept_or("API_TIMEOUT_MS", API_TIMEOUT_MS, shell)]
     requests: list[Request] = []
@@ -100,7 +102,7 @@ def _small_fast(config: PlanoConfig, shell: Mapping[str, str], haiku: str | None
     if _has_alias(config, LEGACY_SMALL_FAST_ALIAS):
         return Change(SMALL_FAST, LEGACY_SMALL_FAST_ALIAS, f"alias {LEGACY_SMALL_FAST_ALIAS!r}")
     if haiku is not None:
-        return Change(SMALL_FAST, haiku, "the haiku choice (legacy variable)")
+        return Change(SMALL_FAST, haiku, "legacy variable: the haiku choice")
     if shell.get(SMALL_FAST):
         return Change(SMALL_FAST, shell[SMALL_FAST], "kept from your shell")
     return None
@@ -133,7 +135,7 @@ def _example_target(config: PlanoConfig) -> str:
 
 def codex(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...]) -> Plan:
     openai_url = base_url + "/v1"
-    changes = (Change("OPENAI_BASE_URL", openai_url), Change("OPENAI_API_KEY", PLACEHOLDER_KEY),
+    changes = (Change("OPENAI_BASE_URL", openai_url), Change("OPENAI_API_KEY", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
                no_proxy(shell, _host(base_url)))
     fix = "add a model alias whose name contains 'codex' (e.g. `codex: {target: <a configured model>}`)"
     chosen = codex_model_argument(args)

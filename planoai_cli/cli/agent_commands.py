@@ -59,7 +59,8 @@ def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Pat
     """Run AGENT (claude or codex) through the project's gateway, starting it if needed.
 
     Arguments after `--` go to the agent: planoai cli-agent claude -- --model claude-sonnet.
-    The exit code is the agent's.
+    The exit code is the agent's; before it runs: 127 not installed, 3 a model it would ask for is not routable
+    (or the config is invalid), else `up`'s codes.
     """
     from planoai_cli.agent import launch, session
     from planoai_cli.console import agent as shown

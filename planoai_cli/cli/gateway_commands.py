@@ -22,7 +22,7 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @click.option("--image", default=None, help=f"Gateway image [default: $PLANO_IMAGE or {DEFAULT_IMAGE}].")
 @click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
               help="When to pull the image.")
-@click.option("--bind", default="127.0.0.1", show_default=True,
+@click.option("--bind", default="127.0.0.1", show_default=True, callback=lambda _c, _p, v: _ip_address(v),
               help="Host address the listener and admin ports are published on (0.0.0.0 for every interface).")
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
               help="Host port for the Envoy admin interface.")
@@ -108,7 +108,7 @@ def status(file: Path | None, search_dir: Path, project: str | None, as_json: bo
 @PROJECT
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until Ctrl-C.")
 @click.option("--tail", "-n", "tail_lines", type=click.IntRange(min=0), default=None,
-              help="Only the last N lines.")
+              help="Only the last N lines (of the chosen components).")
 @click.option("--since", default=None, help="Only lines newer than this: 30s, 10m, 2h, or a Unix timestamp.")
 @click.option("--component", "-c", "components", multiple=True, type=click.Choice(COMPONENTS),
               help="Only these components (repeatable).")
@@ -124,6 +124,18 @@ def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool,
     for line in lines:
         console.out(line)
     return ExitCode.OK
+
+
+def _ip_address(value: str) -> str:
+    # Docker publishes on an address, not a name; catching this here gives a usage error instead of a late failure.
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UsageError(f"--bind {value!r} is not an IP address",
+                         hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one of this "
+                              "machine's addresses") from None
 
 
 def _since(value: str | None) -> int | None:

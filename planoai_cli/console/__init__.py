@@ -105,6 +105,7 @@ class UpReporter:
     def __init__(self) -> None:
         self._console = _console(stderr=True)
         self._status: Any = None
+        self._pull: Any = None  # a gateway.progress.PullTally once a pull has started
 
     def phase_started(self, name: str) -> None:
         self._status = self._console.status(Text(f"{_PHASES.get(name, name)}…"), spinner="dots")
@@ -112,7 +113,10 @@ class UpReporter:
 
     def phase_done(self, name: str, seconds: float) -> None:
         self._stop()
-        self._console.print(Text(f"✓ {_PHASES.get(name, name)} ({seconds:.2f}s)", style="green"))
+        label = _PHASES.get(name, name)
+        if name == "image" and self._pull is not None:
+            label = f"image pulled ({self._pull.summary()})"
+        self._console.print(Text(f"✓ {label} ({seconds:.2f}s)", style="green"))
 
     def _stop(self) -> None:
         if self._status is not None:
@@ -125,9 +129,15 @@ class UpReporter:
             show_diagnostics(source, items)
 
     def pull(self, event: Any) -> None:
+        if self._pull is None:
+            from planoai_cli.gateway.progress import PullTally
+
+            self._pull = PullTally()
+            if not self._console.is_terminal:  # no spinner in a log: say once what the wait is for
+                self._console.print(Text("pulling the gateway image (this can take a few minutes)…"))
+        self._pull.add(event)
         if self._status is not None:
-            amount = f" {event.current / 1e6:.1f}/{event.total / 1e6:.1f} MB" if event.total else ""
-            self._status.update(Text(f"pulling {event.layer}: {event.status}{amount}"))
+            self._status.update(Text(f"pulling the image: {self._pull.summary()}"))
 
     def health(self, observations: Any) -> None:
         if self._status is not None:
@@ -137,6 +147,15 @@ class UpReporter:
     def log_line(self, line: str) -> None:
         self._stop()
         out(line)
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def show_running(running: Any, *, as_json: bool) -> None:
@@ -152,7 +171,12 @@ def show_running(running: Any, *, as_json: bool) -> None:
     lines = [f"gateway {running.container} {verb} in {total:.1f}s (image {running.image})"]
     lines += [f"  {e.type:<6} listener {e.name:<20} {e.url}" for e in running.endpoints]
     lines.append(f"  admin  {running.admin_url}")
-    lines.append(f"stop it with: planoai down --project-name {running.project}")
+    if not _loopback(running.bind):
+        lines.append(f"published on {running.bind}: other machines can reach these ports (and the Envoy admin)")
+    if running.foreground:
+        lines.append("its logs follow; Ctrl-C stops and removes it")
+    else:
+        lines.append(f"stop it with: planoai down --project-name {running.project}")
     out("\n".join(lines))
 
 
@@ -163,13 +187,18 @@ def show_status(report: Any, *, as_json: bool) -> None:
                   "listeners": [{"name": li.name, "type": li.type, "url": li.url, "healthy": li.healthy,
                                  "detail": li.detail} for li in report.listeners],
                   "admin_url": report.admin_url, "config_file": report.config_file,
-                  "config_changed": report.config_changed, "config_note": report.config_note})
+                  "config_changed": report.config_changed, "config_note": report.config_note,
+                  "stopped": report.stopped})
         return
     uptime = f", up {_duration(report.uptime_seconds)}" if report.uptime_seconds is not None else ""
     lines = [f"project {report.project}: {report.container} {report.state}{uptime} (image {report.image})"]
+    if report.stopped:
+        lines += [f"  {report.stopped}",
+                  f"  see why with planoai logs --project-name {report.project}; "
+                  "planoai up starts it again, planoai down removes it"]
     lines += [f"  {li.type:<6} listener {li.name:<20} {li.url}  {'healthy' if li.healthy else li.detail}"
               for li in report.listeners]
-    if report.admin_url:
+    if report.admin_url and not report.stopped:
         lines.append(f"  admin  {report.admin_url}")
     lines.append(f"config: {report.config_file or '?'} ({report.config_note})")
     out("\n".join(lines))

@@ -20,8 +20,8 @@ def show_zero_config(zero: Any, *, written: bool = True) -> None:
     console.print(Text(f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}",
                        style="cyan"))
     example = f"{zero.found[0].provider.prefix}/<model>"
-    console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port}; clients choose a provider by "
-                       f"prefix, e.g. model {example!r}"))
+    console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port} (--listener-port changes it); "
+                       f"clients choose a provider by prefix, e.g. model {example!r}"))
 
 
 def _origin(origin: str) -> str:

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from planoai_cli.errors import ConfigError, NotRunning, PlanoError
+from planoai_cli.gateway.alive import what_happened
 from planoai_cli.gateway.options import Target
 from planoai_cli.gateway.up import client_host
 from planoai_cli.health import Probe, probe_all
 from planoai_cli.loader import discover
-from planoai_cli.logs import select
+from planoai_cli.logs import failed_component, select
+from planoai_cli.logs import tail as last
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import session
@@ -65,6 +67,7 @@ class Status:
     config_file: str | None
     config_changed: bool | None  # None: the config on disk could not be checked
     config_note: str
+    stopped: str | None = None  # when not running: what happened (which component stopped, the exit code)
 
     @property
     def healthy(self) -> bool:
@@ -79,6 +82,7 @@ def status(target: Target, env: Mapping[str, str]) -> Status:
             raise NotRunning(f"no gateway is running for project {project!r}",
                              hint="start it with planoai up (or pass --project-name)")
         state = handle.state()
+        stopped = None if state.running else _why_stopped(handle, state)
     layout = _endpoints(handle.labels)
     listeners = _listener_health(layout) if state.running else ()
     changed, note = _config_drift(handle.labels)
@@ -86,7 +90,18 @@ def status(target: Target, env: Mapping[str, str]) -> Status:
         if "admin_port" in layout else None
     uptime = _uptime(state.started_at) if state.running else None
     return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
-                  handle.labels.get(rt.CONFIG_FILE), changed, note)
+                  handle.labels.get(rt.CONFIG_FILE), changed, note, stopped)
+
+
+def _why_stopped(handle: rt.Handle, state: rt.State) -> str:
+    """Which component stopped first (from the container's own log), and how the container ended."""
+    if state.status == "created":
+        return "the gateway container was created but never started"
+    try:
+        component = failed_component(list(handle.log_lines(tail=400)))  # read to the end: closes the stream
+    except PlanoError:
+        component = None
+    return what_happened(state, component)
 
 
 def _endpoints(labels: Mapping[str, str]) -> dict[str, object]:
@@ -130,7 +145,7 @@ def _config_drift(labels: Mapping[str, str]) -> tuple[bool | None, str]:
     except PlanoError as e:
         return None, f"the config on disk no longer validates ({e.message.splitlines()[0]})"
     if current == labels.get(rt.CONFIG_HASH):
-        return False, "the config on disk matches the running gateway"
+        return False, "the config on disk is the one the gateway was started with"
     return True, "the config on disk changed since the gateway started: run planoai up to apply it"
 
 
@@ -143,5 +158,12 @@ def logs(target: Target, env: Mapping[str, str], *, follow: bool, tail: int | No
         if handle is None:
             raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
                              hint="start it with planoai up; a container removed by down has no logs left")
-        lines = handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since)
-        yield from select(lines, components)
+        if components is None or tail is None:
+            yield from select(handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since),
+                              components)
+            return
+        # --tail counts the chosen components' lines: the engine's tail counts every line, so read the history
+        # in full, keep the last N that match, then (with --follow) continue from now.
+        yield from last(select(handle.log_lines(tail="all", since=since), components), tail)
+        if follow:
+            yield from select(handle.log_lines(tail=0, follow=True), components)

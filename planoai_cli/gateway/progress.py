@@ -58,3 +58,37 @@ class Silent:
 
     def log_line(self, line: str) -> None:
         pass
+
+
+@dataclass
+class PullTally:
+    """A whole pull at a glance from the engine's per-layer events: layers done, megabytes downloaded."""
+
+    layers: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
+    downloaded: dict[str, tuple[int, int]] = field(default_factory=dict)  # layer → (current, total) bytes
+    extracting: bool = False
+
+    def add(self, event: PullProgress) -> None:
+        status = event.status
+        if not event.layer or status.startswith(("Pulling from", "Digest:", "Status:")):
+            return  # image-level lines: the layers carry the progress
+        self.layers.add(event.layer)
+        if status == "Downloading" and event.total:
+            self.downloaded[event.layer] = (event.current or 0, event.total)
+        elif status == "Download complete" and event.layer in self.downloaded:
+            total = self.downloaded[event.layer][1]
+            self.downloaded[event.layer] = (total, total)
+        elif status == "Extracting":
+            self.extracting = True
+        elif status in ("Pull complete", "Already exists"):
+            self.done.add(event.layer)
+
+    def summary(self) -> str:
+        if not self.layers:
+            return "every layer already present"
+        current = sum(c for c, _ in self.downloaded.values()) / 1e6
+        total = sum(t for _, t in self.downloaded.values()) / 1e6
+        size = f", {current:.1f}/{total:.1f} MB downloaded" if total else ""
+        extracting = ", extracting" if self.extracting and len(self.done) < len(self.layers) else ""
+        return f"{len(self.done)}/{len(self.layers)} layers{size}{extracting}"

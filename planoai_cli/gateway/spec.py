@@ -9,6 +9,7 @@ from pathlib import Path
 from planoai_cli import __version__
 from planoai_cli.contract import ADMIN_PORT
 from planoai_cli.gateway.options import UpOptions
+from planoai_cli.loader import parse
 from planoai_cli.project import container_name, content_hash
 from planoai_cli.render import Rendered
 from planoai_cli.render.paths import ENVOY_FILE, PLANO_CONFIG_FILE
@@ -32,12 +33,23 @@ def endpoints_label(rendered: Rendered, bind: str, admin_port: int) -> str:
 
 
 def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:
-    """Only what the gateway needs: the referenced keys, the substitution lists and the log level."""
+    """Only what the gateway needs: the referenced keys, substitution lists, log level and tracing collector."""
     env = {name: _escaped(values[name]) for name in sorted(_referenced(rendered)) if name in values}
     env["PLANO_ENVOY_VARS"] = _shell_format(rendered.env_vars.get(ENVOY_FILE, ()))
     env["PLANO_CONFIG_VARS"] = _shell_format(rendered.env_vars.get(PLANO_CONFIG_FILE, ()))
     env["LOG_LEVEL"] = options.log_level
+    endpoint = tracing_endpoint(rendered)
+    if endpoint is not None:
+        env["OTEL_TRACING_GRPC_ENDPOINT"] = endpoint
     return env
+
+
+def tracing_endpoint(rendered: Rendered) -> str | None:
+    """The collector the rendered config traces to, for components that read it from the environment."""
+    tracing = parse(rendered.plano_config, PLANO_CONFIG_FILE).get("tracing")
+    value = tracing.get("opentracing_grpc_endpoint") if isinstance(tracing, dict) else None
+    # A `$VAR` endpoint is substituted in the file at start; only a literal address is passed on.
+    return value if isinstance(value, str) and "$" not in value else None
 
 
 def _escaped(value: str) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planoai_cli.errors import HealthTimeout, PlanoError
-from planoai_cli.gateway.alive import alive_check, log_excerpt
+from planoai_cli.errors import ContainerFailed, HealthTimeout, PlanoError
+from planoai_cli.gateway.alive import alive_check, log_excerpt, what_happened
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter, Timings
 from planoai_cli.gateway.spec import container_spec
 from planoai_cli.health import Probe, wait_healthy
 from planoai_cli.keys import require, resolve
+from planoai_cli.logs import failed_component
 from planoai_cli.pipeline import Validated, validate_file
 from planoai_cli.project import project_name, state_dir
 from planoai_cli.render import Rendered, render, write_files
@@ -20,8 +21,6 @@ from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle, all_ha
 from planoai_cli.runtime.engine import Engine, connect
 from planoai_cli.runtime.image import ensure_image
 from planoai_cli.runtime.ports import Binding, check_free
-
-_HINT = "fix what the log lines above show (planoai logs shows everything)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,8 @@ class Running:
     admin_url: str
     replaced: bool
     phases: tuple[tuple[str, float], ...]
+    bind: str = "127.0.0.1"  # the host address the ports are published on
+    foreground: bool = False  # logs stream next, and Ctrl-C stops the gateway
 
 
 def client_host(bind: str) -> str:
@@ -87,7 +88,8 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         host = client_host(options.bind)
         running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
                           tuple(Endpoint(p.name, p.type, f"http://{host}:{p.port}") for p in rendered.listener_ports),
-                          f"http://{host}:{options.admin_port}", existing is not None, tuple(timings.phases))
+                          f"http://{host}:{options.admin_port}", existing is not None, tuple(timings.phases),
+                          options.bind, options.foreground)
         on_healthy(running)
         if options.foreground:
             follow_then_remove(handle, reporter)
@@ -108,9 +110,14 @@ def _check_ports(engine: Engine, rendered: Rendered, options: UpOptions, existin
     replaced = existing.published_ports() if existing is not None else set()
     wanted = [Binding(options.bind, p.port, f"listener {p.name}") for p in rendered.listener_ports]
     wanted.append(Binding(options.bind, options.admin_port, "Envoy admin"))
-    holders = {port: f"container {h.name}" for h in all_handles(engine.client) if h.state().running
+    holders = {port: _holder(h) for h in all_handles(engine.client) if h.state().running
                for port in h.published_ports()}
     check_free([b for b in wanted if b.port not in replaced], holders)
+
+
+def _holder(handle: Handle) -> str:
+    project = handle.labels.get(PROJECT, "?")
+    return f"container {handle.name} (project {project}; planoai down --project-name {project} stops it)"
 
 
 def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, options: UpOptions, *,
@@ -140,8 +147,15 @@ def _wait(handle: Handle, rendered: Rendered, options: UpOptions, reporter: Repo
     probes = [Probe(f"{p.type} listener {p.name}", f"http://{client_host(options.bind)}:{p.port}{p.health_path}")
               for p in rendered.listener_ports]
     with timings.phase(reporter, "health"):
-        wait_healthy(probes, timeout=options.wait_timeout, check=alive_check(handle, _HINT), max_interval=0.25,
+        wait_healthy(probes, timeout=options.wait_timeout, check=alive_check(handle, _hint(options)), max_interval=0.25,
                      on_round=reporter.health)
+
+
+def _hint(options: UpOptions) -> str:
+    # A removed container has no logs left, so only point at `planoai logs` when the container stays.
+    if options.keep_on_failure:
+        return "fix what the log lines above show (planoai logs shows all of them)"
+    return "fix what the log lines above show (--keep-on-failure keeps the container for planoai logs)"
 
 
 def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions,
@@ -163,11 +177,21 @@ def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options
 
 
 def follow_then_remove(handle: Handle, reporter: Reporter) -> None:
-    """`--foreground`: stream the gateway's output until Ctrl-C (or until it exits), then remove it."""
+    """`--foreground`: stream the gateway's output until Ctrl-C (or until it exits), then remove it.
+
+    A gateway that stops by itself is a failure (ContainerFailed, naming the component), not a clean exit.
+    """
     try:
         for line in handle.log_lines(tail=0, follow=True):
             reporter.log_line(line)
     except KeyboardInterrupt:
-        pass  # the way to stop a foreground gateway; removal below is the expected outcome
+        handle.remove(timeout=10)
+        return  # the way to stop a foreground gateway; removal is the expected outcome
+    try:
+        state = handle.state()
+        if state.running:
+            return  # the engine closed the stream while the gateway ran: it ends with the command, as usual
+        component = failed_component(list(handle.log_lines(tail=400)))  # read to the end: closes the stream
     finally:
         handle.remove(timeout=10)
+    raise ContainerFailed(what_happened(state, component), hint="the log lines above show why")

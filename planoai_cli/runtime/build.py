@@ -26,7 +26,8 @@ def build_image(client: DockerClient, *, base: str, tag: str, labels: dict[str, 
                                                 rm=True, forcerm=True, pull=False)
         except BuildError as e:
             raise ImageUnavailable(f"building {tag} from {base} failed: {e.msg}",
-                                   hint="check that the base image exists locally (docker images) or can be pulled",
+                                   hint="check that the base image exists locally (docker images) or can be pulled; "
+                                        "offline, build on the testbed: planoai build --base planoai-testbed:latest",
                                    ) from e
         except (APIError, DockerException) as e:
             raise ImageUnavailable(f"building {tag} from {base} failed: {e}") from e

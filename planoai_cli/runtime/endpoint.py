@@ -32,6 +32,11 @@ def _known_sockets(home: Path, env: Mapping[str, str]) -> list[tuple[Path, str]]
     ]
 
 
+def known_sockets(env: Mapping[str, str], home: Path) -> list[str]:
+    """The well-known socket paths consulted after DOCKER_HOST and the docker context, as `path (who)`."""
+    return [f"{path} ({name})" for path, name in _known_sockets(home, env)]
+
+
 def candidates(env: Mapping[str, str], home: Path) -> list[Candidate]:
     """Endpoints in the order the docker CLI itself would consult them, then the well-known sockets."""
     if env.get("DOCKER_HOST"):
@@ -43,7 +48,7 @@ def candidates(env: Mapping[str, str], home: Path) -> list[Candidate]:
     for path, name in _known_sockets(home, env):
         url = f"unix://{path}"
         if path.exists() and all(c.url != url for c in found):
-            found.append(Candidate(url, f"{name} ({path})"))
+            found.append(Candidate(url, name))
     return found
 
 

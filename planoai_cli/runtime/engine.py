@@ -12,7 +12,7 @@ from docker.client import DockerClient
 from docker.errors import DockerException
 
 from planoai_cli.errors import DockerUnavailable
-from planoai_cli.runtime.endpoint import Candidate, candidates
+from planoai_cli.runtime.endpoint import Candidate, candidates, known_sockets
 
 CONNECT_TIMEOUT = 5.0
 API_TIMEOUT = 60.0
@@ -44,20 +44,32 @@ def session(env: Mapping[str, str] | None = None) -> Iterator[Engine]:
 def connect(env: Mapping[str, str] | None = None, home: Path | None = None) -> Engine:
     """The first candidate endpoint that answers a ping; DockerUnavailable lists every attempt."""
     env = os.environ if env is None else env
+    home = home or Path.home()
     attempts: list[tuple[Candidate, str]] = []
-    for candidate in candidates(env, home or Path.home()):
+    for candidate in candidates(env, home):
         try:
             return _open(candidate)
         except DockerUnavailable as e:
             attempts.append((candidate, e.message))
-    tried = [f"  {c.url} ({c.why}): {reason}" for c, reason in attempts]
-    error = DockerUnavailable(
-        "no Docker engine answered" + (":\n" + "\n".join(tried) if tried else " (no endpoint found)"),
-        hint="start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
-             "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock",
-    )
+    raise _none_answered(attempts, env, home)
+
+
+def _none_answered(attempts: list[tuple[Candidate, str]], env: Mapping[str, str], home: Path) -> DockerUnavailable:
+    if attempts:
+        message = "no Docker engine answered:\n" + "\n".join(f"  {c.url} ({c.why}): {why}" for c, why in attempts)
+    else:
+        message = ("no Docker engine found: DOCKER_HOST is not set, no docker context names an endpoint, and "
+                   "none of these sockets exists:\n" + "\n".join(f"  {s}" for s in known_sockets(env, home)))
+    if env.get("DOCKER_HOST"):
+        # DOCKER_HOST overrides everything else (as for the docker CLI), so suggesting to set it would not help.
+        hint = (f"DOCKER_HOST={env['DOCKER_HOST']} takes precedence over the docker context and the usual sockets: "
+                "point it at a running engine, or unset it")
+    else:
+        hint = ("start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
+                "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock")
+    error = DockerUnavailable(message, hint=hint)
     error.attempts = tuple((c.url, c.why, reason) for c, reason in attempts)
-    raise error
+    return error
 
 
 def _open(candidate: Candidate) -> Engine:

@@ -92,5 +92,7 @@ def _split(reference: str) -> tuple[str, str | None]:
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip()
+    # An APIError's str() leads with the engine's URL; its explanation is the engine's own reason.
+    explanation = error.explanation if isinstance(error, APIError) else None
+    text = str(explanation or error).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__

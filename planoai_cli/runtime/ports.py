@@ -27,6 +27,9 @@ def is_free(host_ip: str, port: int) -> bool:
     """True when a listening socket could be bound there right now."""
     family = socket.AF_INET6 if ":" in host_ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Like a server would, ignore connections lingering in TIME_WAIT (e.g. from a gateway just stopped);
+        # on Linux this still fails when anything is listening on the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host_ip, port))
         except OSError as e:
