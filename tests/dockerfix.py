@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +33,13 @@ COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "g
               "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},
                            "finish_reason": "stop"}]}
 STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n', b"data: [DONE]\n\n"]
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (bound and released by the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def bridge_gateway(client: DockerClient) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -22,7 +21,7 @@ import pytest
 import yaml
 from docker.client import DockerClient
 
-from tests.dockerfix import MockProvider
+from tests.dockerfix import MockProvider, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"
@@ -41,12 +40,6 @@ model_providers:
     default: true
 """
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def containers_of(client: DockerClient, project: str) -> list[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from docker.client import DockerClient
 
 from planoai_cli.agent.plan import PLACEHOLDER_KEY
-from tests.dockerfix import MockProvider, remove_labelled
+from tests.dockerfix import MockProvider, free_port, remove_labelled
 from tests.fakeagent import FakeAgent, install
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -34,12 +33,6 @@ model_aliases:
   claude-sonnet: {{target: openai/gpt-4o}}
   codex: {{target: gpt-4o}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Project:

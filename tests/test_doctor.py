@@ -18,7 +18,7 @@ from docker.models.containers import Container
 
 from planoai_cli import __version__
 from planoai_cli.runtime.endpoint import candidates
-from tests.dockerfix import TEST_LABELS
+from tests.dockerfix import TEST_LABELS, free_port
 
 Cli = Callable[..., tuple[int, str, str]]
 REPO = Path(__file__).resolve().parent.parent
@@ -64,12 +64,6 @@ def discard(container: Container) -> None:
     """Remove a test container; another test session's finalizer may have removed it already."""
     with contextlib.suppress(NotFound):
         container.remove(force=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _nullable(kind: str) -> dict[str, Any]:

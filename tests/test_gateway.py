@@ -18,18 +18,12 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli import __version__
-from tests.dockerfix import TEST_LABELS, MockProvider, labelled, remove_labelled
+from tests.dockerfix import TEST_LABELS, MockProvider, free_port, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-e2e-0123456789abcdef"
 PROJECT_LABEL = "org.planoai.project"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 CONFIG = """\

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from docker.models.containers import Container
 from planoai_cli.gateway.up import Endpoint
 from planoai_cli.ops.github import format_outputs, output_pairs
 from planoai_cli.ops.wait import Waited
-from tests.dockerfix import TEST_LABELS
+from tests.dockerfix import TEST_LABELS, free_port
 from tests.httpserver import serve, status
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -29,12 +28,6 @@ def discard(container: Container) -> None:
     """Remove a test container; another test session's finalizer may have removed it already."""
     with contextlib.suppress(NotFound):
         container.remove(force=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the GitHub step outputs (pure) ------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,17 +12,11 @@ import pytest
 from docker.client import DockerClient
 
 from planoai_cli import zeroconfig
-from tests.dockerfix import labelled, remove_labelled
+from tests.dockerfix import free_port, labelled, remove_labelled
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-zero-e2e-0123456789abcdef"
 PROJECT_LABEL = "org.planoai.project"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
