@@ -40,7 +40,8 @@ case "$component" in
   envoy)
     substitute "$rendered/envoy.yaml" "$run/envoy.yaml" "${PLANO_ENVOY_VARS:-}"
     prefixed envoy
-    exec /usr/local/bin/envoy -c "$run/envoy.yaml" --disable-hot-restart \
+    # Access logs are flushed every 250 ms (Envoy's default is 1 s) so `planoai logs -f` shows requests promptly.
+    exec /usr/local/bin/envoy -c "$run/envoy.yaml" --disable-hot-restart --file-flush-interval-msec 250 \
       --log-level "$(envoy_level)" --log-format '[%Y-%m-%d %T.%e][%l] %v' --component-log-level "wasm:${LOG_LEVEL:-info}"
     ;;
   brightstaff)
@@ -54,7 +55,7 @@ case "$component" in
   access)
     # Envoy creates the access logs on its first write; -F follows them as they appear.
     prefixed access
-    exec tail -q -n 0 -F /var/log/access_ingress.log /var/log/access_ingress_prompt.log \
+    exec tail -q -n 0 -s 0.25 -F /var/log/access_ingress.log /var/log/access_ingress_prompt.log \
       /var/log/access_internal.log /var/log/access_llm.log /var/log/access_agent.log 2>/dev/null
     ;;
   *)

@@ -243,7 +243,8 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
             except OSError:
                 time.sleep(0.1)
         chat(project.port)  # a request while in the foreground shows up in the streamed access log
-        time.sleep(1.5)  # Envoy flushes access logs about once a second
+        _until_logged(docker_client, project.name, "POST /v1/chat/completions")
+        time.sleep(0.5)  # the foreground process reads the same stream; let it print the line too
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
@@ -251,6 +252,16 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
     assert "[access]" in out
     assert "POST /v1/chat/completions" in out
     assert containers_of(docker_client, project.name) == []
+
+
+def _until_logged(client: DockerClient, project: str, text: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        (container,) = containers_of(client, project)
+        if text in container.logs().decode(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never reached the container's logs")
 
 
 def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
