@@ -52,7 +52,14 @@ def _console() -> Any:
 
 def main() -> NoReturn:
     """Console-script entry point."""
-    sys.exit(run())
+    code = run()
+    if code == ExitCode.INTERRUPTED:
+        # After a Ctrl-C, CPython may still end the process by SIGINT at shutdown (the shell then sees -2, not
+        # 130); flush and leave at once so the documented exit code is the one reported.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 # Importing the command modules registers their commands on `planoai`.

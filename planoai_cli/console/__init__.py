@@ -118,6 +118,9 @@ class UpReporter:
             label = f"image pulled ({self._pull.summary()})"
         self._console.print(Text(f"✓ {label} ({seconds:.2f}s)", style="green"))
 
+    def phase_aborted(self, name: str) -> None:
+        self._stop()
+
     def _stop(self) -> None:
         if self._status is not None:
             self._status.stop()

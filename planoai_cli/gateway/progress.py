@@ -16,6 +16,7 @@ from planoai_cli.runtime.image import PullProgress
 class Reporter(Protocol):
     def phase_started(self, name: str) -> None: ...
     def phase_done(self, name: str, seconds: float) -> None: ...
+    def phase_aborted(self, name: str) -> None: ...
     def findings(self, source: str, items: tuple[Diagnostic, ...]) -> None: ...
     def pull(self, event: PullProgress) -> None: ...
     def health(self, observations: tuple[Observation, ...]) -> None: ...
@@ -32,7 +33,11 @@ class Timings:
     def phase(self, reporter: Reporter, name: str) -> Iterator[None]:
         reporter.phase_started(name)
         start = time.monotonic()
-        yield
+        try:
+            yield
+        except BaseException:
+            reporter.phase_aborted(name)  # e.g. stop a spinner before the error (or Ctrl-C) is reported
+            raise
         seconds = time.monotonic() - start
         self.phases.append((name, seconds))
         reporter.phase_done(name, seconds)
@@ -45,6 +50,9 @@ class Silent:
         pass
 
     def phase_done(self, name: str, seconds: float) -> None:
+        pass
+
+    def phase_aborted(self, name: str) -> None:
         pass
 
     def findings(self, source: str, items: tuple[Diagnostic, ...]) -> None:
