@@ -443,3 +443,10 @@ def test_absent_sections_build_as_empty() -> None:
         (), (), (), None, None, ())
     assert cfg.overrides.extra == {}
     assert cfg.version == "v0.4.0"
+
+
+def test_parse_url_refuses_what_urlsplit_cannot_split() -> None:
+    from planoai_cli.model import parse_url
+
+    assert parse_url("http://[::1") is None
+    assert parse_url("http://[::1]:8080/v1") is not None

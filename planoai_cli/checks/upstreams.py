@@ -56,8 +56,11 @@ def _url_problem(url: str) -> tuple[str, str]:
     if has_refs(url):
         return ("uses an environment variable", "base_url is parsed before variables are substituted: write the URL "
                 "itself (keep secrets in access_key or headers)")
-    parts = urlsplit(url.strip())
     shown = safe_url(url)
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return f"{shown!r} cannot be read as a URL", "write it as scheme://host[:port][/path]"
     if parts.scheme.lower() not in ("http", "https"):
         return f"{shown!r} must start with http:// or https://", f"e.g. https://{shown.split('://')[-1]}"
     if not parts.hostname:

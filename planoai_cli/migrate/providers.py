@@ -212,7 +212,10 @@ def _base_url_path(doc: YMap, path: Path, old: YMap, new: YMap) -> Diags:
     model = old.get("model")
     if not isinstance(url, str) or not isinstance(model, str) or "/" in model:
         return []  # only bare-model (0.2.x–0.3.3 style) entries had their path ignored
-    route = urlsplit(url).path.rstrip("/")
+    try:
+        route = urlsplit(url).path.rstrip("/")
+    except ValueError:
+        return []  # not a URL at all: the checks report it after migration
     if not route or (route == "/v1" and str(new.get("model", "")).startswith("openai/")):
         return []
     return [warning_at(doc, (*path, "base_url"), "migrate.base-url-path",

@@ -88,13 +88,14 @@ class Upstream:
 def parse_url(text: str) -> Upstream | None:
     """Split an http/https URL into scheme, lower-cased host, port (explicit or 80/443) and path prefix.
 
-    None when the scheme is not http/https, the host is missing or the port is not a valid number.
+    None when the URL cannot be split, the scheme is not http/https, the host is missing or the port is not a
+    valid number.
     """
-    parts = urlsplit(text.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    try:
+    try:  # urlsplit itself refuses some hosts (an unclosed `[` of an IPv6 literal)
+        parts = urlsplit(text.strip())
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            return None
         port = parts.port
     except ValueError:
         return None
