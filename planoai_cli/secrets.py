@@ -28,3 +28,15 @@ def is_reference(text: str) -> bool:
 def has_refs(text: str) -> bool:
     """True when `text` references at least one variable."""
     return bool(find_refs(text))
+
+
+# `user:password@` right after the start or after `//`: credentials that must never reach a message.
+_CREDENTIALS = re.compile(r"(^|//)[^/?#\s]*@")
+
+
+def redact_url(url: object) -> str:
+    """A URL (or bare `host:port` address) fit for a message: no `user:password@`, query or fragment.
+
+    The query and fragment go too because they may carry a key. Never raises, whatever the text.
+    """
+    return re.split(r"[?#]", _CREDENTIALS.sub(r"\1", str(url)), maxsplit=1)[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from planoai_cli.diagnostics import Diagnostic, Severity, at, did_you_mean
 from planoai_cli.model import PlanoConfig
@@ -56,14 +55,3 @@ def listing(names: Iterable[str], limit: int = 6) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def safe_url(text: str) -> str:
-    """A URL for messages, without user info, query or fragment (they may carry credentials)."""
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return "(unparsable URL)"
-    if not parts.netloc:
-        # No `//`: whatever precedes an `@` may still be `user:password`.
-        return text.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else f"//{host}{parts.path}"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planoai_cli.checks.base import Check, error, listing, repeats, safe_url, where_text
+from planoai_cli.checks.base import Check, error, listing, repeats, where_text
 from planoai_cli.contract import BUILTIN_CLUSTER_NAMES
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.model import PlanoConfig
-from planoai_cli.secrets import has_refs
+from planoai_cli.secrets import has_refs, redact_url
 from planoai_cli.tree import Location
 
 
@@ -51,7 +51,7 @@ def service_urls(config: PlanoConfig) -> Iterator[Diagnostic]:
                         "address when the config is rendered, before variables are substituted", s.where("url"),
                         "write the URL itself (keep secrets in headers or access_key)")
         elif s.upstream is None:
-            shown = safe_url(s.url)
+            shown = redact_url(s.url)
             hint = (f"write the full URL, e.g. http://{shown}" if "://" not in s.url
                     else "use an http:// or https:// URL with a host")
             yield error("check.service-url",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from planoai_cli.checks.base import Check, error, safe_url
+from planoai_cli.checks.base import Check, error
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.model import PlanoConfig
-from planoai_cli.secrets import has_refs
+from planoai_cli.secrets import has_refs, redact_url
 
 
 def otel_endpoint(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -19,7 +19,7 @@ def otel_endpoint(config: PlanoConfig) -> Iterator[Diagnostic]:
     problem = _endpoint_problem(value)
     if problem:
         yield error("check.otel-endpoint",
-                    f"tracing.opentracing_grpc_endpoint {safe_url(value)!r} {problem[0]}",
+                    f"tracing.opentracing_grpc_endpoint {redact_url(value)!r} {problem[0]}",
                     config.tracing.where("opentracing_grpc_endpoint"), problem[1])
 
 

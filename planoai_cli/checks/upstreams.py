@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from planoai_cli.checks.base import Check, error, repeats, safe_url, suggest, warning, where_text
+from planoai_cli.checks.base import Check, error, repeats, suggest, warning, where_text
 from planoai_cli.contract import (
     PREFIXES_NEEDING_BASE_URL,
     PREFIXES_WITHOUT_BASE_URL,
@@ -14,7 +14,7 @@ from planoai_cli.contract import (
 )
 from planoai_cli.diagnostics import Diagnostic
 from planoai_cli.model import PlanoConfig
-from planoai_cli.secrets import has_refs
+from planoai_cli.secrets import has_refs, redact_url
 
 _BASE_URL_EXAMPLES = {
     "ollama": "add `base_url: http://host.docker.internal:11434` (Ollama running on this machine)",
@@ -56,7 +56,7 @@ def _url_problem(url: str) -> tuple[str, str]:
     if has_refs(url):
         return ("uses an environment variable", "base_url is parsed before variables are substituted: write the URL "
                 "itself (keep secrets in access_key or headers)")
-    shown = safe_url(url)
+    shown = redact_url(url)
     try:
         parts = urlsplit(url.strip())
     except ValueError:

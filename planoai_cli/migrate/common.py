@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -16,7 +15,6 @@ REWRITE = "`planoai migrate --write` rewrites the file in the current format"
 HOSTED_MODELS = frozenset({"arch-function", "plano-orchestrator"})  # injected by the gateway (§8)
 # `user:password@` after `scheme://` or at the start of a bare `host:port` address; greedy up to the last `@`
 # before the path, as a password may itself contain `@`.
-_CREDENTIALS = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def is_arch_router(model: str) -> bool:
@@ -120,13 +118,6 @@ def quoted(values: Iterable[Any]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-def redact_url(url: Any) -> str:
-    """A URL (or `host:port` address) fit for a message: without `user:password@`, query or fragment.
-
-    Like the checks' `safe_url`, the query and fragment go too (they may carry a key); unlike it, this also
-    handles the bare `host:port` addresses of legacy `endpoint` keys.
-    """
-    return re.split(r"[?#]", _CREDENTIALS.sub(r"\1", str(url)), maxsplit=1)[0]
 
 
 def user_path(doc: YMap, path: Path) -> str:

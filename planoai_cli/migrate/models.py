@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from planoai_cli.contract import PROVIDER_INTERFACES, SUPPORTED_PREFIXES
 from planoai_cli.diagnostics import did_you_mean
-from planoai_cli.migrate.common import as_map, maps_in, redact_url
+from planoai_cli.migrate.common import as_map, maps_in
+from planoai_cli.secrets import redact_url
 
 # Legacy prefixes and interface values, and what they are called now.
 RENAMED = {"claude": "anthropic", "arch": "plano"}

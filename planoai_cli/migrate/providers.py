@@ -12,10 +12,10 @@ from planoai_cli.migrate.common import (
     dig,
     is_arch_router,
     put_in,
-    redact_url,
     rewrite_hint,
 )
 from planoai_cli.migrate.models import FileShape, Refused, Resolved, endpoint_url, resolve, shape_of, url_for
+from planoai_cli.secrets import redact_url
 from planoai_cli.tree import Path, YList, YMap, evolve
 
 _INERT = {
