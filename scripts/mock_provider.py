@@ -71,7 +71,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
     parser.add_argument("--key", default=None, help="API key the mock requires as a Bearer token")
     parser.add_argument("--port-file", default=None, help="write the bound port here once listening")
+    parser.add_argument("--any-interface", action="store_true",
+                        help="allow --host 0.0.0.0 / :: (reachable from other machines); refused otherwise")
     args = parser.parse_args()
+    if args.host in ("", "0.0.0.0", "::") and not args.any_interface:
+        parser.error(f"--host {args.host!r} binds every interface; give one address (127.0.0.1, the Docker "
+                     "bridge address), or add --any-interface if that is really meant")
     server = MockServer(args.host, args.port, args.key)
     port = server.server_address[1]
     if args.port_file:

@@ -52,7 +52,9 @@ mkdir -p "$STATE"
 if [ -f "$STATE/mock.pid" ] && kill -0 "$(cat "$STATE/mock.pid")" 2>/dev/null; then
   kill "$(cat "$STATE/mock.pid")"
 fi
-bridge=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}')
+# The product's own lookup (IPAM gateway, else docker0's address, else host-gateway in a container): a fresh
+# dockerd records no IPAM gateway, and an empty address must never make the mock listen on every interface.
+bridge=$(.venv/bin/python -m planoai_cli.runtime.bridge --probe-image planoai-testbed:latest) || exit 1
 rm -f "$STATE/mock.port"
 nohup .venv/bin/python scripts/mock_provider.py --host "$bridge" --port "$MOCK_PORT" --key "$MOCK_PROVIDER_KEY" \
   --port-file "$STATE/mock.port" >"$STATE/mock.log" 2>&1 &

@@ -23,6 +23,9 @@ from docker.client import DockerClient
 from docker.errors import DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 
+from planoai_cli.errors import DockerUnavailable
+from planoai_cli.runtime.bridge import host_address
+
 REPO = Path(__file__).resolve().parent.parent
 TESTBED = REPO / "docker" / "testbed"
 IMAGE = "planoai-testbed:latest"
@@ -43,9 +46,11 @@ def free_port() -> int:
 
 
 def bridge_gateway(client: DockerClient) -> str:
-    """The host's address on the default Docker bridge: what host.docker.internal resolves to in a container."""
-    config = client.networks.get("bridge").attrs["IPAM"]["Config"]
-    return str(config[0]["Gateway"])
+    """The host's address on the default Docker bridge (the product's own lookup, so tests and `up` agree)."""
+    try:
+        return host_address(client, probe_image=IMAGE).address
+    except DockerUnavailable as e:
+        pytest.fail(f"{e.message}\nhint: {e.hint}", pytrace=False)
 
 
 # --- a real mock LLM provider in this process ------------------------------------------------------
@@ -67,6 +72,8 @@ class MockProvider(ThreadingHTTPServer):
     def __init__(self, host: str) -> None:
         # The bridge gateway, not loopback: a container reaches the host there (host.docker.internal), and
         # nothing outside this machine's Docker bridge can reach the mock.
+        if host in ("", "0.0.0.0", "::"):
+            raise ValueError(f"the mock provider binds one address, never every interface (got {host!r})")
         super().__init__((host, 0), MockHandler)
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
@@ -152,7 +159,8 @@ def _image_inputs(client: DockerClient) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def mock_provider(docker_client: DockerClient) -> Iterator[MockProvider]:
+def mock_provider(docker_client: DockerClient, testbed_image: str) -> Iterator[MockProvider]:
+    # The testbed image lets the bridge lookup ask a container as its last resort.
     server = MockProvider(bridge_gateway(docker_client))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
