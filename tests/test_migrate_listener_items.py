@@ -1,9 +1,12 @@
-"""Migration of list-form listeners: default ports, stray keys, `filter_chain`, nested providers."""
+"""Migration of list-form listeners: default ports, stray keys, `router`, `filter_chain`, nested providers."""
 
 from __future__ import annotations
 
-from planoai_cli.loader import parse
+from pathlib import Path
+
+from planoai_cli.loader import RawConfig, parse
 from planoai_cli.migrate.listener_items import hoist_providers, list_listeners
+from planoai_cli.pipeline import validate_raw
 from planoai_cli.tree import locate, plain
 from tests.migratehelp import brief, run
 
@@ -64,6 +67,46 @@ def test_a_custom_port_in_a_current_file_is_just_kept() -> None:
     out, found = run(list_listeners, "version: v0.4.0\nlisteners:\n  - {type: model, name: llm, port: 12500}\n")
     assert plain(out)["listeners"] == [{"type": "model", "name": "llm", "port": 12500}]
     assert found == []
+
+
+ROUTERS = """\
+version: v0.3.0
+listeners:
+  - {type: agent, name: travel, port: 8001, router: plano_agent_router, agents: [{id: a, description: d}]}
+  - {type: agent, name: desk, port: 8002, router: arch_agent_router, agents: [{id: a, description: d}]}
+  - {type: agent, name: shop, port: 8003, router: smart_router, agents: [{id: a, description: d}]}
+  - {type: agent, name: help, port: 8004, router: plano_orchestrator_v1, agents: [{id: a, description: d}]}
+"""
+
+
+def test_documented_router_names_become_the_current_one() -> None:
+    out, found = run(list_listeners, ROUTERS)
+    routers = [item.get("router") for item in plain(out)["listeners"]]
+    assert routers == ["plano_orchestrator_v1", "plano_orchestrator_v1", None, "plano_orchestrator_v1"]
+    assert brief(found)[:2] == [("notice", "migrate.listener-router", "listeners[0].router", 3),
+                                ("notice", "migrate.listener-router", "listeners[1].router", 4)]
+    assert found[0].message.startswith("`router: plano_agent_router` of listener 'travel' became "
+                                       "`router: plano_orchestrator_v1`: upstream's documentation shows the old name")
+
+
+def test_an_unknown_router_is_dropped_with_a_warning_naming_it() -> None:
+    out, found = run(list_listeners, ROUTERS)
+    assert "router" not in plain(out)["listeners"][2]
+    assert brief(found)[2:] == [("warning", "migrate.listener-router", "listeners[2].router", 5)]
+    assert found[2].message == (
+        "dropped `router: smart_router` from listener 'shop': Plano has no router of that name, and the gateway never "
+        "reads the field (agents are chosen by the orchestrator model, `overrides.agent_orchestration_model`), so "
+        "requests are routed as before")
+    assert found[2].hint == ("delete the line (or write `router: plano_orchestrator_v1`); to choose the orchestrator "
+                             "model, set `overrides.agent_orchestration_model`")
+
+
+def test_a_migrated_router_passes_the_canonical_schema() -> None:
+    text = ROUTERS + "model_providers: [{model: openai/gpt-4o}]\nagents: [{id: a, url: 'http://a:9000'}]\n"
+    validated = validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml")))
+    assert [li.router for li in validated.config.listeners] == ["plano_orchestrator_v1"] * 2 + [None] + [
+        "plano_orchestrator_v1"]
+    assert [d.code for d in validated.warnings] == ["migrate.listener-router"]
 
 
 def test_filter_chain_is_renamed_input_filters() -> None:

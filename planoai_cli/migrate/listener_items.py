@@ -1,4 +1,4 @@
-"""Migration steps for list-form listeners: missing ports, stray keys, `filter_chain`, nested providers (§5.2)."""
+"""Migration steps for list-form listeners: missing ports, stray keys, `router`, `filter_chain`, nested providers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ LISTENER_KEYS = frozenset({"name", "type", "port", "address", "timeout", "max_re
                            "input_filters", "output_filters"})
 _NESTED = "model_providers"  # handled by `hoist_providers`, not dropped
 DEFAULT_PORTS = {"model": 12000, "prompt": 10000}
+ROUTER = "plano_orchestrator_v1"  # the only `router` value the current format accepts
+# Router names upstream's documentation shows for agent listeners; no schema accepted them, and nothing reads
+# the field (contract §1.3), so they stand for the current value.
+_DOCUMENTED_ROUTERS = frozenset({"plano_agent_router", "arch_agent_router"})
+_UNREAD = ("the gateway never reads the field (agents are chosen by the orchestrator model, "
+           "`overrides.agent_orchestration_model`)")
 
 
 def list_listeners(doc: YMap) -> tuple[YMap, Diags]:
@@ -43,6 +49,8 @@ def _fix(doc: YMap, index: int, item: YMap, *, early: bool) -> tuple[YMap, Diags
     fixed = evolve(item, drop=stray)
     fixed, problems = _port(doc, path, fixed, label, early=early)
     found += problems
+    fixed, problems = _router(doc, path, fixed, label)
+    found += problems
     fixed, problems = _chains(doc, path, fixed)
     return fixed, found + problems
 
@@ -67,6 +75,28 @@ def _port(doc: YMap, path: tuple[str, int], item: YMap, label: str, *, early: bo
     return item, [error_at(doc, path, "migrate.listener-port",
                            f"{label} has no `port`, and agent listeners have no default port (Envoy would reject the "
                            "generated listener)", f"add `port: <number>` to {label}, e.g. `port: 8001`")]
+
+
+def _router(doc: YMap, path: tuple[str, int], item: YMap, label: str) -> tuple[YMap, Diags]:
+    """Documented router names → `plano_orchestrator_v1` (a notice); any other value is dropped (a warning).
+
+    Refusing either would stop a config the data plane runs the same way with or without the field.
+    """
+    value = item.get("router")
+    if not isinstance(value, str) or value == ROUTER:
+        return item, []  # a non-string is the schema's to report
+    where = (*path, "router")
+    if value in _DOCUMENTED_ROUTERS:
+        return evolve(item, put={"router": ROUTER}), [notice_at(
+            doc, where, "migrate.listener-router",
+            f"`router: {value}` of {label} became `router: {ROUTER}`: upstream's documentation shows the old name, "
+            f"the current format accepts only the new one, and {_UNREAD}", rewrite_hint())]
+    return evolve(item, drop=["router"]), [warning_at(
+        doc, where, "migrate.listener-router",
+        f"dropped `router: {value}` from {label}: Plano has no router of that name, and {_UNREAD}, so requests "
+        "are routed as before",
+        f"delete the line (or write `router: {ROUTER}`); to choose the orchestrator model, set "
+        "`overrides.agent_orchestration_model`", at_key=True)]
 
 
 def _chains(doc: YMap, path: tuple[str, int], item: YMap) -> tuple[YMap, Diags]:
