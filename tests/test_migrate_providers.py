@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.loader import parse
+from planoai_cli.loader import RawConfig, parse
 from planoai_cli.migrate import migrate
 from planoai_cli.migrate.providers import convert_providers, rename_llm_providers
+from planoai_cli.pipeline import validate_raw
 from planoai_cli.tree import locate, plain
 from tests.migratehelp import brief, run
 
@@ -331,13 +333,38 @@ def test_slashed_ids_in_a_prefixed_style_file_are_labels() -> None:
     assert found == []
 
 
-def test_slashed_ids_with_no_other_evidence_are_refused() -> None:
-    items, found = providers_after(G2 + "model_providers:\n  - {model: meta/llama, provider_interface: openai, "
-                                   "base_url: 'http://vllm:8000'}\n")
-    assert items[0]["model"] == "meta/llama"
-    assert brief(found) == [("error", "migrate.provider-ambiguous", "model_providers[0].model", 4)]
-    assert found[0].hint == ("write `model: openai/meta/llama` to send 'meta/llama', or `model: openai/llama` to send "
-                             "'llama', and remove `provider_interface`")
+def test_slashed_ids_with_no_other_evidence_keep_the_current_reading_with_a_warning() -> None:
+    entry = "  - {model: my_provider/llama3.2, provider_interface: openai, base_url: 'http://ollama:11434'}\n"
+    items, found = providers_after(G2 + "model_providers:\n" + entry)
+    assert items == [{"model": "my_provider/llama3.2", "provider_interface": "openai",
+                      "base_url": "http://ollama:11434"}]
+    assert brief(found) == [("warning", "migrate.provider-ambiguous", "model_providers[0].model", 4)]
+    assert found[0].message == (
+        "`model: my_provider/llama3.2` with `provider_interface: openai` is kept as the current gateway (0.3.4 and "
+        "later) reads it: 'my_provider' is a label and 'llama3.2' is the model sent upstream; 0.2.x–0.3.3 sent the "
+        "whole string 'my_provider/llama3.2', and nothing else in this file tells which release it was written for")
+    assert found[0].hint == (
+        "to send 'my_provider/llama3.2' instead, write `model: openai/my_provider/llama3.2`, add `name: "
+        "my_provider/llama3.2` so clients keep using that id, and delete `provider_interface`; `planoai migrate "
+        "--write` rewrites the file in the current format")
+
+
+def test_the_current_reading_sends_the_id_after_the_first_slash() -> None:
+    text = G2 + "llm_providers:\n  - {model: my_provider/llama3.2, provider_interface: openai, " \
+                "base_url: 'http://ollama:11434', default: true}\n"
+    validated = validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml")))
+    provider = validated.config.providers[0]
+    assert (provider.name, provider.model_id, provider.interface) == ("my_provider/llama3.2", "llama3.2", "openai")
+    assert [d.code for d in validated.warnings] == ["migrate.provider-ambiguous"]
+
+
+def test_a_named_slashed_entry_is_not_told_to_add_a_name_and_a_renamed_interface_is_said() -> None:
+    _, found = providers_after(G2 + "model_providers:\n  - {name: fc, model: hosted/fc, provider_interface: arch, "
+                               "base_url: 'http://h:2'}\n")
+    assert brief(found) == [("warning", "migrate.provider-ambiguous", "model_providers[0].model", 4)]
+    assert found[0].message.endswith("; `provider_interface: arch` became `plano` (renamed `plano` in 0.4.12)")
+    assert found[0].hint is not None
+    assert found[0].hint.startswith("to send 'hosted/fc' instead, write `model: plano/hosted/fc` and delete ")
 
 
 def test_entries_without_a_usable_model_are_refused() -> None:

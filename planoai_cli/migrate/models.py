@@ -7,7 +7,7 @@ model before the entries change).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from planoai_cli.contract import PROVIDER_INTERFACES, SUPPORTED_PREFIXES
@@ -22,7 +22,7 @@ G1_CLUSTERS = ("openai", "mistral")  # the only provider clusters G1 releases de
 KNOWN_PREFIXES = SUPPORTED_PREFIXES | frozenset(RENAMED)
 _G2A_KEYS = ("provider", "endpoint", "protocol", "usage")
 
-SlashRule = Literal["whole", "label", "ask"]
+SlashRule = Literal["whole", "label", "either"]  # "either": nothing in the file tells
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Resolved:
     note: str | None = None
     warn: bool = False  # the change may alter behaviour: a warning rather than a notice
     advice: str = ""  # what to check, for a warning
+    code: str = "migrate.provider-model"
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _slash_rule(doc: Mapping[str, Any]) -> SlashRule:
     new = "model_aliases" in doc or any("routing_preferences" in p or _plainly_prefixed(p) for p in providers)
     if old != new:
         return "whole" if old else "label"
-    return "ask"
+    return "either"
 
 
 def _bare(model: Any) -> bool:
@@ -202,14 +203,29 @@ def _from_interface(item: Mapping[str, Any], model: str, shape: FileShape) -> Re
                              f"`model: {prefix}/{model}`: this file is written for 0.2.x–0.3.3, which sent the whole "
                              f"string {model!r} upstream "
                              f"(today {first!r} alone would be read as a provider label and stripped)")
-    if shape.slash == "ask":
-        return Refused("migrate.provider-ambiguous",
-                       f"`model: {model}` with `provider_interface: {interface}` was read two ways: 0.2.x–0.3.3 sent "
-                       f"{model!r} upstream, 0.3.4 and later send {rest!r}; nothing else in this file tells which "
-                       "release it was written for",
-                       f"write `model: {prefix}/{model}` to send {model!r}, or `model: {prefix}/{rest}` to send "
-                       f"{rest!r}, and remove `provider_interface`")
+    if shape.slash == "either":
+        return _current_reading(item, interface, prefix, model)
     return _custom_prefix(item, interface, prefix, model)
+
+
+def _current_reading(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
+    """Nothing tells the release: keep what the current gateway does (0.3.4+), and say how to get the other reading.
+
+    Both readings run today, so refusing would only make the user pick what migration can pick for them.
+    """
+    kept = _custom_prefix(item, interface, prefix, model)
+    if isinstance(kept, Refused):
+        return kept
+    label, ident = model.split("/", 1)
+    renamed = f"; {kept.note}" if kept.note else ""
+    name = "" if "name" in item else f", add `name: {model}` so clients keep using that id,"
+    return replace(kept, key="model", warn=True, code="migrate.provider-ambiguous",
+                   note=f"`model: {model}` with `provider_interface: {interface}` is kept as the current gateway "
+                        f"(0.3.4 and later) reads it: {label!r} is a label and {ident!r} is the model sent upstream; "
+                        f"0.2.x–0.3.3 sent the whole string {model!r}, and nothing else in this file tells which "
+                        f"release it was written for{renamed}",
+                   advice=f"to send {model!r} instead, write `model: {prefix}/{model}`{name} and delete "
+                          "`provider_interface`")
 
 
 def _interface_and_prefix(interface: str, prefix: str, first: str, rest: str) -> Resolved | Refused:

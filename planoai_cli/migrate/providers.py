@@ -92,8 +92,8 @@ def _resolution_note(doc: YMap, path: Path, outcome: Resolved, named: str | None
     extra = f"; `name: {named}` was added so clients keep using the same id" if named else ""
     message = f"{outcome.note}{extra}"
     if outcome.warn:
-        return warning_at(doc, (*path, outcome.key), "migrate.provider-model", message, rewrite_hint(outcome.advice))
-    return notice_at(doc, (*path, outcome.key), "migrate.provider-model", message, rewrite_hint())
+        return warning_at(doc, (*path, outcome.key), outcome.code, message, rewrite_hint(outcome.advice))
+    return notice_at(doc, (*path, outcome.key), outcome.code, message, rewrite_hint())
 
 
 def _keep_name(old: YMap, new: YMap) -> tuple[YMap, str | None]:
