@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from textwrap import dedent
+
+import pytest
 
 from planoai_cli.checks import check
 from planoai_cli.diagnostics import Diagnostic, Severity
@@ -168,15 +173,39 @@ def test_known_filters_pass() -> None:
     assert found("", "check.unknown-filter", fixed) == []
 
 
+UNDEFINED = ("which is not defined under agents: every request routed to it would fail (the gateway answers "
+             "AgentNotFound)")
+
+
 def test_listener_agents_must_be_top_level_agents() -> None:
     assert brief("", "check.unknown-agent", LISTENERS) == [
-        ("listener 'desk' serves agent 'hotels', which is not defined under agents", "listeners[1].agents[1].id", 21,
-         "define it under agents (`- id: hotels` with its `url`)"),
-        ("listener 'desk' serves agent 'pii_guard', which is not defined under agents", "listeners[1].agents[2].id",
-         23, "'pii_guard' is a filter: list it under input_filters instead"),
+        (f"listener 'desk' serves agent 'hotels', {UNDEFINED}", "listeners[1].agents[1].id", 21,
+         "define it under agents (`- id: hotels` with its `url`), or remove it from this listener"),
+        (f"listener 'desk' serves agent 'pii_guard', {UNDEFINED}", "listeners[1].agents[2].id", 23,
+         "'pii_guard' is a filter: list it under input_filters instead"),
     ]
     only_known = LISTENERS.split("      - id: hotels", maxsplit=1)[0]
     assert found("", "check.unknown-agent", only_known) == []
+
+
+DANGLING = Path(__file__).resolve().parent / "invalid" / "check-unknown-agent.yaml"
+
+
+def test_migrate_reports_a_dangling_agent_like_validate_and_writes_nothing(
+        cli: Callable[..., tuple[int, str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy file that migrates cleanly but serves an undefined agent: migrate shows the error, not the YAML."""
+    monkeypatch.chdir(DANGLING.parent.parent.parent)
+    code, out, err = cli("migrate", "tests/invalid/check-unknown-agent.yaml")
+    assert (code, out) == (3, "")
+    assert err == DANGLING.with_suffix(".err").read_text(encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    shutil.copy(DANGLING, config)
+    for flags in (("--diff",), ("--write",)):
+        code, out, err = cli("migrate", *flags, str(config))
+        assert (code, out) == (3, "")
+        assert "every request routed to it would fail (the gateway answers AgentNotFound) [check.unknown-agent]" in err
+    assert config.read_text(encoding="utf-8") == DANGLING.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
 
 
 # --- prompt target endpoints -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from planoai_cli.checks.base import Check, error, listing, repeats, suggest, warning, where_text
-from planoai_cli.diagnostics import Diagnostic
+from planoai_cli.diagnostics import Diagnostic, did_you_mean
 from planoai_cli.model import PlanoConfig, Provider
 from planoai_cli.tree import Location
 
@@ -76,6 +76,7 @@ def _unknown_filter(owner: str, fid: str, ids: set[str], loc: Location) -> Diagn
 
 
 def listener_agents(config: PlanoConfig) -> Iterator[Diagnostic]:
+    """The gateway starts, but fails every request routed to an undefined agent (AgentNotFound): an error."""
     agent_ids = {a.id for a in config.agents}
     filter_ids = {f.id for f in config.filters}
     for li in config.listeners:
@@ -83,10 +84,18 @@ def listener_agents(config: PlanoConfig) -> Iterator[Diagnostic]:
             if agent.id in agent_ids:
                 continue
             hint = (f"{agent.id!r} is a filter: list it under input_filters instead" if agent.id in filter_ids
-                    else suggest(agent.id, agent_ids, f"define it under agents (`- id: {agent.id}` with its `url`)"))
+                    else _undefined_agent_hint(agent.id, agent_ids))
             yield error("check.unknown-agent",
-                        f"listener {li.name!r} serves agent {agent.id!r}, which is not defined under agents",
+                        f"listener {li.name!r} serves agent {agent.id!r}, which is not defined under agents: every "
+                        "request routed to it would fail (the gateway answers AgentNotFound)",
                         agent.where("id"), hint)
+
+
+def _undefined_agent_hint(agent_id: str, agent_ids: set[str]) -> str:
+    """A close id may be a typo; defining the agent or removing it from the listener are the other fixes."""
+    fix = f"define it under agents (`- id: {agent_id}` with its `url`), or remove it from this listener"
+    close = did_you_mean(agent_id, agent_ids)
+    return f"{close} If not, {fix}" if close else fix
 
 
 def prompt_target_endpoints(config: PlanoConfig) -> Iterator[Diagnostic]:
