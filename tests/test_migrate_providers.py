@@ -295,16 +295,27 @@ def test_custom_prefixes_in_list_listener_files_are_labels() -> None:
     """)
     assert items == [{"model": "local/qwen", "provider_interface": "openai", "base_url": "http://h:1"},
                      {"model": "hosted/fc", "provider_interface": "plano", "base_url": "http://h:2"},
-                     {"model": "mine/claude", "provider_interface": "claude", "base_url": "http://h:3"}]
+                     {"model": "anthropic/claude", "base_url": "http://h:3", "name": "mine/claude"}]
     assert brief(found) == [("notice", "migrate.provider-model", "model_providers[1].provider_interface", 6),
-                            ("error", "migrate.provider-interface", "model_providers[2].provider_interface", 7)]
-    assert found[1].hint == ("write `model: anthropic/claude` instead of the 'mine' prefix, keep `base_url` and delete "
-                             "`provider_interface`; add `name: mine/claude` so clients keep using that id")
+                            ("warning", "migrate.provider-model", "model_providers[2].provider_interface", 7)]
+    assert found[1].message == (
+        "`model: mine/claude` with `provider_interface: claude` became `model: anthropic/claude` ('claude' was "
+        "renamed `anthropic` in 0.3.11, and the current format takes 'anthropic' only as a prefix): requests still go "
+        "to `base_url` in the anthropic API, asking for 'claude'; `name: mine/claude` was added so clients keep using "
+        "the same id")
 
 
-def test_a_named_custom_prefix_entry_without_base_url_is_told_to_add_one() -> None:
-    _, found = providers_after(G3, "model_providers:\n  - {name: c, model: mine/claude, provider_interface: claude}\n")
+def test_a_claude_interface_without_base_url_is_refused() -> None:
+    items, found = providers_after(G3, "model_providers:\n  - {model: mine/claude, provider_interface: claude}\n"
+                                   "  - {name: c, model: mine/opus, provider_interface: claude}\n")
+    assert items[0] == {"model": "mine/claude", "provider_interface": "claude"}
+    assert brief(found) == [("error", "migrate.provider-interface", "model_providers[0].provider_interface", 5),
+                            ("error", "migrate.provider-interface", "model_providers[1].provider_interface", 6)]
+    assert found[0].message.endswith("and the entry has no `base_url` to say which server speaks it")
     assert found[0].hint == ("write `model: anthropic/claude` instead of the 'mine' prefix, add `base_url` (the "
+                             "server's address) and delete `provider_interface`; add `name: mine/claude` so clients "
+                             "keep using that id")
+    assert found[1].hint == ("write `model: anthropic/opus` instead of the 'mine' prefix, add `base_url` (the "
                              "server's address) and delete `provider_interface`")
 
 
@@ -340,7 +351,7 @@ def test_slashed_ids_with_no_other_evidence_keep_the_current_reading_with_a_warn
                       "base_url": "http://ollama:11434"}]
     assert brief(found) == [("warning", "migrate.provider-ambiguous", "model_providers[0].model", 4)]
     assert found[0].message == (
-        "`model: my_provider/llama3.2` with `provider_interface: openai` is kept as the current gateway (0.3.4 and "
+        "`model: my_provider/llama3.2` with `provider_interface: openai` is read as the current gateway (0.3.4 and "
         "later) reads it: 'my_provider' is a label and 'llama3.2' is the model sent upstream; 0.2.x–0.3.3 sent the "
         "whole string 'my_provider/llama3.2', and nothing else in this file tells which release it was written for")
     assert found[0].hint == (
@@ -365,6 +376,15 @@ def test_a_named_slashed_entry_is_not_told_to_add_a_name_and_a_renamed_interface
     assert found[0].message.endswith("; `provider_interface: arch` became `plano` (renamed `plano` in 0.4.12)")
     assert found[0].hint is not None
     assert found[0].hint.startswith("to send 'hosted/fc' instead, write `model: plano/hosted/fc` and delete ")
+
+
+def test_an_unclear_claude_entry_takes_the_current_reading_and_the_anthropic_prefix() -> None:
+    items, found = providers_after(G2 + "model_providers:\n  - {model: corp/claude-3, provider_interface: claude, "
+                                   "base_url: 'https://gw.example.com'}\n")
+    assert items == [{"model": "anthropic/claude-3", "base_url": "https://gw.example.com", "name": "corp/claude-3"}]
+    assert brief(found) == [("warning", "migrate.provider-ambiguous", "model_providers[0].model", 4)]
+    assert ("release it was written for; written `model: anthropic/claude-3`, as 'claude' was renamed `anthropic` in "
+            "0.3.11 and is only a prefix now; `name: corp/claude-3` was added") in found[0].message
 
 
 def test_entries_without_a_usable_model_are_refused() -> None:

@@ -217,10 +217,13 @@ def _current_reading(item: Mapping[str, Any], interface: str, prefix: str, model
     if isinstance(kept, Refused):
         return kept
     label, ident = model.split("/", 1)
-    renamed = f"; {kept.note}" if kept.note else ""
+    if kept.model != model:  # `claude`: the dialect is a prefix now
+        renamed = f"; written `model: {kept.model}`, as {interface!r} was {_WHY[interface]} and is only a prefix now"
+    else:
+        renamed = f"; {kept.note}" if kept.note else ""
     name = "" if "name" in item else f", add `name: {model}` so clients keep using that id,"
     return replace(kept, key="model", warn=True, code="migrate.provider-ambiguous",
-                   note=f"`model: {model}` with `provider_interface: {interface}` is kept as the current gateway "
+                   note=f"`model: {model}` with `provider_interface: {interface}` is read as the current gateway "
                         f"(0.3.4 and later) reads it: {label!r} is a label and {ident!r} is the model sent upstream; "
                         f"0.2.x–0.3.3 sent the whole string {model!r}, and nothing else in this file tells which "
                         f"release it was written for{renamed}",
@@ -241,19 +244,33 @@ def _interface_and_prefix(interface: str, prefix: str, first: str, rest: str) ->
 
 def _custom_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
     if prefix not in PROVIDER_INTERFACES:
-        label, ident = model.split("/", 1)
-        url = "keep `base_url`" if "base_url" in item else "add `base_url` (the server's address)"
-        # Without `name`, clients asked for the whole `model` string, which the new prefix changes.
-        name = "" if "name" in item else f"; add `name: {model}` so clients keep using that id"
-        return Refused("migrate.provider-interface",
-                       f"`provider_interface: {interface}` is now {prefix!r}, which the current format does not accept "
-                       "next to a custom prefix",
-                       f"write `model: {prefix}/{ident}` instead of the {label!r} prefix, {url} and delete "
-                       f"`provider_interface`{name}", "provider_interface")
+        return _interface_as_prefix(item, interface, prefix, model)
     if prefix == interface:
         return Resolved(model)
     return Resolved(model, put={"provider_interface": prefix}, key="provider_interface",
                     note=f"`provider_interface: {interface}` became `{prefix}` ({_WHY[interface]})")
+
+
+def _interface_as_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
+    """`provider_interface: claude` next to a custom label: the current format names that dialect by prefix only.
+
+    With a `base_url` the upstream and the model sent are definite, so the prefix takes the interface's place
+    (the provider step keeps the client-facing id in `name`); without one no release had a server to send to.
+    """
+    label, ident = model.split("/", 1)
+    if "base_url" in item:
+        return Resolved(f"{prefix}/{ident}", ("provider_interface",), key="provider_interface", warn=True,
+                        note=f"`model: {model}` with `provider_interface: {interface}` became `model: {prefix}/{ident}`"
+                             f" ({interface!r} was {_WHY[interface]}, and the current format takes {prefix!r} only as "
+                             f"a prefix): requests still go to `base_url` in the {prefix} API, asking for {ident!r}",
+                        advice=f"check that the server at `base_url` speaks the {prefix} API")
+    # Without `name`, clients asked for the whole `model` string, which the new prefix changes.
+    name = "" if "name" in item else f"; add `name: {model}` so clients keep using that id"
+    return Refused("migrate.provider-interface",
+                   f"`provider_interface: {interface}` is now {prefix!r}, which the current format does not accept "
+                   "next to a custom prefix, and the entry has no `base_url` to say which server speaks it",
+                   f"write `model: {prefix}/{ident}` instead of the {label!r} prefix, add `base_url` (the server's "
+                   f"address) and delete `provider_interface`{name}", "provider_interface")
 
 
 def _from_prefix(model: str) -> Resolved | Refused:
