@@ -210,7 +210,7 @@ def test_rate_limits_are_offered_as_an_item_when_the_file_has_ratelimits() -> No
                              "minute}}`; `planoai migrate --write` rewrites the file in the current format")
 
 
-def test_per_value_rate_limits_are_refused() -> None:
+def test_per_value_rate_limits_are_dropped_with_a_warning() -> None:
     items, found = providers_after(G3, """\
     model_providers:
       - model: openai/gpt-4o
@@ -218,8 +218,12 @@ def test_per_value_rate_limits_are_refused() -> None:
           selector: {http_header: {name: x-user}}
           limit: {tokens: 100, unit: minute}
     """)
-    assert "rate_limits" in items[0]
-    assert brief(found) == [("error", "migrate.provider-rate-limits", "model_providers[0].rate_limits", 6)]
+    assert items == [{"model": "openai/gpt-4o"}]
+    assert brief(found) == [("warning", "migrate.provider-rate-limits", "model_providers[0].rate_limits", 6)]
+    assert found[0].message.endswith("has no equivalent in the top-level `ratelimits` section, so requests stay "
+                                     "unlimited as before")
+    assert found[0].hint == ("to limit tokens now, add a top-level `ratelimits` item per x-user value you want to "
+                             "limit, each with an explicit `selector.value`")
 
 
 @pytest.mark.parametrize("model", ["arch/Arch-Function", "plano/Plano-Orchestrator"])

@@ -174,8 +174,7 @@ def _inert_keys(doc: YMap, path: Path, item: YMap) -> tuple[YMap, Diags]:
     drop = [key for key in _INERT if key in item]
     if "rate_limits" in item:
         found.append(_rate_limits(doc, path, item, listed="ratelimits" in doc))
-        if found[-1].severity is not Severity.ERROR:
-            drop.append("rate_limits")
+        drop.append("rate_limits")
     return evolve(item, drop=drop), found
 
 
@@ -190,11 +189,13 @@ def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnost
     value = dig(limits, "selector", "http_header", "value")
     where = (*path, "rate_limits")
     if not value:
-        return error_at(doc, where, "migrate.provider-rate-limits",
-                        "`rate_limits` on a provider never had an effect, and its per-value form (a selector without "
-                        "`value`) has no equivalent in the top-level `ratelimits` section",
-                        "delete `rate_limits` here; to limit tokens per header value, add a top-level `ratelimits` "
-                        "item with an explicit `selector.value`", at_key=True)
+        # Dropping it changes nothing (no release applied it); a warning, since the intent cannot be carried over.
+        return warning_at(doc, where, "migrate.provider-rate-limits",
+                          "dropped `rate_limits`: provider-level limits were never applied by any release, and this "
+                          "per-value form (a selector without `value`) has no equivalent in the top-level "
+                          "`ratelimits` section, so requests stay unlimited as before",
+                          f"to limit tokens now, add a top-level `ratelimits` item per {header or 'header'} value "
+                          "you want to limit, each with an explicit `selector.value`", at_key=True)
     model = str(item.get("model", "<id>")).partition("/")[2]
     tokens = dig(limits, "limit", "tokens") or "<tokens>"
     unit = dig(limits, "limit", "unit") or "minute"
