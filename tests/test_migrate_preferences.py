@@ -106,18 +106,28 @@ def test_usage_becomes_a_preference_named_after_the_provider() -> None:
     assert location.mark.line == 5
 
 
-def test_preferences_on_a_wildcard_are_refused() -> None:
+def test_preferences_on_a_wildcard_are_dropped_with_a_warning() -> None:
     text = """\
     version: v0.3.0
     model_providers:
       - model: openai/*
         routing_preferences:
           - {name: any, description: Anything.}
+      - model: openai/gpt-4o
+        routing_preferences:
+          - {name: code, description: Code.}
     """
     out, found = run(lift_preferences, text)
-    assert "routing_preferences" in plain(out)["model_providers"][0]
-    assert "routing_preferences" not in out
-    assert brief(found) == [("error", "migrate.wildcard-preferences", "model_providers[0].routing_preferences", 4)]
+    assert plain(out)["model_providers"] == [{"model": "openai/*"}, {"model": "openai/gpt-4o"}]
+    assert plain(out)["routing_preferences"] == [{"name": "code", "description": "Code.", "models": ["openai/gpt-4o"]}]
+    assert brief(found) == [("warning", "migrate.wildcard-preferences", "model_providers[0].routing_preferences", 4),
+                            ("notice", "migrate.inline-preferences", "model_providers[1].routing_preferences", 7)]
+    assert found[0].message == (
+        "dropped the routing preference 'any' of the wildcard entry 'openai/*': the router matches concrete models, so "
+        "no release routed by preferences on a wildcard (and since 0.4.15 inline ones are ignored anyway); routing is "
+        "unchanged")
+    assert found[0].hint == ("to route this task, declare the concrete models under model_providers (e.g. `model: "
+                             "openai/<id>`) and list them in a top-level `routing_preferences` entry")
 
 
 def test_files_without_inline_preferences_are_unchanged() -> None:

@@ -42,22 +42,35 @@ def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
         if "routing_preferences" not in item and "usage" not in item:
             continue
         path: Path = ("model_providers", index)
+        entry = item
         if str(item.get("model", "")).endswith("/*") and "routing_preferences" in item:
-            found.append(error_at(doc, (*path, "routing_preferences"), "migrate.wildcard-preferences",
-                                  f"the wildcard entry {item.get('model')!r} carries routing preferences; the router "
-                                  "needs concrete models", "list the concrete models that serve each preference in "
-                                  "a top-level `routing_preferences` entry", at_key=True))
-            continue
+            found.append(_wildcard_preferences(doc, path, item))
+            entry = evolve(item, drop=["routing_preferences"])
         # A merged entry's preferences list the entry it merges into: what the migrated file ends up holding.
-        final = reference(providers[merged[index]]) if index in merged else reference(item)
-        for piece, where in _pieces(item, path):
+        final = reference(providers[merged[index]]) if index in merged else reference(entry)
+        for piece, where in _pieces(entry, path):
             found += _add(doc, groups, taken, piece=piece, where=where, ref=final)
-        items[index] = evolve(item, drop=["routing_preferences", "usage"])
-        found += _notices(doc, path, item, taken, final)
+        items[index] = evolve(entry, drop=["routing_preferences", "usage"])
+        found += _notices(doc, path, entry, taken, final)
     migrated = put_in(doc, ("model_providers",), _same_list(providers, items)) if found else doc
     if groups:
         migrated = put_in(migrated, ("routing_preferences",), extend_list(top, [_as_entry(g) for g in groups.values()]))
     return migrated, found
+
+
+def _wildcard_preferences(doc: YMap, path: Path, item: YMap) -> Diagnostic:
+    """Preferences on a wildcard never routed anything (refused by the generators that lifted them, ignored by the
+    router since 0.4.15), so dropping them keeps routing as it was; a warning, as the user meant something."""
+    names = [name for _, p in maps_in(item.get("routing_preferences")) if isinstance(name := p.get("name"), str)]
+    what = counted(len(names), "routing preference", "routing preferences")
+    prefix = str(item.get("model")).split("/", 1)[0]
+    return warning_at(doc, (*path, "routing_preferences"), "migrate.wildcard-preferences",
+                      f"dropped the {what} {quoted(names)} of the wildcard entry {item.get('model')!r}: the router "
+                      "matches concrete models, so no release routed by preferences on a wildcard (and since 0.4.15 "
+                      "inline ones are ignored anyway); routing is unchanged",
+                      f"to route {counted(len(names), 'this task', 'these tasks')}, declare the concrete models under "
+                      f"model_providers (e.g. `model: {prefix}/<id>`) and list them in a top-level "
+                      "`routing_preferences` entry", at_key=True)
 
 
 def _same_list(src: YList, items: list[Any]) -> YList:
