@@ -384,3 +384,37 @@ def test_logs_since_must_be_a_duration_or_timestamp(cli: Cli, tmp_path: Path) ->
     code, _, err = cli("logs", "--path", str(tmp_path), "--since", "yesterday")
     assert code == 2
     assert "--since 'yesterday' is not a duration or timestamp" in err
+
+
+# --- upstream's flags and spellings, and near misses ---------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["up", "down", "logs", "build"])
+def test_docker_is_accepted_and_shown_as_always_on(cli: Cli, command: str) -> None:
+    code, out, _ = cli(command, "--help")
+    assert code == 0
+    assert "--docker" in out
+    assert "Accepted for compatibility with upstream planoai; always on" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("args", [("up", "--docker"), ("down", "--docker"), ("logs", "--docker", "--debug", "--follow"),
+                                  ("logs", "--debug", "-c", "supervisord"), ("build", "--docker")])
+def test_upstream_gateway_flags_get_past_the_command_line(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          args: tuple[str, ...]) -> None:
+    # No engine answers, so each command gets as far as looking for one: exit 6, not a usage error (2).
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    (tmp_path / "config.yaml").write_text(CANONICAL, encoding="utf-8")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    extra = () if args[0] == "build" else ("--path", str(tmp_path))
+    code, _, err = cli(*args, *extra)
+    assert code == 6, err
+    assert "no Docker engine answered" in err
+
+
+def test_logs_help_says_what_debug_and_the_default_show(cli: Cli) -> None:
+    code, out, _ = cli("logs", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "With neither -c nor --debug every component is shown: access, envoy, brightstaff and supervisord" in text
+    assert "Upstream's default, access logs only, is -c access." in text
+    assert ("--debug Upstream's debug view: the same as -c access -c envoy -c brightstaff, added to any -c given."
+            in text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planoai_cli.logs import component_of, failed_component, select, tail
+from planoai_cli.logs import chosen_components, component_of, failed_component, select, tail
 
 LINES = [
     "2026-11-22 00:06:58,130 INFO supervisord started with pid 1",
@@ -30,3 +30,13 @@ def test_failed_component() -> None:
     assert failed_component(LINES) == "envoy"
     assert failed_component(LINES[:5]) is None
     assert failed_component(["2026 INFO gave up: brightstaff entered FATAL state"]) == "brightstaff"
+
+
+def test_debug_is_upstreams_view_and_adds_to_named_components() -> None:
+    assert chosen_components((), debug=False) is None  # the default: every component, as before
+    assert chosen_components((), debug=True) == {"access", "envoy", "brightstaff"}
+    assert chosen_components(("envoy",), debug=False) == {"envoy"}
+    assert chosen_components(("access", "access"), debug=False) == {"access"}
+    assert chosen_components(("envoy",), debug=True) == {"access", "envoy", "brightstaff"}
+    assert chosen_components(("supervisord",), debug=True) is None  # all four named: the same as the default
+    assert list(select(LINES, chosen_components((), debug=True))) == [LINES[1], LINES[2], LINES[3], LINES[4]]

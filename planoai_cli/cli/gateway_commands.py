@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planoai_cli.cli.options import FILE, JSON, PATH, PROJECT
+from planoai_cli.cli.options import DOCKER, FILE, JSON, PATH, PROJECT
 from planoai_cli.cli.root import planoai
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode, UsageError
@@ -35,6 +35,7 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
               help="Model listener port of a zero-config gateway (no config found) [default: 12000].")
 @JSON
+@DOCKER
 def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
        admin_port: int, wait_timeout: float, keep_on_failure: bool, foreground: bool, log_level: str,
        listener_port: int | None, as_json: bool) -> int:
@@ -68,6 +69,7 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
 @PROJECT
 @click.option("--timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds to wait for a graceful stop before the container is killed.")
+@DOCKER
 def down(file: Path | None, search_dir: Path, project: str | None, timeout: float) -> int:
     """Stop and remove the project's gateway (succeeds when nothing is running)."""
     from planoai_cli import console
@@ -111,16 +113,24 @@ def status(file: Path | None, search_dir: Path, project: str | None, as_json: bo
               help="Only the last N lines (of the chosen components).")
 @click.option("--since", default=None, help="Only lines newer than this: 30s, 10m, 2h, or a Unix timestamp.")
 @click.option("--component", "-c", "components", multiple=True, type=click.Choice(COMPONENTS),
-              help="Only these components (repeatable).")
+              help="Only these components (repeatable) [default: all four].")
+@click.option("--debug", is_flag=True,
+              help="Upstream's debug view: the same as -c access -c envoy -c brightstaff, added to any -c given.")
+@DOCKER
 def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool, tail_lines: int | None,
-         since: str | None, components: tuple[str, ...]) -> int:
-    """Show the gateway's logs (also after it exited), by component."""
+         since: str | None, components: tuple[str, ...], debug: bool) -> int:
+    """Show the gateway's logs (also after it exited), by component.
+
+    With neither -c nor --debug every component is shown: access, envoy, brightstaff and supervisord (its own
+    lines: start-up, and which program exited). Upstream's default, access logs only, is -c access.
+    """
     from planoai_cli import console
     from planoai_cli.gateway.inspect import logs as read_logs
     from planoai_cli.gateway.options import Target
+    from planoai_cli.logs import chosen_components
 
     lines = read_logs(Target(file, search_dir, project), dict(os.environ), follow=follow, tail=tail_lines,
-                      since=_since(since), components=set(components) or None)
+                      since=_since(since), components=chosen_components(components, debug=debug))
     for line in lines:
         console.out(line)
     return ExitCode.OK
@@ -157,6 +167,7 @@ def _since(value: str | None) -> int | None:
 @click.option("--base", default=DEFAULT_IMAGE, show_default=True,
               help="Image to build on (the production image, or planoai-testbed:latest offline).")
 @click.option("--tag", default=None, help="Tag of the built image [default: planoai-gateway:<cli version>].")
+@DOCKER
 def build(base: str, tag: str | None) -> int:
     """Build the derived gateway image: the base plus planoai-cli's supervisord config baked in."""
     from planoai_cli import __version__, console

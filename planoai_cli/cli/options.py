@@ -13,3 +13,6 @@ PATH = click.option("--path", "search_dir", default=".", show_default=True,
 PROJECT = click.option("--project-name", "project", default=None,
                        help="Name that labels the project's container [default: the config's folder name].")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+# Upstream runs natively unless given --docker; we always run in Docker, so the flag is accepted and changes nothing.
+DOCKER = click.option("--docker", is_flag=True, expose_value=False,
+                      help="Accepted for compatibility with upstream planoai; always on (the gateway runs in Docker).")
