@@ -31,7 +31,7 @@ EXPECTED_IDS = ("minimal", "preference-routing", "coding-agent", "sub-agents", "
 
 def test_the_catalog_lists_exactly_the_shipped_files() -> None:
     assert IDS == EXPECTED_IDS
-    assert sorted(p.name for p in TEMPLATE_DIR.glob("*")) == sorted(f"{i}.yaml" for i in IDS)
+    assert sorted(p.name for p in TEMPLATE_DIR.glob("*")) == sorted(f"{i}.yaml" for i in (*IDS, "clean"))
 
 
 # --- every template ---------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "wheels").glob("planoai_cli-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert sorted(n for n in archive.namelist() if n.startswith("planoai_cli/init/templates/")) == sorted(
-            f"planoai_cli/init/templates/{i}.yaml" for i in IDS)
+            f"planoai_cli/init/templates/{i}.yaml" for i in (*IDS, "clean"))
         archive.extractall(tmp_path / "site")
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); from planoai_cli.init import catalog; "
              "print(catalog.__file__); print(catalog.find('coding-agent').text(), end='')")
@@ -322,3 +322,87 @@ def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
     location, text = shown.split("\n", 1)
     assert location == str(tmp_path / "site" / "planoai_cli" / "init" / "catalog.py")
     assert text == catalog.find("coding-agent").text()
+
+
+# --- upstream's --list-templates and --clean ---------------------------------------------------------------
+
+def test_list_templates_is_list(cli: Cli) -> None:
+    assert cli("init", "--list-templates") == cli("init", "--list")
+    assert cli("init", "--list-templates", "--json") == cli("init", "--list", "--json")
+    assert "--list, --list-templates" in cli("init", "--help")[1]
+
+
+def test_clean_is_valid_canonical_and_names_no_provider(cli: Cli, tmp_path: Path) -> None:
+    text = catalog.CLEAN.text()
+    result = check(text, tmp_path / "config.yaml")
+    assert result.findings == ()
+    assert result.declared is not None
+    assert result.declared.label == "v0.4.0"
+    assert [(li.name, li.type, li.port) for li in result.config.listeners] == [("llm", "model", 12000)]
+    assert result.config.providers == ()
+    assert result.config.aliases == ()
+    assert result.config.secrets == ()
+    assert re.search(r"^model_providers: \[\]$", text, re.M)  # the place to fill in is there, and empty
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = cli("validate", "--envoy", str(path))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"{path}: valid (canonical v0.4.0); Envoy 1.37.0 accepts the rendered envoy.yaml"
+
+
+def test_clean_explains_what_to_fill_in() -> None:
+    lines = catalog.CLEAN.text().splitlines()
+    header = list(itertools.takewhile(lambda line: line.startswith("#"), lines))
+    assert len(header) >= 4
+    comments = "\n".join(line for line in lines if line.lstrip().startswith("#"))
+    for needed in ("model_providers", "access_key: $", "default: true", "base_url", "provider_interface"):
+        assert needed in comments
+
+
+def test_clean_example_filled_in_is_a_working_config(tmp_path: Path) -> None:
+    # What the comments tell you to do: replace `[]` with an entry like the example.
+    text = catalog.CLEAN.text().replace("model_providers: []\n", "model_providers:\n  - model: openai/gpt-4o-mini\n"
+                                        "    access_key: $OPENAI_API_KEY\n    default: true\n")
+    result = check(text, tmp_path / "config.yaml")
+    assert result.findings == ()
+    assert [p.model for p in result.config.providers] == ["openai/gpt-4o-mini"]
+
+
+def test_init_clean_writes_it_with_next_steps(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "config.yaml"
+    code, out, err = cli("init", "--clean", "-o", str(target))
+    assert code == 0, err
+    assert target.read_text(encoding="utf-8") == catalog.CLEAN.text()
+    assert out.splitlines() == [
+        f"wrote {target} (template clean)",
+        "next:",
+        f"  add a provider under model_providers in {target} (its comments show how)",
+        f"  planoai validate {target}",
+        f"  planoai up {target}",
+    ]
+    assert cli("validate", str(target))[0] == 0
+    code, _, err = cli("init", "--clean", "-o", str(target))
+    assert code == 1
+    assert "already exists" in err
+    assert cli("init", "--clean", "-o", str(target), "--force")[0] == 0
+
+
+def test_init_clean_prints_with_output_dash(cli: Cli) -> None:
+    assert cli("init", "--clean", "-o", "-") == (0, catalog.CLEAN.text(), "")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--clean", "--template", "minimal"),
+     "error: --clean and --template do not go together: --clean writes a blank config instead of a template"),
+    (("-t", "coding-agent", "--clean"),
+     "error: --clean and --template do not go together: --clean writes a blank config instead of a template"),
+    (("--clean", "--list-templates"), "error: --list and --clean do not go together"),
+    (("--clean", "--json"), "error: --json only goes with --list"),
+])
+def test_clean_with_flags_it_does_not_go_with(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              args: tuple[str, ...], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("init", *args)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[0] == message
+    assert list(tmp_path.iterdir()) == []

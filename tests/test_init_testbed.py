@@ -1,4 +1,4 @@
-"""Every init template started for real: `planoai up` on the offline testbed until every listener is healthy.
+"""Every init template (and `--clean`'s blank config) started for real: `planoai up` on the offline testbed.
 
 The test copy differs from the template only in its listener ports (free ones, so tests never collide with
 each other or with a gateway you run). Agents and filters the templates name are not running: the gateway must
@@ -26,6 +26,7 @@ from tests.dockerfix import remove_labelled
 Cli = Callable[..., tuple[int, str, str]]
 PROJECT_LABEL = "org.planoai.project"
 PORT_LINE = re.compile(r"^(\s+port: )(\d+)$", re.M)
+TEMPLATES = {t.id: t for t in (*catalog.TEMPLATES, catalog.CLEAN)}
 
 
 def free_ports(count: int) -> list[int]:
@@ -60,10 +61,10 @@ def healthz(url: str) -> int:
         return int(response.status)
 
 
-@pytest.mark.parametrize("template_id", catalog.ids())
+@pytest.mark.parametrize("template_id", TEMPLATES)
 def test_template_starts_healthy_on_the_testbed(template_id: str, cli: Cli, tmp_path: Path, project_name: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    text = catalog.find(template_id).text()
+    text = TEMPLATES[template_id].text()
     listeners = len(PORT_LINE.findall(text))
     *ports, admin = free_ports(listeners + 1)
     copy, mapping = with_ports(text, ports)

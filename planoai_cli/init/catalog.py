@@ -11,11 +11,13 @@ from planoai_cli.errors import UsageError
 
 @dataclass(frozen=True)
 class Template:
-    """One starter config: `id` is what `--template` takes; `next_steps` are extra commands worth knowing."""
+    """One starter config: `id` is what `--template` takes; `next_steps` are extra commands worth knowing,
+    `first_steps` what to do before the usual validate and up."""
 
     id: str
     description: str
     next_steps: tuple[str, ...] = ()
+    first_steps: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -40,6 +42,11 @@ TEMPLATES: tuple[Template, ...] = (
     Template("conversation-state",
              "Keeps conversation state for /v1/responses (state_storage), so clients send previous_response_id."),
 )
+
+# `init --clean`: upstream writes an empty file, which no gateway accepts; this one is valid and names no provider.
+# It is not in TEMPLATES: it has nothing for the wizard's provider choice, and `--list` shows starting points.
+CLEAN = Template("clean", "A model listener and no providers: a valid blank config to fill in.",
+                 first_steps=("add a provider under model_providers in {config} (its comments show how)",))
 
 # Upstream planoai's template ids, so people coming from it land on the equivalent here.
 UPSTREAM_IDS = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planoai_cli.init.catalog import Template, find
+from planoai_cli.init.catalog import Template
 from planoai_cli.init.files import CONFIG_MODE, EnvWritten, write_atomic, write_env
 
 if TYPE_CHECKING:
@@ -67,9 +67,8 @@ def variables_of(result: Validated) -> tuple[str, ...]:
     return tuple(sorted({ref.name for ref in result.config.secrets}))
 
 
-def from_template(template_id: str, output: Path, *, force: bool, environment: Mapping[str, str]) -> Written:
-    """Write template `template_id` to `output` as it is; refuses to replace a file unless `force`."""
-    template = find(template_id)
+def from_template(template: Template, output: Path, *, force: bool, environment: Mapping[str, str]) -> Written:
+    """Write `template` to `output` as it is; refuses to replace a file unless `force`."""
     text = template.text()
     result = check(text, output)
     existed = output.exists()
@@ -95,6 +94,7 @@ def _written(template: Template, config: Path, *, existed: bool, env: EnvWritten
     dotenv = read_dotenv(config.parent / DOTENV)
     missing = tuple(name for name in variables if not environment.get(name) and not dotenv.get(name))
     quoted = shlex.quote(str(config))
-    steps = (f"planoai validate {quoted}", f"planoai up {quoted}",
+    steps = (*(step.format(config=quoted) for step in template.first_steps),
+             f"planoai validate {quoted}", f"planoai up {quoted}",
              *(step.format(config=quoted) for step in template.next_steps))
     return Written(template.id, config, existed, env, variables, missing, steps)
