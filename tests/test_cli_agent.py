@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from planoai_cli.agent import launch
+from planoai_cli.agent import launch, settings
 from planoai_cli.agent.plan import PLACEHOLDER_KEY, Change, check
 from planoai_cli.agent.profiles import AGENTS, claude, codex, codex_model_argument
 from planoai_cli.agent.routes import route
+from planoai_cli.agent.settings import AgentSettings
 from planoai_cli.errors import PlanoError
 from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
@@ -305,3 +306,124 @@ def test_an_agent_that_cannot_run_is_reported(tmp_path: Path) -> None:
     with pytest.raises(PlanoError) as caught:
         launch.run(str(broken), (), {"PATH": str(tmp_path)})
     assert caught.value.message == f"cannot run {broken}: No such file or directory"
+
+
+# --- --settings (upstream's JSON object) ------------------------------------------------------------------
+
+NON_INTERACTIVE_ENV = {"CI": "true", "FORCE_COLOR": "0", "NODE_NO_READLINE": "1", "TERM": "dumb"}
+
+
+@pytest.fixture
+def no_docker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any Docker call fails, so a test that should stop before Docker can never start a gateway."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (None, AgentSettings()),
+    ("{}", AgentSettings()),
+    ('{"NON_INTERACTIVE_MODE": true}', AgentSettings(non_interactive=True)),
+    ('{"NON_INTERACTIVE_MODE": "yes"}', AgentSettings(non_interactive=True)),
+    ('{"NON_INTERACTIVE_MODE": 1}', AgentSettings(non_interactive=True)),
+    ('{"NON_INTERACTIVE_MODE": "false"}', AgentSettings()),  # a string that says no means no
+    ('{"NON_INTERACTIVE_MODE": null}', AgentSettings()),
+    ('{"ANTHROPIC_SMALL_FAST_MODEL": " claude-haiku ", "CODEX_MODEL": "codex"}',
+     AgentSettings(small_fast_model="claude-haiku", codex_model="codex")),
+    ('{"env": {"A": "b"}, "CODEX_MODEL": "codex", "permissions": {"allow": ["Bash"]}}',
+     AgentSettings(codex_model="codex", other='{"env":{"A":"b"},"permissions":{"allow":["Bash"]}}',
+                   other_keys=("env", "permissions"))),
+])
+def test_settings_are_sorted_into_planoais_keys_and_claudes(given: str | None, expected: AgentSettings) -> None:
+    assert settings.parse(given) == expected
+
+
+def test_settings_change_claudes_environment_and_arguments() -> None:
+    given = settings.parse('{"NON_INTERACTIVE_MODE": true, "ANTHROPIC_SMALL_FAST_MODEL": "gpt", '
+                           '"apiKeyHelper": "/bin/echo sk-secret", "CODEX_MODEL": "codex"}')
+    plan = claude(config(CODING), BASE, {"TERM": "xterm-256color"}, ("-p", "hi"), given)
+    env = plan.child_env({"TERM": "xterm-256color"})
+    assert {k: env[k] for k in NON_INTERACTIVE_ENV} == NON_INTERACTIVE_ENV
+    assert env["ANTHROPIC_SMALL_FAST_MODEL"] == "gpt"
+    assert env["ANTHROPIC_DEFAULT_HAIKU_MODEL"] == "claude-haiku"  # the tiers still come from the aliases
+    assert plan.args == ('--settings={"apiKeyHelper":"/bin/echo sk-secret"}', "-p", "hi")
+    assert plan.notes == ("--settings: Claude Code has no use for CODEX_MODEL; ignored",)
+    verdicts = {f.request.label: f.level for f in check(plan, config(CODING))}
+    assert verdicts["ANTHROPIC_SMALL_FAST_MODEL=gpt"] == "ok"
+    bare = claude(config(CODING), BASE, {}, ("-p", "hi"), settings.parse("{}"))
+    assert bare == claude(config(CODING), BASE, {}, ("-p", "hi"))
+
+
+def test_settings_change_codexs_model_and_warn_about_what_it_cannot_use() -> None:
+    given = settings.parse('{"NON_INTERACTIVE_MODE": "on", "CODEX_MODEL": "gpt", '
+                           '"ANTHROPIC_SMALL_FAST_MODEL": "claude-haiku", "permissions": {}}')
+    plan = codex(config(CODING), BASE, {}, ("exec", "hi"), given)
+    assert plan.args == ("-c", 'model="gpt"', "exec", "hi")
+    assert {k: plan.child_env({})[k] for k in NON_INTERACTIVE_ENV} == NON_INTERACTIVE_ENV
+    assert plan.notes == ("--settings: Codex has no use for ANTHROPIC_SMALL_FAST_MODEL, permissions; ignored",)
+    assert [f.message for f in check(plan, config(CODING))] == [
+        "-c model (CODEX_MODEL from --settings) 'gpt': provider 'gpt'"]
+    chosen = codex(config(CODING), BASE, {}, ("-m", "codex"), settings.parse('{"CODEX_MODEL": "gpt"}'))
+    assert chosen.args == ("-m", "codex")  # the user's own argument wins
+    assert chosen.notes == ("--settings: CODEX_MODEL is not used: your arguments choose the model",)
+
+
+def test_an_unroutable_settings_model_says_where_to_fix_it(cli: Cli, agent: FakeAgent, tmp_path: Path) -> None:
+    path = write_project(tmp_path / "bare", NO_ALIASES)
+    code, out, err = cli("cli-agent", "codex", str(path), "--dry-run", "--settings", '{"CODEX_MODEL": "gpt-5"}')
+    assert code == 3
+    assert ("  error    -c model (CODEX_MODEL from --settings) 'gpt-5': not configured, and there is no default "
+            "provider to fall back to; fix: set CODEX_MODEL in --settings to a model alias, a provider name or a "
+            "configured `provider/model`") in out.splitlines()
+    assert f"error: {path} cannot route what Codex will ask for: gpt-5" in err
+
+
+def test_dry_run_with_settings_shows_key_names_never_values(cli: Cli, agent: FakeAgent, tmp_path: Path) -> None:
+    path = write_project(tmp_path / "coding")
+    secret = "sk-ant-settings-0123456789abcdef"
+    code, out, err = cli("cli-agent", "claude", str(path), "--dry-run", "--settings",
+                         f'{{"NON_INTERACTIVE_MODE": true, "env": {{"ANTHROPIC_API_KEY": "{secret}"}}, '
+                         f'"apiKeyHelper": "echo {secret}"}}', "--", "-p", "hi")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "  set   CI=true  (NON_INTERACTIVE_MODE in --settings)" in lines
+    assert "  set   TERM=dumb  (NON_INTERACTIVE_MODE in --settings)" in lines
+    assert lines[-1] == f"  {FOLDER / 'claude'} '--settings=<JSON object: env, apiKeyHelper; values hidden>' -p hi"
+    assert secret not in out + err
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("{not json", "error: --settings is not valid JSON: Expecting property name enclosed in double quotes: line 1 "
+                  "column 2 (char 1)"),
+    ("[1]", "error: --settings must be a JSON object ({...}), not an array"),
+    ('"sk-ant-0123456789"', "error: --settings must be a JSON object ({...}), not a string"),
+    ("null", "error: --settings must be a JSON object ({...}), not null"),
+    ('{"NON_INTERACTIVE_MODE": "maybe"}',
+     "error: --settings: NON_INTERACTIVE_MODE must be true or false; the string given is neither"),
+    ('{"NON_INTERACTIVE_MODE": [true]}', "error: --settings: NON_INTERACTIVE_MODE must be true or false, not an array"),
+    ('{"CODEX_MODEL": 5}', "error: --settings: CODEX_MODEL must be a model name (a non-empty string), not a number"),
+    ('{"ANTHROPIC_SMALL_FAST_MODEL": " "}',
+     "error: --settings: ANTHROPIC_SMALL_FAST_MODEL must be a model name (a non-empty string), not an empty string"),
+])
+@pytest.mark.usefixtures("no_docker")
+def test_bad_settings_are_a_usage_error_before_anything_runs(cli: Cli, agent: FakeAgent, tmp_path: Path,
+                                                             given: str, message: str) -> None:
+    path = write_project(tmp_path / "coding")  # no --dry-run: a real launch stops at the settings already
+    code, out, err = cli("cli-agent", "claude", str(path), "--settings", given)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[0] == message
+    assert err.splitlines()[1].startswith("hint: ")
+    assert "sk-ant-0123456789" not in err
+    assert not agent.ran
+
+
+def test_the_agent_gets_the_settings_argument_and_the_non_interactive_environment(
+        agent: FakeAgent, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm")
+    shell = dict(os.environ)
+    plan = claude(config(CODING), BASE, shell, ("-p", "two words"),
+                  settings.parse('{"NON_INTERACTIVE_MODE": true, "model": "claude-sonnet", "env": {"X": "1"}}'))
+    code = launch.run(launch.find_binary(AGENTS["claude"], plan.child_env(shell)), plan.args, plan.child_env(shell))
+    assert code == 0
+    assert agent.record()["argv"] == ['--settings={"model":"claude-sonnet","env":{"X":"1"}}', "-p", "two words"]
+    seen = agent.record()["env"]
+    assert {k: seen[k] for k in NON_INTERACTIVE_ENV} == NON_INTERACTIVE_ENV

@@ -12,6 +12,11 @@ Codex
     OPENAI_BASE_URL=http://127.0.0.1:<port>/v1 and OPENAI_API_KEY=<placeholder>, NO_PROXY as above. The model is
     the first alias whose name contains `codex`, else the default provider's name, passed as the config override
     `-c model="<name>"` before the user's arguments (unless those already choose a model with -m/--model/-c model=).
+--settings (upstream's JSON object, see settings.py)
+    NON_INTERACTIVE_MODE adds CI=true, FORCE_COLOR=0, NODE_NO_READLINE=1, TERM=dumb for both agents;
+    ANTHROPIC_SMALL_FAST_MODEL overrides that variable for Claude Code, CODEX_MODEL replaces Codex's model choice
+    (the user's own model arguments still win). Other keys reach Claude Code as one `--settings=<json>` argument
+    before the user's; Codex has no such option, so it ignores them with a warning.
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ from dataclasses import dataclass
 
 from planoai_cli.agent.plan import PLACEHOLDER_KEY, Change, Plan, Request
 from planoai_cli.agent.routes import default_provider
+from planoai_cli.agent.settings import CODEX_MODEL, NONE, SMALL_FAST, AgentSettings, ignored, non_interactive_changes
 from planoai_cli.model import PlanoConfig
 
 API_TIMEOUT_MS = "600000"  # ten minutes: long agent turns (big edits, slow tools) outlast the default
 LEGACY_SMALL_FAST_ALIAS = "arch.claude.code.small.fast"  # the alias name upstream's docs use
 CLAUDE_TIERS = (("opus", "ANTHROPIC_DEFAULT_OPUS_MODEL"), ("sonnet", "ANTHROPIC_DEFAULT_SONNET_MODEL"),
                 ("haiku", "ANTHROPIC_DEFAULT_HAIKU_MODEL"))
-SMALL_FAST = "ANTHROPIC_SMALL_FAST_MODEL"
 ARGUMENT_FIX = "pass a model alias, a provider name or a configured `provider/model` instead"
+SETTINGS_FIX = "set {key} in --settings to a model alias, a provider name or a configured `provider/model`"
 PLACEHOLDER_NOTE = "a placeholder: the gateway adds the real key"
 
 
@@ -40,7 +46,7 @@ class Agent:
     name: str
     title: str
     install: str
-    build: Callable[[PlanoConfig, str, Mapping[str, str], tuple[str, ...]], Plan]
+    build: Callable[[PlanoConfig, str, Mapping[str, str], tuple[str, ...], AgentSettings], Plan]
 
 
 def alias_containing(config: PlanoConfig, word: str) -> str | None:
@@ -56,7 +62,8 @@ def no_proxy(shell: Mapping[str, str], host: str) -> Change:
     return Change("NO_PROXY", ",".join(entries))
 
 
-def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...]) -> Plan:
+def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...],
+           settings: AgentSettings = NONE) -> Plan:
     changes = [Change("ANTHROPIC_BASE_URL", base_url),
                Change("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
                Change("ANTHROPIC_API_KEY", None, "Claude Code would use it instead of the token"),
@@ -68,17 +75,22 @@ def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: t
         chosen[tier] = change.value if change else None
         changes += [change] if change else []
         requests.append(request)
-    small = _small_fast(config, shell, chosen["haiku"])
+    small = _small_fast(config, shell, chosen["haiku"], settings.small_fast_model)
     if small is not None:
         changes.append(small)
         if small.value != chosen["haiku"]:
-            requests.append(Request(SMALL_FAST, small.value, _alias_fix("haiku", _example_target(config))))
-    changes.append(no_proxy(shell, _host(base_url)))
+            fix = SETTINGS_FIX.format(key=SMALL_FAST) if settings.small_fast_model else \
+                _alias_fix("haiku", _example_target(config))
+            requests.append(Request(SMALL_FAST, small.value, fix))
+    changes += [no_proxy(shell, _host(base_url)), *non_interactive_changes(settings)]
     requests += _claude_explicit(shell, args)
     notes = ("ANTHROPIC_API_KEY is set in your shell: it is removed from Claude Code's environment so that Claude "
              "Code authenticates to the gateway (the gateway uses the keys of its own config)",) \
         if shell.get("ANTHROPIC_API_KEY") else ()
-    return Plan("claude", base_url, args, tuple(changes), tuple(requests), notes)
+    unused = ignored("Claude Code", (CODEX_MODEL,) if settings.codex_model else ())
+    # Keys that are not planoai's are Claude Code settings: one `--settings=<json>` before the user's arguments.
+    ours = (f"--settings={settings.other}",) if settings.other else ()
+    return Plan("claude", base_url, (*ours, *args), tuple(changes), tuple(requests), (*notes, *unused))
 
 
 def _tier(config: PlanoConfig, tier: str, variable: str,
@@ -98,7 +110,9 @@ def _has_alias(config: PlanoConfig, name: str) -> bool:
     return any(a.name == name for a in config.aliases)
 
 
-def _small_fast(config: PlanoConfig, shell: Mapping[str, str], haiku: str | None) -> Change | None:
+def _small_fast(config: PlanoConfig, shell: Mapping[str, str], haiku: str | None, given: str | None) -> Change | None:
+    if given is not None:
+        return Change(SMALL_FAST, given, "from --settings")
     if _has_alias(config, LEGACY_SMALL_FAST_ALIAS):
         return Change(SMALL_FAST, LEGACY_SMALL_FAST_ALIAS, f"alias {LEGACY_SMALL_FAST_ALIAS!r}")
     if haiku is not None:
@@ -133,22 +147,33 @@ def _example_target(config: PlanoConfig) -> str:
     return "anthropic/<model id>" if anthropic.wildcard else anthropic.model
 
 
-def codex(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...]) -> Plan:
+def codex(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...],
+          settings: AgentSettings = NONE) -> Plan:
     openai_url = base_url + "/v1"
     changes = (Change("OPENAI_BASE_URL", openai_url), Change("OPENAI_API_KEY", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
-               no_proxy(shell, _host(base_url)))
+               no_proxy(shell, _host(base_url)), *non_interactive_changes(settings))
     fix = "add a model alias whose name contains 'codex' (e.g. `codex: {target: <a configured model>}`)"
     chosen = codex_model_argument(args)
     notes = ("OPENAI_API_KEY is set in your shell: Codex gets a placeholder instead (the gateway uses the keys of "
              "its own config)",) if shell.get("OPENAI_API_KEY") else ()
+    notes = (*notes, *_codex_settings_notes(settings, chosen))
     if chosen is not None:
         return Plan("codex", openai_url, args, changes, (Request("model argument", chosen, ARGUMENT_FIX),), notes)
-    model = alias_containing(config, "codex") or _default_name(config)
+    model = settings.codex_model or alias_containing(config, "codex") or _default_name(config)
     if model is None:
         return Plan("codex", openai_url, args, changes, (Request("Codex's built-in model", None, fix),), notes)
     # `-c` (a TOML value) applies to every codex subcommand, unlike --model; a JSON string is a TOML string.
     ours = ("-c", f"model={json.dumps(model)}")
-    return Plan("codex", openai_url, (*ours, *args), changes, (Request("-c model", model, fix),), notes)
+    request = Request(f"-c model ({CODEX_MODEL} from --settings)", model, SETTINGS_FIX.format(key=CODEX_MODEL)) \
+        if settings.codex_model else Request("-c model", model, fix)
+    return Plan("codex", openai_url, (*ours, *args), changes, (request,), notes)
+
+
+def _codex_settings_notes(settings: AgentSettings, chosen: str | None) -> tuple[str, ...]:
+    unused = (*((SMALL_FAST,) if settings.small_fast_model else ()), *settings.other_keys)
+    overridden = (f"--settings: {CODEX_MODEL} is not used: your arguments choose the model",) \
+        if settings.codex_model and chosen is not None else ()
+    return (*ignored("Codex", unused), *overridden)
 
 
 def _default_name(config: PlanoConfig) -> str | None:

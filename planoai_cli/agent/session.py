@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from planoai_cli.agent.plan import Finding, Plan, check
 from planoai_cli.agent.profiles import AGENTS, Agent
+from planoai_cli.agent.settings import NONE, AgentSettings
 from planoai_cli.errors import ConfigError
 from planoai_cli.gateway.options import Target
 from planoai_cli.gateway.up import client_host
@@ -31,6 +32,7 @@ class Prepared:
     findings: tuple[Finding, ...]
     shell: Mapping[str, str]
     user_args: tuple[str, ...]
+    settings: AgentSettings = NONE
 
     @property
     def project(self) -> str:
@@ -42,11 +44,11 @@ class Prepared:
 
     def rebuilt(self, base_url: str) -> Plan:
         """The plan again for the gateway actually reached (its port may differ from the config's)."""
-        return self.agent.build(self.validated.config, base_url, self.shell, self.user_args)
+        return self.agent.build(self.validated.config, base_url, self.shell, self.user_args, self.settings)
 
 
 def prepare(kind: str, target: Target, shell: Mapping[str, str], args: tuple[str, ...],
-            listener_port: int | None) -> Prepared:
+            listener_port: int | None, *, settings: AgentSettings = NONE) -> Prepared:
     """Resolve the config as `up` would (zero-config included, nothing written), and plan the launch."""
     from planoai_cli.gateway.spec import rendered_hash
 
@@ -57,9 +59,9 @@ def prepare(kind: str, target: Target, shell: Mapping[str, str], args: tuple[str
     model = next((p for p in rendered.listener_ports if p.type == "model"), None)
     if model is None:  # listener_ports always includes the default model listener
         raise ConfigError(f"{validated.raw.source}: no model listener for the agent to use")
-    plan = agent.build(validated.config, f"http://{client_host(DEFAULT_BIND)}:{model.port}", shell, args)
+    plan = agent.build(validated.config, f"http://{client_host(DEFAULT_BIND)}:{model.port}", shell, args, settings)
     return Prepared(agent, resolution, validated, rendered_hash(rendered), plan, check(plan, validated.config),
-                    shell, args)
+                    shell, args, settings)
 
 
 def _validate(resolution: Resolution) -> Validated:

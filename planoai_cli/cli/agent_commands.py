@@ -52,24 +52,28 @@ class AgentCommand(click.Command):
               help="Model listener port of a zero-config gateway [default: 12000].")
 @click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
               show_default=True, help="LOG_LEVEL inside the gateway (if it must be started).")
+@click.option("--settings", "settings_json", metavar="JSON", default=None,
+              help="Upstream's JSON object: NON_INTERACTIVE_MODE (true: CI=true, FORCE_COLOR=0, NODE_NO_READLINE=1, "
+                   "TERM=dumb), ANTHROPIC_SMALL_FAST_MODEL (claude), CODEX_MODEL (codex's model); other keys go to "
+                   "Claude Code as --settings=<json> (codex ignores them).")
 @click.pass_context
 def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Path, project: str | None,
               dry_run: bool, no_model_check: bool, image: str | None, pull: str, admin_port: int,
-              wait_timeout: float, listener_port: int | None, log_level: str) -> int:
+              wait_timeout: float, listener_port: int | None, log_level: str, settings_json: str | None) -> int:
     """Run AGENT (claude or codex) through the project's gateway, starting it if needed.
 
     Arguments after `--` go to the agent: planoai cli-agent claude -- --model claude-sonnet.
     The exit code is the agent's; before it runs: 127 not installed, 3 a model it would ask for is not routable
     (or the config is invalid), else `up`'s codes.
     """
-    from planoai_cli.agent import launch, session
+    from planoai_cli.agent import launch, session, settings
     from planoai_cli.console import agent as shown
     from planoai_cli.gateway.options import Target
     from planoai_cli.zeroconfig import write
 
     shell = dict(os.environ)
     prepared = session.prepare(agent, Target(file, search_dir, project), shell, ctx.meta.get(AGENT_ARGS, ()),
-                               listener_port)
+                               listener_port, settings=settings.parse(settings_json))
     if dry_run:
         return _dry_run(prepared, check=not no_model_check)
     shown.show_findings(prepared.findings, prepared.plan.notes)

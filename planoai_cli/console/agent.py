@@ -41,6 +41,7 @@ def show_findings(findings: Any, notes: Any) -> None:
 def plan_lines(prepared: Any, binary: str | None) -> list[str]:
     """The dry-run report: environment changes (secrets masked), model verdicts, and the command line."""
     from planoai_cli.agent.plan import mask
+    from planoai_cli.agent.settings import shown_argument
 
     plan = prepared.plan
     port = plan.base_url.rsplit(":", 1)[-1].split("/")[0]
@@ -57,7 +58,7 @@ def plan_lines(prepared: Any, binary: str | None) -> list[str]:
             lines.append(f"  set   {change.name}={value}{note}")
     lines.append("models:")
     lines += [f"  {f.level:<8} {f.message}" for f in prepared.findings]
-    lines += ["command:", "  " + shlex.join([binary or plan.agent, *plan.args])]
+    lines += ["command:", "  " + shlex.join([binary or plan.agent, *map(shown_argument, plan.args)])]
     return lines
 
 
