@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from planoai_cli import __version__, pipeline
+from planoai_cli.cli.suggest import closest_flag, edit_distance
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
@@ -418,3 +419,50 @@ def test_logs_help_says_what_debug_and_the_default_show(cli: Cli) -> None:
     assert "Upstream's default, access logs only, is -c access." in text
     assert ("--debug Upstream's debug view: the same as -c access -c envoy -c brightstaff, added to any -c given."
             in text)
+
+
+@pytest.mark.parametrize(("args", "suggestion"), [
+    (("logs", "--debgu"), "--debug"),
+    (("logs", "--folow"), "--follow"),
+    (("logs", "--componet", "envoy"), "--component"),
+    (("up", "--dokcer"), "--docker"),
+    (("up", "--foregroud"), "--foreground"),
+    (("up", "--keep-on-failur"), "--keep-on-failure"),
+    (("init", "--clen"), "--clean"),  # click's own pick was --force
+    (("init", "--list-templats"), "--list-templates"),
+    (("init", "--lis"), "--list"),
+    (("cli-agent", "claude", "--setings", "{}"), "--settings"),
+    (("--versoin",), "--version"),
+])
+def test_a_near_miss_names_the_closest_flag(cli: Cli, args: tuple[str, ...], suggestion: str) -> None:
+    code, out, err = cli(*args)
+    assert code == 2
+    assert out == ""
+    typo = next(a for a in args if a.startswith("--"))
+    assert err.splitlines()[-1] == f"Error: No such option {typo!r}. Did you mean {suggestion!r}?"
+
+
+@pytest.mark.parametrize("args", [("logs", "--xyz"), ("init", "--zzzzzz"), ("up", "-z")])
+def test_a_flag_near_nothing_gets_no_guess(cli: Cli, args: tuple[str, ...]) -> None:
+    code, _, err = cli(*args)
+    assert code == 2
+    assert err.splitlines()[-1] == f"Error: No such option {args[-1]!r}."
+
+
+@pytest.mark.parametrize(("typed", "flags", "expected"), [
+    ("--verbos", ("--version", "--verbose", "--force"), "--verbose"),
+    ("--versio", ("--verbose", "--version"), "--version"),
+    ("--list-templates", ("--template", "--output", "--force", "--list", "--json"), "--list"),
+    ("--clen", ("--template", "--output", "--force", "--list", "--json"), None),
+    ("--temp", ("--tag", "--template"), "--template"),
+    ("--debug", ("--debug",), "--debug"),
+    ("-d", ("--debug",), None),
+])
+def test_closest_flag(typed: str, flags: tuple[str, ...], expected: str | None) -> None:
+    assert closest_flag(typed, flags) == expected
+
+
+def test_edit_distance_counts_a_swap_as_one() -> None:
+    assert edit_distance("debgu", "debug") == 1
+    assert edit_distance("", "abc") == 3
+    assert edit_distance("kitten", "sitting") == 3

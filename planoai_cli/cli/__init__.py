@@ -23,7 +23,9 @@ def run(argv: list[str] | None = None) -> int:
         _console().error("interrupted")
         return ExitCode.INTERRUPTED
     except click.ClickException as e:
-        e.show()
+        from planoai_cli.cli.suggest import with_better_suggestion
+
+        with_better_suggestion(e).show()
         return e.exit_code
     except InvalidConfig as e:
         _console().show_diagnostics(e.source, _by_position((*e.warnings, *e.diagnostics)))
