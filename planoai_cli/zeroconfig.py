@@ -5,6 +5,10 @@
 (`openai/*` with `access_key: $OPENAI_API_KEY`, …) and one model listener. Clients pick a provider by model
 prefix: `openai/gpt-4o`, `anthropic/claude-…`. The file is rewritten on every zero-config start; it only ever
 holds variable *names*. An explicit FILE that does not exist is an error, never a reason to fall back.
+
+With no key at all, `up` still starts: every known provider is set up with `passthrough_auth: true`, so each
+client's own credential (its Authorization header) goes to the provider its model prefix names. Where a provider
+was asked for explicitly (`cli-agent` needs its agent's provider), no key stays an error (exit 3).
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class ZeroConfig:
     found: tuple[Found, ...]
     port: int
     search_dir: Path
+    passthrough: bool = False  # no key found: every known provider forwards the client's own credential
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,17 @@ def detect(env: Mapping[str, str], dotenv_path: Path) -> tuple[Found, ...]:
     return tuple(found)
 
 
-def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MODEL_PORT) -> ZeroConfig:
-    """Build (not write) the zero-config for `search_dir`; a ConfigError lists the variables looked for."""
+def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MODEL_PORT, *,
+               passthrough: bool = False) -> ZeroConfig:
+    """Build (not write) the zero-config for `search_dir`.
+
+    With no key found: a pass-through config when `passthrough`, else a ConfigError listing the variables.
+    """
     dotenv_path = search_dir.resolve() / ".env"
     found = detect(env, dotenv_path)
+    if not found and passthrough:
+        folder = search_dir.resolve()
+        return ZeroConfig(config_path(env), passthrough_text(port, folder), (), port, folder, passthrough=True)
     if not found:
         raise ConfigError(
             f"no config found in {search_dir.resolve()} (looked for {', '.join(CONFIG_NAMES)}), and no provider key "
@@ -151,6 +163,31 @@ def render_text(found: tuple[Found, ...], port: int, search_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def passthrough_text(port: int, search_dir: Path) -> str:
+    """Every known provider, forwarding the client's own key: what runs when no key was found."""
+    folder = str(search_dir).replace("\n", " ")
+    lines = [
+        f"# Zero-config, written by planoai because {folder} has no config; rewritten on every zero-config start.",
+        "# No provider key was found, so this is a pass-through gateway: each request's own credential (its",
+        "# Authorization header) is forwarded to the provider its model prefix names, e.g. `openai/gpt-4o`.",
+        "# Set a key (e.g. OPENAI_API_KEY in the shell or .env) to have the gateway send it instead.",
+        "version: v0.4.0",
+        "",
+        "listeners:",
+        f"  - name: {LISTENER_NAME}",
+        "    type: model",
+        f"    port: {port}",
+        "",
+        "model_providers:",
+    ]
+    for provider in PROVIDERS:
+        lines.append(f"  - model: {provider.prefix}/*")
+        if provider.base_url:
+            lines.append(f"    base_url: {provider.base_url}")
+        lines.append("    passthrough_auth: true")
+    return "\n".join(lines) + "\n"
+
+
 def write(zero: ZeroConfig) -> None:
     """Write atomically (a reader never sees half a file)."""
     zero.path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,14 +211,18 @@ def key_environment(found: tuple[Found, ...], env: Mapping[str, str]) -> dict[st
     return merged
 
 
-def resolve(target: Target, env: Mapping[str, str], listener_port: int | None, *, write_file: bool) -> Resolution:
-    """The config `up` should run: the user's, or a synthesized zero-config (written when `write_file`)."""
+def resolve(target: Target, env: Mapping[str, str], listener_port: int | None, *, write_file: bool,
+            passthrough: bool = False) -> Resolution:
+    """The config `up` should run: the user's, or a synthesized zero-config (written when `write_file`).
+
+    `passthrough`: with no key found, run a pass-through gateway rather than fail (nothing specific was asked for).
+    """
     if not applies(target):
         if listener_port is not None:
             raise UsageError("--listener-port only applies to zero-config (no config file found)",
                              hint="set the model listener's port in the config file instead")
         return Resolution(target, dict(env), None)
-    zero = synthesize(env, target.search_dir, listener_port or DEFAULT_MODEL_PORT)
+    zero = synthesize(env, target.search_dir, listener_port or DEFAULT_MODEL_PORT, passthrough=passthrough)
     if write_file:
         write(zero)
     # The project is named after --path's folder, as down/status/logs name it when they find no config there.

@@ -16,7 +16,7 @@ from docker.client import DockerClient
 from docker.errors import NotFound
 from docker.models.containers import Container
 
-from planoai_cli import __version__
+from planoai_cli import __version__, zeroconfig
 from planoai_cli.runtime.endpoint import candidates
 from tests.dockerfix import TEST_LABELS, free_port
 
@@ -331,20 +331,25 @@ def test_a_legacy_config_reports_its_declared_version(cli: Cli, monkeypatch: pyt
     assert code == report["exit_code"]
 
 
-def test_no_config_found_means_zero_config_which_needs_a_provider_key(cli: Cli, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_config_and_no_key_means_a_pass_through_zero_config(cli: Cli, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    for name in zeroconfig.VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     code, out, _ = cli("doctor", "--path", str(empty), "--admin-port", str(free_port()), "--json")
     report = json.loads(out)
     jsonschema.validate(report, SCHEMA)
-    assert code == 3
     assert report["config"]["zero_config"] is True
-    assert report["config"]["file"] is None
-    assert report["problems"][0]["area"] == "config"
-    assert "no provider key to build one from" in report["problems"][0]["message"]
+    assert report["config"]["valid"] is True
+    written = Path(os.environ["HOME"]) / ".config" / "planoai" / "zero-config.yaml"
+    assert report["warnings"][0]["message"] == (
+        f"no config in {empty}: up would write a zero-config to {written} (no provider key found, so a "
+        "pass-through gateway: clients send their own keys)")
+    assert report["keys"] == []
+    assert not any(p["area"] == "config" for p in report["problems"])
     assert report["project"] == "empty"
+    assert code == report["exit_code"]
 
 
 def test_zero_config_is_checked_as_up_would_run_it_without_writing_it(cli: Cli, tmp_path: Path,

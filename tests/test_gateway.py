@@ -18,7 +18,7 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli import __version__
-from tests.dockerfix import TEST_LABELS, MockProvider, free_port, labelled, remove_labelled
+from tests.dockerfix import TEST_LABELS, MockProvider, bridge_gateway, free_port, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
@@ -88,7 +88,11 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     assert code == 0, err
     running = json.loads(out)
     assert running["project"] == project.name
-    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{project.port}"}]
+    bridge = bridge_gateway(docker_client)
+    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{project.port}",
+                                     "urls": [f"http://127.0.0.1:{project.port}", f"http://{bridge}:{project.port}"],
+                                     "container_url": f"http://host.docker.internal:{project.port}"}]
+    assert running["published_addresses"] == ["127.0.0.1", bridge]
     status, body = chat(project.port)
     assert status == 200
     assert body["choices"][0]["message"]["content"] == "hello from the mock"  # type: ignore[index]
@@ -99,6 +103,8 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     report = json.loads(out)
     assert report["state"] == "running"
     assert report["healthy"] is True
+    assert report["published_addresses"] == ["127.0.0.1", bridge]
+    assert report["listeners"][0]["urls"] == running["endpoints"][0]["urls"]
     assert report["config_changed"] is False
     code, out, _ = cli("logs", *project.args("--component", "brightstaff", "--tail", "50"))
     assert code == 0
@@ -114,6 +120,110 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     code, _, err = cli("down", *project.args())
     assert code == 0
     assert "no gateway" in err
+
+
+CALL_FROM_A_CONTAINER = """\
+import json, sys, urllib.request
+body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "from a container"}]}).encode()
+request = urllib.request.Request(sys.argv[1] + "/v1/chat/completions", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=15) as response:
+    print(response.status, json.loads(response.read())["choices"][0]["message"]["content"])
+for url in sys.argv[2:]:  # what must stay unreachable from a container
+    try:
+        urllib.request.urlopen(url, timeout=3)
+        print("reached", url)
+    except OSError:
+        print("refused", url)
+"""
+
+
+def test_a_container_on_the_bridge_reaches_the_gateway_via_host_docker_internal(
+        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient,
+        testbed_image: str) -> None:
+    # As upstream's demos do: an agent in another container calls http://host.docker.internal:<listener port>.
+    code, out, err = cli(*project.up_args("--json", "--publish-internal"))
+    assert code == 0, err
+    running = json.loads(out)
+    assert [(e["name"], e["type"]) for e in running["endpoints"]] == [("llm", "model"),
+                                                                       ("egress_traffic_llm", "internal")]
+    admin = f"http://host.docker.internal:{project.admin_port}/ready"  # the admin stays on loopback
+    output = docker_client.containers.run(
+        testbed_image, entrypoint=["python3", "-c", CALL_FROM_A_CONTAINER,
+                                   f"http://host.docker.internal:{project.port}", admin],
+        command=[], extra_hosts={"host.docker.internal": "host-gateway"}, labels=TEST_LABELS, remove=True)
+    assert output.decode().splitlines() == ["200 hello from the mock", f"refused {admin}"]
+    assert mock_provider.find("from a container").path == "/v1/chat/completions"
+    # The 12001 hop was published on request and answers its health path from a container too.
+    hop = docker_client.containers.run(
+        testbed_image, entrypoint=["python3", "-c", "import urllib.request as u;"
+                                   "print(u.urlopen('http://host.docker.internal:12001/healthz', timeout=5).status)"],
+        command=[], extra_hosts={"host.docker.internal": "host-gateway"}, labels=TEST_LABELS, remove=True)
+    assert hop.decode().strip() == "200"
+
+
+def test_verbose_up_shows_each_phase_detail_and_the_start_up_log(cli: Cli, project: Project) -> None:
+    code, _, err = cli(*project.up_args("-v"))
+    assert code == 0, err
+    details = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert any(d.startswith(f"{project.root / 'config.yaml'} (v0.4.0") for d in details), err
+    assert any(d.startswith("engine unix://") for d in details), err
+    assert any(d.startswith("image planoai-testbed:latest (sha256:") for d in details), err
+    assert f"publishing 127.0.0.1:{project.port}" in err
+    assert any(d.startswith("| [envoy]") for d in details), err  # the container's own start-up lines
+    assert KEY not in err
+    code, _, quiet = cli(*project.up_args())
+    assert code == 0
+    assert "| [envoy]" not in quiet  # without -v: the phase lines only
+
+
+def test_commands_from_a_folder_without_config_find_the_only_gateway_or_list_them(
+        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    here = ("--path", str(elsewhere))  # the same as running there: --path defaults to the working directory
+    # Other gateways on this engine (e.g. another test session's) would change the answer: this test needs
+    # to know exactly which ones run, so it only asserts when its own are the only ones.
+    others = docker_client.containers.list(filters={"label": "org.planoai.managed=1"})
+    assert others == [], f"other planoai gateways are running: {[c.name for c in others]}"
+    code, _, err = cli("status", *here)
+    assert code == 11, err  # none runs: as before
+    assert cli(*project.up_args())[0] == 0
+    code, out, err = cli("status", "--json", *here)
+    assert code == 0, err
+    assert json.loads(out)["project"] == project.name
+    assert (f"no config in {elsewhere}: using the only running gateway, project {project.name!r} "
+            f"(container plano-{project.name}, config {project.root / 'config.yaml'})") in err
+    code, out, err = cli("wait", "--json", "--timeout", "10", *here)
+    assert (code, json.loads(out)["project"]) == (0, project.name), err
+    code, out, _ = cli("logs", "-c", "brightstaff", "-n", "1", *here)
+    assert code == 0
+    assert out.startswith("[brightstaff] ")
+    second = Project(tmp_path / "second", f"{project.name}-2", mock_provider)
+    try:
+        assert cli(*second.up_args())[0] == 0
+        for command in (["status"], ["logs"], ["down"], ["wait"]):
+            code, _, err = cli(*command, *here)
+            assert code == 2, (command, err)
+            assert f"no config in {elsewhere} and 2 gateways are running:" in err
+            assert f"  {project.name:<24} container plano-{project.name}, config {project.root / 'config.yaml'}" in err
+            assert f"  {second.name:<24} container plano-{second.name}, config {second.root / 'config.yaml'}" in err
+            assert f"hint: pick one with --project-name, e.g. --project-name {project.name}" in err
+        code, _, err = cli("down", "--project-name", second.name)
+        assert code == 0, err
+        code, _, err = cli("down", *here)  # the only one left
+        assert code == 0, err
+        assert containers_of(docker_client, project.name) == []
+    finally:
+        remove_labelled(docker_client, PROJECT_LABEL, second.name)
+
+
+def test_without_the_bridge_the_listeners_stay_on_loopback(cli: Cli, project: Project) -> None:
+    code, out, err = cli(*project.up_args("--json", "--no-bridge"))
+    assert code == 0, err
+    running = json.loads(out)
+    assert running["published_addresses"] == ["127.0.0.1"]
+    assert running["endpoints"][0]["container_url"] is None
 
 
 def test_up_replaces_a_running_project_and_status_sees_config_changes(cli: Cli, project: Project) -> None:
@@ -347,8 +457,11 @@ def test_two_projects_side_by_side_with_only_their_own_environment(
         assert mine.labels["org.planoai.cli-version"] == __version__
         assert len(mine.labels["org.planoai.config-hash"]) == 16
         assert mine.labels["org.planoai.config-hash"] != theirs.labels["org.planoai.config-hash"]
-        assert {b["HostIp"] for spec in mine.attrs["HostConfig"]["PortBindings"].values() for b in spec} == {
-            "127.0.0.1"}
+        bindings = {(port, b["HostIp"]) for port, spec in mine.attrs["HostConfig"]["PortBindings"].items()
+                    for b in spec}
+        bridge = bridge_gateway(docker_client)  # the listener on loopback and the bridge; the admin on loopback only
+        assert bindings == {(f"{project.port}/tcp", "127.0.0.1"), (f"{project.port}/tcp", bridge),
+                            ("9901/tcp", "127.0.0.1")}
         # No secret on any command line inside the container, and text that merely looks like a variable survives
         # the substitution into the tmpfs copy.
         assert KEY not in _command_lines(mine)

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from planoai_cli.errors import DockerUnavailable, PortBusy
+from planoai_cli.errors import DockerUnavailable, PlanoError, PortBusy
+from planoai_cli.gateway.layout import decode
 from planoai_cli.gateway.options import UpOptions
 from planoai_cli.gateway.progress import PullTally
-from planoai_cli.gateway.spec import container_spec
+from planoai_cli.gateway.spec import container_spec, layout
 from planoai_cli.loader import parse
 from planoai_cli.model import build
 from planoai_cli.render import render
 from planoai_cli.runtime import endpoint
+from planoai_cli.runtime.container import ENDPOINTS
 from planoai_cli.runtime.endpoint import candidates
 from planoai_cli.runtime.engine import connect
 from planoai_cli.runtime.image import PullProgress
@@ -94,6 +96,40 @@ def test_the_container_gets_only_what_it_needs(tmp_path: Path) -> None:
     assert spec.labels["org.planoai.project"] == "proj"
     assert spec.name == "plano-proj"
     assert "sk-" not in " ".join(spec.command) + json.dumps(dict(spec.labels))
+
+
+def test_listeners_are_published_on_loopback_and_the_bridge_admin_on_loopback_only(tmp_path: Path) -> None:
+    rendered = render(build(parse(CONFIG, "c.yaml")))
+    options = UpOptions(admin_port=29901, publish_internal=True)
+    published = layout(rendered, options, bridge="172.17.0.1")
+    spec = container_spec("proj", tmp_path / "config.yaml", rendered, values={}, options=options,
+                          files_dir=tmp_path, supervisor_dir=tmp_path, published=published)
+    assert sorted((p.container_port, p.host_ip, p.host_port) for p in spec.ports) == [
+        (8001, "127.0.0.1", 8001), (8001, "172.17.0.1", 8001), (9901, "127.0.0.1", 29901),
+        (12000, "127.0.0.1", 12000), (12000, "172.17.0.1", 12000),
+        (12001, "127.0.0.1", 12001), (12001, "172.17.0.1", 12001)]
+    # The label round-trips, and what an older planoai wrote (only `bind`) still reads.
+    assert decode({ENDPOINTS: spec.labels[ENDPOINTS]}, "c") == published
+    model = published.endpoints()[1]
+    assert (model.url, model.urls, model.container_url) == (
+        "http://127.0.0.1:12000", ("http://127.0.0.1:12000", "http://172.17.0.1:12000"),
+        "http://host.docker.internal:12000")
+    old = json.dumps({"bind": "127.0.0.1", "admin_port": 19901,
+                      "listeners": [{"name": "llm", "type": "model", "port": 12000, "health": "/healthz"}]})
+    assert decode({ENDPOINTS: old}, "c").addresses == ("127.0.0.1",)
+    with pytest.raises(PlanoError, match="does not record its endpoints"):
+        decode({}, "c")
+
+
+def test_a_wildcard_bind_covers_the_bridge_and_no_bridge_means_loopback_only() -> None:
+    rendered = render(build(parse(CONFIG, "c.yaml")))
+    wide = layout(rendered, UpOptions(bind="0.0.0.0"), bridge="172.17.0.1")
+    assert wide.addresses == ("0.0.0.0",)
+    assert wide.endpoints()[0].container_url == "http://host.docker.internal:8001"
+    local = layout(rendered, UpOptions(), bridge=None)
+    assert local.addresses == ("127.0.0.1",)
+    assert local.endpoints()[0].container_url is None
+    assert [li.port for li in local.listeners] == [8001, 12000]  # no 12001 unless asked
 
 
 def test_tracing_collector_is_the_one_extra_variable(tmp_path: Path) -> None:

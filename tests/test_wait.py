@@ -14,10 +14,10 @@ from docker.client import DockerClient
 from docker.errors import NotFound
 from docker.models.containers import Container
 
-from planoai_cli.gateway.up import Endpoint
+from planoai_cli.gateway.layout import Endpoint
 from planoai_cli.ops.github import format_outputs, output_pairs
 from planoai_cli.ops.wait import Waited
-from tests.dockerfix import TEST_LABELS, free_port
+from tests.dockerfix import TEST_LABELS, bridge_gateway, free_port
 from tests.httpserver import serve, status
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -99,7 +99,9 @@ def test_healthy_after_a_503_prints_the_endpoints_and_writes_github_outputs(
         code, out, err = cli("wait", "--project-name", labelled.name, "--json", "--timeout", "20")
     assert code == 0, err
     result = json.loads(out)
-    assert result["endpoints"] == [{"name": "l0", "type": "model", "url": f"http://127.0.0.1:{port}"}]
+    assert result["endpoints"] == [{"name": "l0", "type": "model", "url": f"http://127.0.0.1:{port}",
+                                    "urls": [f"http://127.0.0.1:{port}"], "container_url": None}]
+    assert result["published_addresses"] == ["127.0.0.1"]  # a label as an older planoai wrote it (`bind` only)
     assert (result["project"], result["container"], result["healthy"]) == (labelled.name, labelled.made[0].name, True)
     assert result["admin_url"] == "http://127.0.0.1:19901"
     assert seen == ["/healthz", "/healthz"]
@@ -209,8 +211,11 @@ def test_after_a_real_up_wait_finds_it_by_the_config_folder(
         assert code == 0, err
         code, out, err = cli("wait", "--timeout", "30")
         assert code == 0, err
+        bridge = bridge_gateway(docker_client)
         assert out.splitlines()[1:] == [f"  model  listener llm                  http://127.0.0.1:{port}",
-                                        f"  admin  http://127.0.0.1:{admin}"]
+                                        f"  admin  http://127.0.0.1:{admin}",
+                                        f"containers on this host: http://host.docker.internal:{port} "
+                                        f"(published on {bridge})"]
         assert out.startswith(f"gateway plano-{folder.name} is healthy")
     finally:
         for container in docker_client.containers.list(all=True, filters={"label": f"{PROJECT}={folder.name}"}):

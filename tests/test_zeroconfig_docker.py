@@ -45,7 +45,8 @@ def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker
     assert KEY not in out + err + written.read_text(encoding="utf-8")
     running = json.loads(out)
     assert running["project"] == bare.name
-    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{port}"}]
+    assert [(e["name"], e["type"], e["url"]) for e in running["endpoints"]] == [
+        ("llm", "model", f"http://127.0.0.1:{port}")]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
         assert json.loads(response.read())["data"] == [
             {"id": "anthropic/*", "object": "model", "created": 0, "owned_by": "anthropic"}]
@@ -56,3 +57,19 @@ def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker
     assert json.loads(out)["config_file"] == str(written)
     assert cli("down", "--path", str(bare))[0] == 0
     assert labelled(docker_client, PROJECT_LABEL, bare.name) == []
+
+
+def test_no_key_at_all_starts_a_pass_through_gateway(cli: Cli, bare: Path, tmp_path: Path) -> None:
+    (bare / ".env").unlink()
+    port, admin = free_port(), free_port()
+    code, out, err = cli("up", "--path", str(bare), "--listener-port", str(port), "--admin-port", str(admin),
+                         "--image", "planoai-testbed:latest", "--pull", "never", "--json")
+    assert code == 0, err
+    assert "starting a pass-through gateway; clients must send their own API key" in err.replace("\n", " ")
+    written = (tmp_path / "xdg" / "planoai" / "zero-config.yaml").read_text(encoding="utf-8")
+    assert written.count("passthrough_auth: true") == len(zeroconfig.PROVIDERS)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
+        models = [m["id"] for m in json.loads(response.read())["data"]]
+    assert models == [f"{p.prefix}/*" for p in zeroconfig.PROVIDERS]
+    assert json.loads(out)["endpoints"][0]["url"] == f"http://127.0.0.1:{port}"
+    assert cli("down", "--path", str(bare))[0] == 0

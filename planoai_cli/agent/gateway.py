@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planoai_cli.errors import ContainerFailed, PlanoError
+from planoai_cli.gateway.layout import client_host
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter
-from planoai_cli.gateway.up import Running, client_host, up
+from planoai_cli.gateway.up import Running, up
 from planoai_cli.health import Probe, wait_healthy
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt

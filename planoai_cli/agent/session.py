@@ -9,8 +9,8 @@ from planoai_cli.agent.plan import Finding, Plan, check
 from planoai_cli.agent.profiles import AGENTS, Agent
 from planoai_cli.agent.settings import NONE, AgentSettings
 from planoai_cli.errors import ConfigError
+from planoai_cli.gateway.layout import client_host
 from planoai_cli.gateway.options import Target
-from planoai_cli.gateway.up import client_host
 from planoai_cli.loader import RawConfig, parse
 from planoai_cli.pipeline import Validated, validate_file, validate_raw
 from planoai_cli.project import project_name

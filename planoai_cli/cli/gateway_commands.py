@@ -24,11 +24,18 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
               help="When to pull the image.")
 @click.option("--bind", default="127.0.0.1", show_default=True, callback=lambda _c, _p, v: _ip_address(v),
               help="Host address the listener and admin ports are published on (0.0.0.0 for every interface).")
+@click.option("--bridge/--no-bridge", "publish_bridge", default=True, show_default=True,
+              help="Also publish the listeners on this host's Docker bridge address, so containers here reach "
+                   "them at host.docker.internal (not other machines).")
+@click.option("--publish-internal", is_flag=True,
+              help="Also publish the internal LLM hop (port 12001), for agents that call it directly.")
 @click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
               help="Host port for the Envoy admin interface.")
 @click.option("--wait-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds to wait for every listener's /healthz.")
 @click.option("--keep-on-failure", is_flag=True, help="Keep a container that failed to become healthy.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Show each phase's detail and the container's start-up log lines as they come.")
 @click.option("--foreground", is_flag=True, help="Stream the logs after start; Ctrl-C stops and removes the gateway.")
 @click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
               show_default=True, help="LOG_LEVEL inside the gateway.")
@@ -37,8 +44,8 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @JSON
 @DOCKER
 def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
-       admin_port: int, wait_timeout: float, keep_on_failure: bool, foreground: bool, log_level: str,
-       listener_port: int | None, as_json: bool) -> int:
+       publish_bridge: bool, publish_internal: bool, admin_port: int, wait_timeout: float, keep_on_failure: bool,
+       verbose: bool, foreground: bool, log_level: str, listener_port: int | None, as_json: bool) -> int:
     """Validate, render and start the gateway, then wait until every listener is healthy.
 
     With no FILE and no config in --path, a zero-config gateway is built from the provider keys in the shell
@@ -51,13 +58,15 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
     from planoai_cli.gateway.up import up
     from planoai_cli.zeroconfig import resolve
 
-    resolved = resolve(Target(file, search_dir, project), dict(os.environ), listener_port, write_file=True)
+    resolved = resolve(Target(file, search_dir, project), dict(os.environ), listener_port, write_file=True,
+                       passthrough=True)
     if resolved.zero is not None:
         show_zero_config(resolved.zero)
     options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
                         bind=bind, admin_port=admin_port, wait_timeout=wait_timeout, keep_on_failure=keep_on_failure,
-                        foreground=foreground, log_level=log_level, environment=resolved.environment)
-    reporter = Silent() if as_json else console.UpReporter()
+                        foreground=foreground, log_level=log_level, environment=resolved.environment,
+                        publish_bridge=publish_bridge, publish_internal=publish_internal, verbose=verbose)
+    reporter = Silent() if as_json else console.UpReporter(verbose=verbose)
     up(resolved.target, options, reporter,
        on_healthy=lambda running: console.show_running(running, as_json=as_json))
     return ExitCode.OK
@@ -74,13 +83,11 @@ def down(file: Path | None, search_dir: Path, project: str | None, timeout: floa
     """Stop and remove the project's gateway (succeeds when nothing is running)."""
     from planoai_cli import console
     from planoai_cli.gateway.inspect import down as stop
-    from planoai_cli.gateway.inspect import resolve_project
     from planoai_cli.gateway.options import Target
 
-    target = Target(file, search_dir, project)
-    removed = stop(target, timeout, dict(os.environ))
+    chosen, removed = stop(Target(file, search_dir, project), timeout, dict(os.environ), notify=console.info)
     if removed is None:
-        console.info(f"no gateway is running for project {resolve_project(target)!r}; nothing to stop")
+        console.info(f"no gateway is running for project {chosen!r}; nothing to stop")
     else:
         console.success(f"stopped and removed {removed}")
     return ExitCode.OK
@@ -97,7 +104,7 @@ def status(file: Path | None, search_dir: Path, project: str | None, as_json: bo
     from planoai_cli.gateway.inspect import status as inspect
     from planoai_cli.gateway.options import Target
 
-    report = inspect(Target(file, search_dir, project), dict(os.environ))
+    report = inspect(Target(file, search_dir, project), dict(os.environ), notify=console.info)
     console.show_status(report, as_json=as_json)
     if report.state != "running":
         return ExitCode.CONTAINER_EXITED
@@ -130,7 +137,7 @@ def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool,
     from planoai_cli.logs import chosen_components
 
     lines = read_logs(Target(file, search_dir, project), dict(os.environ), follow=follow, tail=tail_lines,
-                      since=_since(since), components=chosen_components(components, debug=debug))
+                      since=_since(since), components=chosen_components(components, debug=debug), notify=console.info)
     for line in lines:
         console.out(line)
     return ExitCode.OK

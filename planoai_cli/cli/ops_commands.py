@@ -27,12 +27,13 @@ def wait(file: Path | None, search_dir: Path, project: str | None, timeout: floa
     --timeout, 11 no container for the project, 6 no Docker engine. When $GITHUB_OUTPUT is set, the endpoints
     are appended to it as step outputs (model_url, admin_url, endpoints, ...).
     """
+    from planoai_cli import console
     from planoai_cli.console.wait import show_waited
     from planoai_cli.gateway.options import Target
     from planoai_cli.ops.github import ENV_VAR, append_outputs, output_pairs
     from planoai_cli.ops.wait import wait as wait_for
 
-    waited = wait_for(Target(file, search_dir, project), dict(os.environ), timeout)
+    waited = wait_for(Target(file, search_dir, project), dict(os.environ), timeout, notify=console.info)
     if os.environ.get(ENV_VAR):
         append_outputs(Path(os.environ[ENV_VAR]), output_pairs(waited))
     show_waited(waited, as_json=as_json)

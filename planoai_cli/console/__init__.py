@@ -102,8 +102,9 @@ _PHASES = {"validate": "config validated", "render": "rendered envoy.yaml and pl
 class UpReporter:
     """Phase-by-phase progress on stderr: a spinner while a phase runs, a line with its duration after."""
 
-    def __init__(self) -> None:
+    def __init__(self, verbose: bool = False) -> None:
         self._console = _console(stderr=True)
+        self._verbose = verbose
         self._status: Any = None
         self._pull: Any = None  # a gateway.progress.PullTally once a pull has started
 
@@ -151,6 +152,17 @@ class UpReporter:
         self._stop()
         out(line)
 
+    def note(self, text: str) -> None:
+        self._print(Text(f"note: {text}", style="cyan"))
+
+    def detail(self, text: str) -> None:
+        if self._verbose:
+            self._print(Text(f"  {text}", style="dim"))
+
+    def _print(self, text: Text) -> None:
+        # Above a running spinner: rich's status prints the line and redraws the spinner below it.
+        self._console.print(text)
+
 
 def _loopback(address: str) -> bool:
     import ipaddress
@@ -161,12 +173,29 @@ def _loopback(address: str) -> bool:
         return False
 
 
+def endpoint_json(endpoint: Any) -> dict[str, Any]:
+    """One listener in `up`, `status` and `wait` JSON: the URL to use here, and every published one."""
+    return {"name": endpoint.name, "type": endpoint.type, "url": endpoint.url, "urls": list(endpoint.urls),
+            "container_url": endpoint.container_url}
+
+
+def publishing_lines(addresses: Any, endpoints: Any) -> list[str]:
+    """Where else the listeners answer: containers on this host, other machines."""
+    lines = []
+    reach = [e.container_url for e in endpoints if e.container_url]
+    if len(addresses) > 1:
+        lines.append(f"containers on this host: {', '.join(reach)} (published on {', '.join(addresses[1:])})")
+    if addresses and not _loopback(addresses[0]):
+        lines.append(f"published on {addresses[0]}: other machines can reach these ports (and the Envoy admin)")
+    return lines
+
+
 def show_running(running: Any, *, as_json: bool) -> None:
     """The endpoints of a healthy gateway (stdout), as text or JSON."""
     if as_json:
         out_json({"project": running.project, "container": running.container, "image": running.image,
-                  "endpoints": [{"name": e.name, "type": e.type, "url": e.url} for e in running.endpoints],
-                  "admin_url": running.admin_url,
+                  "endpoints": [endpoint_json(e) for e in running.endpoints],
+                  "published_addresses": list(running.addresses), "admin_url": running.admin_url,
                   "phases": {name: round(seconds, 3) for name, seconds in running.phases}})
         return
     total = sum(seconds for _, seconds in running.phases)
@@ -174,8 +203,7 @@ def show_running(running: Any, *, as_json: bool) -> None:
     lines = [f"gateway {running.container} {verb} in {total:.1f}s (image {running.image})"]
     lines += [f"  {e.type:<6} listener {e.name:<20} {e.url}" for e in running.endpoints]
     lines.append(f"  admin  {running.admin_url}")
-    if not _loopback(running.bind):
-        lines.append(f"published on {running.bind}: other machines can reach these ports (and the Envoy admin)")
+    lines += publishing_lines(running.addresses, running.endpoints)
     if running.foreground:
         lines.append("its logs follow; Ctrl-C stops and removes it")
     else:
@@ -187,9 +215,10 @@ def show_status(report: Any, *, as_json: bool) -> None:
     if as_json:
         out_json({"project": report.project, "container": report.container, "state": report.state,
                   "healthy": report.healthy, "image": report.image, "uptime_seconds": report.uptime_seconds,
-                  "listeners": [{"name": li.name, "type": li.type, "url": li.url, "healthy": li.healthy,
-                                 "detail": li.detail} for li in report.listeners],
-                  "admin_url": report.admin_url, "config_file": report.config_file,
+                  "listeners": [{"name": li.name, "type": li.type, "url": li.url, "urls": list(li.urls),
+                                 "healthy": li.healthy, "detail": li.detail} for li in report.listeners],
+                  "published_addresses": list(report.addresses), "admin_url": report.admin_url,
+                  "config_file": report.config_file,
                   "config_changed": report.config_changed, "config_note": report.config_note,
                   "stopped": report.stopped})
         return
@@ -203,6 +232,8 @@ def show_status(report: Any, *, as_json: bool) -> None:
               for li in report.listeners]
     if report.admin_url and not report.stopped:
         lines.append(f"  admin  {report.admin_url}")
+    if len(report.addresses) > 1 and not report.stopped:
+        lines.append(f"  published on {', '.join(report.addresses)} (containers: host.docker.internal)")
     lines.append(f"config: {report.config_file or '?'} ({report.config_note})")
     out("\n".join(lines))
 

@@ -17,9 +17,15 @@ def show_zero_config(zero: Any, *, written: bool = True) -> None:
     found = ", ".join(f"{f.provider.prefix} ({f.variable} from {_origin(f.origin)})" for f in zero.found)
     verb = "wrote" if written else "would write"
     console = _console(stderr=True)
-    console.print(Text(f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}",
-                       style="cyan"))
-    example = f"{zero.found[0].provider.prefix}/<model>"
+    if zero.passthrough:
+        console.print(Text(f"no config in {zero.search_dir} and no provider key in the environment or "
+                           f"{zero.search_dir / '.env'}: starting a pass-through gateway; clients must send their "
+                           "own API key (Authorization: Bearer …), which is forwarded to the provider",
+                           style="yellow"))
+    else:
+        console.print(Text(f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}",
+                           style="cyan"))
+    example = f"{zero.found[0].provider.prefix if zero.found else 'openai'}/<model>"
     console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port} (--listener-port changes it); "
                        f"clients choose a provider by prefix, e.g. model {example!r}"))
 

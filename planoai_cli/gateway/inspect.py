@@ -2,46 +2,36 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from planoai_cli.errors import ConfigError, NotRunning, PlanoError
+from planoai_cli.errors import NotRunning, PlanoError
 from planoai_cli.gateway.alive import what_happened
+from planoai_cli.gateway.choose import Notify, choose
+from planoai_cli.gateway.layout import Layout, decode
 from planoai_cli.gateway.options import Target
-from planoai_cli.gateway.up import client_host
-from planoai_cli.health import Probe, probe_all
-from planoai_cli.loader import discover
+from planoai_cli.health import probe_all
 from planoai_cli.logs import failed_component, select
 from planoai_cli.logs import tail as last
-from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import session
 
 
-def resolve_project(target: Target) -> str:
-    """The project a command is about: --project-name, else the config's folder (else --path's folder)."""
-    if target.project is not None:
-        return project_name(target.project, Path())
-    try:
-        return project_name(None, discover(target.file, target.search_dir))
-    except ConfigError:
-        if target.file is not None:
-            raise
-        return project_name(None, target.search_dir.resolve() / "config.yaml")
+def _quiet(_note: str) -> None:
+    pass
 
 
-def down(target: Target, timeout: float, env: Mapping[str, str]) -> str | None:
-    """Stop and remove the project's container; the removed container's name, or None if there was none."""
-    project = resolve_project(target)
+def down(target: Target, timeout: float, env: Mapping[str, str],
+         notify: Notify = _quiet) -> tuple[str, str | None]:
+    """Stop and remove the project's container: the project, and the removed container's name (None: none)."""
     with session(env) as engine:
-        handle = rt.find_handle(engine.client, project)
+        project, handle = choose(engine, target, notify)
         if handle is None:
-            return None
+            return project, None
         handle.remove(timeout)
-        return handle.name
+        return project, handle.name
 
 
 @dataclass(frozen=True)
@@ -51,6 +41,7 @@ class ListenerStatus:
     url: str
     healthy: bool
     detail: str
+    urls: tuple[str, ...] = ()  # every published URL (loopback, the Docker bridge, a wider --bind)
 
 
 @dataclass(frozen=True)
@@ -68,29 +59,29 @@ class Status:
     config_changed: bool | None  # None: the config on disk could not be checked
     config_note: str
     stopped: str | None = None  # when not running: what happened (which component stopped, the exit code)
+    addresses: tuple[str, ...] = ()  # host addresses the listeners are published on
 
     @property
     def healthy(self) -> bool:
         return self.state == "running" and all(li.healthy for li in self.listeners)
 
 
-def status(target: Target, env: Mapping[str, str]) -> Status:
-    project = resolve_project(target)
+def status(target: Target, env: Mapping[str, str], notify: Notify = _quiet) -> Status:
     with session(env) as engine:
-        handle = rt.find_handle(engine.client, project)
+        project, handle = choose(engine, target, notify)
         if handle is None:
             raise NotRunning(f"no gateway is running for project {project!r}",
                              hint="start it with planoai up (or pass --project-name)")
         state = handle.state()
         stopped = None if state.running else _why_stopped(handle, state)
-    layout = _endpoints(handle.labels)
-    listeners = _listener_health(layout) if state.running else ()
+    layout = _layout(handle)
+    listeners = _listener_health(layout) if state.running and layout is not None else ()
     changed, note = _config_drift(handle.labels)
-    admin = f"http://{client_host(str(layout.get('bind', '127.0.0.1')))}:{layout['admin_port']}" \
-        if "admin_port" in layout else None
+    admin = layout.admin_url() if layout is not None else None
     uptime = _uptime(state.started_at) if state.running else None
     return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
-                  handle.labels.get(rt.CONFIG_FILE), changed, note, stopped)
+                  handle.labels.get(rt.CONFIG_FILE), changed, note, stopped,
+                  layout.addresses if layout is not None else ())
 
 
 def _why_stopped(handle: rt.Handle, state: rt.State) -> str:
@@ -104,23 +95,19 @@ def _why_stopped(handle: rt.Handle, state: rt.State) -> str:
     return what_happened(state, component)
 
 
-def _endpoints(labels: Mapping[str, str]) -> dict[str, object]:
+def _layout(handle: rt.Handle) -> Layout | None:
+    # status still reports state, image and drift for a container whose label is missing or unreadable.
     try:
-        value = json.loads(labels.get(rt.ENDPOINTS, "{}"))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return decode(handle.labels, handle.name)
+    except PlanoError:
+        return None
 
 
-def _listener_health(layout: Mapping[str, object]) -> tuple[ListenerStatus, ...]:
-    host = client_host(str(layout.get("bind", "127.0.0.1")))
-    entries = layout.get("listeners")
-    items = [item for item in (entries if isinstance(entries, list) else []) if isinstance(item, dict)]
-    urls = [f"http://{host}:{item['port']}" for item in items]
-    seen = probe_all([Probe(str(item["name"]), url + str(item.get("health", "/healthz")))
-                      for item, url in zip(items, urls, strict=True)], timeout=2.0)
-    return tuple(ListenerStatus(str(item["name"]), str(item["type"]), url, obs.ok, obs.describe())
-                 for item, url, obs in zip(items, urls, seen, strict=True))
+def _listener_health(layout: Layout) -> tuple[ListenerStatus, ...]:
+    endpoints = layout.endpoints()
+    seen = probe_all(layout.probes(), timeout=2.0)
+    return tuple(ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
+                 for e, obs in zip(endpoints, seen, strict=True))
 
 
 def _uptime(started_at: str) -> float | None:
@@ -150,11 +137,10 @@ def _config_drift(labels: Mapping[str, str]) -> tuple[bool | None, str]:
 
 
 def logs(target: Target, env: Mapping[str, str], *, follow: bool, tail: int | None, since: int | None,
-         components: Collection[str] | None) -> Iterator[str]:
+         components: Collection[str] | None, notify: Notify = _quiet) -> Iterator[str]:
     """The project's container log lines (also after it exited), filtered by component."""
-    project = resolve_project(target)
     with session(env) as engine:
-        handle = rt.find_handle(engine.client, project)
+        project, handle = choose(engine, target, notify)
         if handle is None:
             raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
                              hint="start it with planoai up; a container removed by down has no logs left")

@@ -34,4 +34,7 @@ class UpOptions:
     keep_on_failure: bool = False
     foreground: bool = False
     log_level: str = "info"
+    publish_bridge: bool = True  # also publish the listeners on the host's Docker bridge address
+    publish_internal: bool = False  # also publish the internal LLM hop (12001), for agents that call it
+    verbose: bool = False  # report each phase's detail and the container's start-up log lines
     environment: Mapping[str, str] = field(default_factory=dict)  # the shell's environment, for key lookup

@@ -21,6 +21,8 @@ class Reporter(Protocol):
     def pull(self, event: PullProgress) -> None: ...
     def health(self, observations: tuple[Observation, ...]) -> None: ...
     def log_line(self, line: str) -> None: ...
+    def note(self, text: str) -> None: ...  # something the user should know, always shown
+    def detail(self, text: str) -> None: ...  # a phase's detail, shown with --verbose only
 
 
 @dataclass
@@ -65,6 +67,12 @@ class Silent:
         pass
 
     def log_line(self, line: str) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+    def detail(self, text: str) -> None:
         pass
 
 

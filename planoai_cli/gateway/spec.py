@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from planoai_cli import __version__
-from planoai_cli.contract import ADMIN_PORT
+from planoai_cli.contract import ADMIN_PORT, HEALTH_PATH, LLM_EGRESS_PORT
+from planoai_cli.gateway.layout import Layout, Listener, encode, is_wildcard
 from planoai_cli.gateway.options import UpOptions
 from planoai_cli.loader import parse
 from planoai_cli.project import container_name, content_hash
@@ -18,18 +19,12 @@ from planoai_cli.runtime import container as rt
 RENDERED_DIR = "/etc/plano/rendered"
 SUPERVISOR_DIR = "/etc/plano/supervisord"
 RUN_DIR = "/run/plano"
+INTERNAL_HOP_NAME = "egress_traffic_llm"  # Envoy's name for the 12001 listener
 COMMAND = ("/usr/local/bin/supervisord", "-n", "-c", f"{SUPERVISOR_DIR}/supervisord.conf")
 
 
 def rendered_hash(rendered: Rendered) -> str:
     return content_hash(rendered.envoy_yaml, rendered.plano_config)
-
-
-def endpoints_label(rendered: Rendered, bind: str, admin_port: int) -> str:
-    """What `status`/`wait` need to know without the config: each published listener and the admin port."""
-    listeners = [{"name": p.name, "type": p.type, "port": p.port, "health": p.health_path}
-                 for p in rendered.listener_ports]
-    return json.dumps({"bind": bind, "admin_port": admin_port, "listeners": listeners}, sort_keys=True)
 
 
 def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:
@@ -68,17 +63,38 @@ def _shell_format(names: tuple[str, ...]) -> str:
     return " ".join(f"${name}" for name in names)
 
 
+def layout(rendered: Rendered, options: UpOptions, bridge: str | None = None) -> Layout:
+    """Where the ports go: every listener (and the 12001 hop on request) on the bind and bridge addresses."""
+    listeners = [Listener(p.name, p.type, p.port, p.health_path) for p in rendered.listener_ports]
+    if options.publish_internal:
+        listeners.append(Listener(INTERNAL_HOP_NAME, "internal", LLM_EGRESS_PORT, HEALTH_PATH))
+    addresses = [options.bind]
+    # A wildcard bind already covers the bridge; publishing both would make the engine bind the port twice.
+    if bridge is not None and bridge != options.bind and not is_wildcard(options.bind):
+        addresses.append(bridge)
+    return Layout(tuple(addresses), options.admin_port, tuple(listeners))
+
+
+def port_maps(published: Layout) -> tuple[rt.PortMap, ...]:
+    """Listeners on every address; the Envoy admin on the bind address only (it can stop the gateway)."""
+    ports = [rt.PortMap(li.port, address, li.port) for li in published.listeners for address in published.addresses]
+    if published.admin_port is not None:
+        ports.append(rt.PortMap(ADMIN_PORT, published.bind, published.admin_port))
+    return tuple(ports)
+
+
 def container_spec(project: str, config_file: Path, rendered: Rendered, *, values: Mapping[str, str],
-                   options: UpOptions, files_dir: Path, supervisor_dir: Path) -> rt.ContainerSpec:
+                   options: UpOptions, files_dir: Path, supervisor_dir: Path,
+                   published: Layout | None = None) -> rt.ContainerSpec:
     """The whole creation request; secrets only in `environment`, which goes to the Engine API."""
-    ports = tuple(rt.PortMap(p.port, options.bind, p.port) for p in rendered.listener_ports)
+    published = published or layout(rendered, options)
     labels = {rt.MANAGED: "1", rt.PROJECT: project, rt.CONFIG_HASH: rendered_hash(rendered),
               rt.CONFIG_FILE: str(config_file.resolve()), rt.CLI_VERSION: __version__,
-              rt.ENDPOINTS: endpoints_label(rendered, options.bind, options.admin_port)}
+              rt.ENDPOINTS: encode(published)}
     return rt.ContainerSpec(
         name=container_name(project), image=options.image, command=COMMAND, labels=labels,
         environment=environment(rendered, values, options),
-        ports=(*ports, rt.PortMap(ADMIN_PORT, options.bind, options.admin_port)),
+        ports=port_maps(published),
         mounts=(rt.BindMount(str(files_dir), RENDERED_DIR), rt.BindMount(str(supervisor_dir), SUPERVISOR_DIR)),
         tmpfs={RUN_DIR: "rw,mode=0700"},
     )

@@ -5,31 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planoai_cli.errors import ContainerFailed, HealthTimeout, PlanoError
+from planoai_cli.errors import ContainerFailed, DockerUnavailable, HealthTimeout, PlanoError
 from planoai_cli.gateway.alive import alive_check, log_excerpt, what_happened
+from planoai_cli.gateway.layout import LOOPBACK, Endpoint, Layout, is_wildcard
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter, Timings
-from planoai_cli.gateway.spec import container_spec
-from planoai_cli.health import Probe, wait_healthy
+from planoai_cli.gateway.spec import container_spec, layout, port_maps
+from planoai_cli.health import wait_healthy
 from planoai_cli.keys import require, resolve
 from planoai_cli.logs import failed_component
 from planoai_cli.pipeline import Validated, validate_file
 from planoai_cli.project import project_name, state_dir
-from planoai_cli.render import Rendered, render, write_files
+from planoai_cli.render import render, write_files
 from planoai_cli.resources import data_dir
+from planoai_cli.runtime.bridge import host_address
 from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle, all_handles, create_handle, find_handle
 from planoai_cli.runtime.engine import Engine, connect
 from planoai_cli.runtime.image import ensure_image
 from planoai_cli.runtime.ports import Binding, check_free
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A listener clients can use, as reached from this machine."""
-
-    name: str
-    type: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -45,13 +38,12 @@ class Running:
     admin_url: str
     replaced: bool
     phases: tuple[tuple[str, float], ...]
-    bind: str = "127.0.0.1"  # the host address the ports are published on
+    addresses: tuple[str, ...] = (LOOPBACK,)  # host addresses the listener ports are published on
     foreground: bool = False  # logs stream next, and Ctrl-C stops the gateway
 
-
-def client_host(bind: str) -> str:
-    """The address a client on this machine uses for a port published on `bind`."""
-    return "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind
+    @property
+    def bind(self) -> str:
+        return self.addresses[0]
 
 
 def up(target: Target, options: UpOptions, reporter: Reporter,
@@ -65,37 +57,50 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
     with timings.phase(reporter, "validate"):
         validated = validate_file(target.file, target.search_dir)
     reporter.findings(validated.raw.source, validated.findings)
+    _describe_config(validated, reporter)
     with timings.phase(reporter, "render"):
         rendered = render(validated.config)
     reporter.findings(validated.raw.source, rendered.notices)
     project = project_name(target.project, validated.raw.path)
     values = _keys(validated, options)
+    reporter.detail(f"project {project}; {len(values)} referenced variable(s) found (values never shown)")
     with timings.phase(reporter, "docker"):
         engine = connect(options.environment)
+    reporter.detail(f"engine {engine.endpoint.url} ({engine.endpoint.why}), version {engine.version}")
     try:
         with timings.phase(reporter, "image"):
-            ensure_image(engine.client, options.image, options.pull, reporter.pull)
+            image = ensure_image(engine.client, options.image, options.pull, reporter.pull)
+        reporter.detail(f"image {options.image} ({image.image_id[:19]}{', pulled' if image.pulled else ''})")
         existing = find_handle(engine.client, project)
-        _check_ports(engine, rendered, options, existing)
+        published = layout(rendered, options, _bridge(engine, options, reporter))
+        _check_ports(engine, published, existing)
         files_dir = state_dir(project, options.environment) / "rendered"
         write_files(rendered.files(), files_dir)
+        reporter.detail(f"rendered files in {files_dir}")
+        reporter.detail("publishing " + ", ".join(f"{m.host_ip}:{m.host_port}" for m in port_maps(published)))
         if existing is not None:
             with timings.phase(reporter, "replace"):
                 existing.remove(timeout=10)
         spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
-                              files_dir=files_dir, supervisor_dir=data_dir("supervisord"))
-        handle = _start_and_wait(engine, spec, rendered, options, reporter=reporter, timings=timings)
-        host = client_host(options.bind)
+                              files_dir=files_dir, supervisor_dir=data_dir("supervisord"), published=published)
+        handle = _start_and_wait(engine, spec, published, options, reporter=reporter, timings=timings)
         running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
-                          tuple(Endpoint(p.name, p.type, f"http://{host}:{p.port}") for p in rendered.listener_ports),
-                          f"http://{host}:{options.admin_port}", existing is not None, tuple(timings.phases),
-                          options.bind, options.foreground)
+                          published.endpoints(), published.admin_url() or "", existing is not None,
+                          tuple(timings.phases), published.addresses, options.foreground)
         on_healthy(running)
         if options.foreground:
             follow_then_remove(handle, reporter)
         return running
     finally:
         engine.close()
+
+
+def _describe_config(validated: Validated, reporter: Reporter) -> None:
+    config = validated.config
+    declared = validated.declared.text if validated.declared is not None else "no version"
+    reporter.detail(f"{validated.raw.path} ({declared}, read as generation {validated.generation.value}): "
+                    f"{len(config.listeners)} listener(s), {len(config.providers)} provider(s), "
+                    f"{len(config.agents)} agent(s)")
 
 
 def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
@@ -105,11 +110,31 @@ def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
     return dict(keys.values)
 
 
-def _check_ports(engine: Engine, rendered: Rendered, options: UpOptions, existing: Handle | None) -> None:
+def _bridge(engine: Engine, options: UpOptions, reporter: Reporter) -> str | None:
+    """The host's Docker bridge address to publish on too, or None (with a note saying why not)."""
+    if not options.publish_bridge or is_wildcard(options.bind):
+        return None
+    try:
+        found = host_address(engine.client, probe_image=options.image)
+    except DockerUnavailable as e:
+        reporter.note(f"listeners published on {options.bind} only: {e.message}")
+        return None
+    if not found.local:
+        # e.g. Docker Desktop: the engine's bridge lives in its VM, and host.docker.internal reaches loopback ports.
+        reporter.note(f"the engine's bridge address {found.address} is not on this machine; "
+                      f"listeners published on {options.bind} only")
+        return None
+    reporter.detail(f"bridge address {found.describe()}")
+    return found.address
+
+
+def _check_ports(engine: Engine, published: Layout, existing: Handle | None) -> None:
     """Every port free before anything starts; ports of the container being replaced do not count."""
     replaced = existing.published_ports() if existing is not None else set()
-    wanted = [Binding(options.bind, p.port, f"listener {p.name}") for p in rendered.listener_ports]
-    wanted.append(Binding(options.bind, options.admin_port, "Envoy admin"))
+    wanted = [Binding(address, li.port, f"listener {li.name}") for li in published.listeners
+              for address in published.addresses]
+    if published.admin_port is not None:
+        wanted.append(Binding(published.bind, published.admin_port, "Envoy admin"))
     holders = {port: _holder(h) for h in all_handles(engine.client) if h.state().running
                for port in h.published_ports()}
     check_free([b for b in wanted if b.port not in replaced], holders)
@@ -120,7 +145,7 @@ def _holder(handle: Handle) -> str:
     return f"container {handle.name} (project {project}; planoai down --project-name {project} stops it)"
 
 
-def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, options: UpOptions, *,
+def _start_and_wait(engine: Engine, spec: ContainerSpec, published: Layout, options: UpOptions, *,
                     reporter: Reporter, timings: Timings) -> Handle:
     """Create, start and wait; on any failure (Ctrl-C included) the new container is removed."""
     handle: Handle | None = None
@@ -128,7 +153,9 @@ def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, opt
         with timings.phase(reporter, "start"):
             handle = create_handle(engine.client, spec)
             handle.start()
-        _wait(handle, rendered, options, reporter, timings)
+        reporter.detail(f"container {handle.name} ({handle.short_id}); waiting for "
+                        + ", ".join(p.url for p in published.probes()))
+        _wait(handle, published, options, reporter, timings)
     except HealthTimeout as e:
         if handle is not None:
             e.message += "\n" + log_excerpt(handle)
@@ -143,12 +170,33 @@ def _start_and_wait(engine: Engine, spec: ContainerSpec, rendered: Rendered, opt
     return handle
 
 
-def _wait(handle: Handle, rendered: Rendered, options: UpOptions, reporter: Reporter, timings: Timings) -> None:
-    probes = [Probe(f"{p.type} listener {p.name}", f"http://{client_host(options.bind)}:{p.port}{p.health_path}")
-              for p in rendered.listener_ports]
+def _wait(handle: Handle, published: Layout, options: UpOptions, reporter: Reporter, timings: Timings) -> None:
+    check = alive_check(handle, _hint(options))
+    if options.verbose:
+        check = _echo_new_lines(handle, reporter, check)
     with timings.phase(reporter, "health"):
-        wait_healthy(probes, timeout=options.wait_timeout, check=alive_check(handle, _hint(options)), max_interval=0.25,
+        wait_healthy(published.probes(), timeout=options.wait_timeout, check=check, max_interval=0.25,
                      on_round=reporter.health)
+
+
+def _echo_new_lines(handle: Handle, reporter: Reporter, check: Callable[[], None]) -> Callable[[], None]:
+    """`--verbose`: each round, show the container's log lines that appeared since the last one, then check it.
+
+    Start-up logs are short, so re-reading them each round is cheap and needs no thread or follow stream.
+    """
+    shown = 0
+
+    def echo_then_check() -> None:
+        nonlocal shown
+        try:
+            lines = list(handle.log_lines(tail="all"))
+        except PlanoError:
+            lines = []
+        for line in lines[shown:]:
+            reporter.detail(f"| {line}")
+        shown = max(shown, len(lines))
+        check()
+    return echo_then_check
 
 
 def _hint(options: UpOptions) -> str:

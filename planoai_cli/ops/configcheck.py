@@ -75,13 +75,14 @@ def inspect_config(target: Target, env: Mapping[str, str], found: Collected,
 
 def _zero_config(target: Target, env: Mapping[str, str], found: Collected, project: str, port: int) -> Subject:
     try:
-        zero = zeroconfig.synthesize(env, target.search_dir, port)
+        zero = zeroconfig.synthesize(env, target.search_dir, port, passthrough=True)  # as up would
     except ConfigError as e:
         found.fail("config", e.exit_code, e.message)
         return Subject(_info(None, found=False, zero=True, detail=e.message), project, environment=env)
     names = ", ".join(f"${f.variable}" for f in zero.found)
-    found.warn("config", f"no config in {zero.search_dir}: up would write a zero-config to {zero.path} "
-                         f"(one provider per key found: {names})")
+    built = ("no provider key found, so a pass-through gateway: clients send their own keys" if zero.passthrough
+             else f"one provider per key found: {names}")
+    found.warn("config", f"no config in {zero.search_dir}: up would write a zero-config to {zero.path} ({built})")
     info, validated = _validate(lambda: RawConfig(zero.path, zero.text, parse(zero.text, str(zero.path))),
                                 zero.path, found, zero=True)
     return Subject(info, project, validated, zeroconfig.key_environment(zero.found, env),

@@ -98,7 +98,9 @@ def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Container
 
 def create(client: DockerClient, spec: ContainerSpec) -> Container:
     """Create (not start) the container; secrets travel in the API request body only."""
-    ports: dict[str, tuple[str, int]] = {f"{p.container_port}/tcp": (p.host_ip, p.host_port) for p in spec.ports}
+    ports: dict[str, list[tuple[str, int]]] = {}
+    for p in spec.ports:  # one container port may be published on several host addresses
+        ports.setdefault(f"{p.container_port}/tcp", []).append((p.host_ip, p.host_port))
     mounts = [Mount(target=m.target, source=m.source, type="bind", read_only=True) for m in spec.mounts]
     try:
         return client.containers.create(
