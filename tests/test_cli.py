@@ -426,6 +426,7 @@ def test_logs_help_says_what_debug_and_the_default_show(cli: Cli) -> None:
     (("logs", "--folow"), "--follow"),
     (("logs", "--componet", "envoy"), "--component"),
     (("up", "--dokcer"), "--docker"),
+    (("up", "--verbos"), "--verbose"),  # not --version, which is the group's, not up's
     (("up", "--foregroud"), "--foreground"),
     (("up", "--keep-on-failur"), "--keep-on-failure"),
     (("init", "--clen"), "--clean"),  # click's own pick was --force
