@@ -191,6 +191,25 @@ def test_debug_shows_the_traceback(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
     assert "Traceback" in err
 
 
+def test_debug_from_the_environment_shows_the_traceback(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "validate_file", _explode)
+    monkeypatch.setenv("PLANOAI_DEBUG", "1")
+    assert "Traceback" in cli("validate")[2]
+    monkeypatch.setenv("PLANOAI_DEBUG", "0")
+    assert "Traceback" not in cli("validate")[2]
+
+
+def test_a_commands_own_debug_flag_is_not_planoai_debug(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `logs --debug` is upstream's debug view of the logs, not a request for tracebacks.
+    from planoai_cli.gateway import inspect
+
+    monkeypatch.delenv("PLANOAI_DEBUG", raising=False)
+    monkeypatch.setattr(inspect, "logs", _explode)
+    code, _, err = cli("logs", "--debug")
+    assert code == 70
+    assert "Traceback" not in err
+
+
 def _interrupt(*_args: object) -> pipeline.Validated:
     raise KeyboardInterrupt
 

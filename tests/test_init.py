@@ -270,9 +270,6 @@ def test_output_dash_prints_the_template(cli: Cli) -> None:
 @pytest.mark.parametrize(("given", "hint"), [
     ("minmal", "hint: did you mean 'minimal'? templates: minimal, preference-routing, coding-agent, sub-agents, "
                "guardrails, conversation-state (planoai init --list describes them)"),
-    ("coding_agent_routing", "hint: upstream's 'coding_agent_routing' is 'coding-agent' here; templates: minimal, "
-                             "preference-routing, coding-agent, sub-agents, guardrails, conversation-state "
-                             "(planoai init --list describes them)"),
     ("nothing-like-it", "hint: templates: minimal, preference-routing, coding-agent, sub-agents, guardrails, "
                         "conversation-state (planoai init --list describes them)"),
 ])
@@ -282,6 +279,14 @@ def test_unknown_template_is_a_usage_error_with_a_suggestion(cli: Cli, tmp_path:
     assert out == ""
     assert err.splitlines() == [f"error: unknown template {given!r}", hint]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("upstream", "ours"), sorted(catalog.UPSTREAM_IDS.items()))
+def test_upstream_template_ids_write_the_equivalent_template(cli: Cli, upstream: str, ours: str) -> None:
+    code, out, err = cli("init", "-t", upstream, "-o", "-")
+    assert code == 0, err
+    assert out == catalog.find(ours).text()
+    assert err == f"upstream's template {upstream!r} is {ours!r} here\n"
 
 
 def test_without_a_terminal_and_without_flags_it_says_which_flags_to_use(cli: Cli, tmp_path: Path,

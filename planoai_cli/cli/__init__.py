@@ -9,14 +9,14 @@ from typing import Any, NoReturn
 
 import click
 
-from planoai_cli.cli.root import planoai
+from planoai_cli.cli.root import _Flags, debug_requested, planoai
 from planoai_cli.errors import ExitCode, InvalidConfig, PlanoError
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; the single place where errors are handled."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args or os.environ.get("PLANOAI_DEBUG", "") not in ("", "0")
+    _Flags.debug = False
     try:
         result: Any = planoai.main(args=args, prog_name="planoai", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
@@ -35,7 +35,8 @@ def run(argv: list[str] | None = None) -> int:
         _console().error(e.message, e.hint)
         return e.exit_code
     except Exception as e:  # the one place where bugs become a readable report
-        _console().unexpected(f"{type(e).__name__}: {e}", traceback.format_exc() if debug else None)
+        # Only the group's own --debug counts: `logs --debug` or `cli-agent claude -- --debug` mean other things.
+        _console().unexpected(f"{type(e).__name__}: {e}", traceback.format_exc() if debug_requested() else None)
         return ExitCode.INTERNAL
     return int(result or 0)
 

@@ -49,6 +49,10 @@ def init(template_id: str | None, clean: bool, output: str | None, force: bool, 
         if output == "-":
             raise UsageError("--output - prints a template, so it needs --template or --clean", hint=FLAGS_HINT)
         return _wizard(output, force)
+    if template_id in catalog.UPSTREAM_IDS:
+        from planoai_cli.console import info
+
+        info(f"upstream's template {template_id!r} is {catalog.UPSTREAM_IDS[template_id]!r} here")
     return _write(catalog.CLEAN if clean else catalog.find(str(template_id)), output, force)
 
 

@@ -7,6 +7,17 @@ import click
 from planoai_cli import __version__
 
 
+class _Flags:
+    """Global flags the error handler needs after click has returned (or raised)."""
+
+    debug = False
+
+
+def debug_requested() -> bool:
+    """`planoai --debug` or PLANOAI_DEBUG, as click parsed them (not `--debug` anywhere on the line)."""
+    return _Flags.debug
+
+
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
@@ -24,3 +35,4 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.option("--debug", is_flag=True, envvar="PLANOAI_DEBUG", help="Show tracebacks for unexpected errors.")
 def planoai(debug: bool) -> None:
     """Validate, migrate, render and run Plano AI gateway configs."""
+    _Flags.debug = debug

@@ -63,16 +63,15 @@ def ids() -> tuple[str, ...]:
 
 
 def find(template_id: str) -> Template:
-    """The template called `template_id`; a UsageError naming the closest id (or the list) otherwise."""
+    """The template called `template_id` (or upstream's id for it); a UsageError naming the closest id otherwise."""
+    wanted = UPSTREAM_IDS.get(template_id, template_id)
     for template in TEMPLATES:
-        if template.id == template_id:
+        if template.id == wanted:
             return template
     raise UsageError(f"unknown template {template_id!r}", hint=_hint(template_id))
 
 
 def _hint(template_id: str) -> str:
     known = f"templates: {', '.join(ids())} (planoai init --list describes them)"
-    if template_id in UPSTREAM_IDS:
-        return f"upstream's {template_id!r} is {UPSTREAM_IDS[template_id]!r} here; {known}"
     close = did_you_mean(template_id, ids()) or did_you_mean(template_id.replace("_", "-"), ids())
     return f"{close} {known}" if close else known
