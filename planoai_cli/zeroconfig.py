@@ -139,38 +139,27 @@ def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MOD
 
 def render_text(found: tuple[Found, ...], port: int, search_dir: Path) -> str:
     """The YAML text; written by hand because it is tiny and its comments explain it."""
-    folder = str(search_dir).replace("\n", " ")
     names = ", ".join(f.variable for f in found)
-    lines = [
-        f"# Zero-config, written by planoai because {folder} has no config; rewritten on every zero-config start.",
-        f"# One wildcard provider per key found: {names}.",
-        f"# Clients choose the provider by the model's prefix, e.g. `{found[0].provider.prefix}/<model id>`.",
-        "# To customize, copy this file into your project as config.yaml and edit it.",
-        "version: v0.4.0",
-        "",
-        "listeners:",
-        f"  - name: {LISTENER_NAME}",
-        "    type: model",
-        f"    port: {port}",
-        "",
-        "model_providers:",
-    ]
-    for item in found:
-        lines.append(f"  - model: {item.provider.prefix}/*")
-        if item.provider.base_url:
-            lines.append(f"    base_url: {item.provider.base_url}")
-        lines.append(f"    access_key: ${item.variable}")
-    return "\n".join(lines) + "\n"
+    about = (f"# One wildcard provider per key found: {names}.",
+             f"# Clients choose the provider by the model's prefix, e.g. `{found[0].provider.prefix}/<model id>`.",
+             "# To customize, copy this file into your project as config.yaml and edit it.")
+    return _document(search_dir, about, port, [(f.provider, f"access_key: ${f.variable}") for f in found])
 
 
 def passthrough_text(port: int, search_dir: Path) -> str:
     """Every known provider, forwarding the client's own key: what runs when no key was found."""
+    about = ("# No provider key was found, so this is a pass-through gateway: each request's own credential (its",
+             "# Authorization header) is forwarded to the provider its model prefix names, e.g. `openai/gpt-4o`.",
+             "# Set a key (e.g. OPENAI_API_KEY in the shell or .env) to have the gateway send it instead.")
+    return _document(search_dir, about, port, [(p, "passthrough_auth: true") for p in PROVIDERS])
+
+
+def _document(search_dir: Path, about: tuple[str, ...], port: int,
+              providers: list[tuple[KnownProvider, str]]) -> str:
     folder = str(search_dir).replace("\n", " ")
     lines = [
         f"# Zero-config, written by planoai because {folder} has no config; rewritten on every zero-config start.",
-        "# No provider key was found, so this is a pass-through gateway: each request's own credential (its",
-        "# Authorization header) is forwarded to the provider its model prefix names, e.g. `openai/gpt-4o`.",
-        "# Set a key (e.g. OPENAI_API_KEY in the shell or .env) to have the gateway send it instead.",
+        *about,
         "version: v0.4.0",
         "",
         "listeners:",
@@ -180,11 +169,11 @@ def passthrough_text(port: int, search_dir: Path) -> str:
         "",
         "model_providers:",
     ]
-    for provider in PROVIDERS:
+    for provider, credential in providers:
         lines.append(f"  - model: {provider.prefix}/*")
         if provider.base_url:
             lines.append(f"    base_url: {provider.base_url}")
-        lines.append("    passthrough_auth: true")
+        lines.append(f"    {credential}")
     return "\n".join(lines) + "\n"
 
 
