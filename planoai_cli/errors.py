@@ -13,6 +13,7 @@
      ├── ContainerFailed       the container exited, restarted or was OOM-killed (9)
      ├── HealthTimeout         listeners not healthy before the deadline (10)
      ├── NotRunning            the project's gateway is not running (11)
+     ├── CollectorNotRunning   no trace collector is running for `trace` / `obs` to read (12)
      └── AgentNotFound         the coding agent `cli-agent` should launch is not installed (127)
 
 Library exceptions are translated into these once, in the module that uses the library.
@@ -44,6 +45,7 @@ class ExitCode(enum.IntEnum):
     CONTAINER_EXITED = 9
     HEALTH_TIMEOUT = 10
     NOT_RUNNING = 11
+    COLLECTOR_NOT_RUNNING = 12  # `trace` / `obs` need the trace collector
     INTERNAL = 70
     AGENT_NOT_FOUND = 127  # the shell's "command not found"
     INTERRUPTED = 130
@@ -128,6 +130,12 @@ class NotRunning(PlanoError):
     """The project's gateway is not running (for commands that need it)."""
 
     exit_code = ExitCode.NOT_RUNNING
+
+
+class CollectorNotRunning(PlanoError):
+    """`trace` or `obs` found no running trace collector: nothing is being received (never "no traces found")."""
+
+    exit_code = ExitCode.COLLECTOR_NOT_RUNNING
 
 
 class RenderError(PlanoError):
