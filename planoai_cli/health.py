@@ -1,4 +1,7 @@
-"""Health stage: poll every listener's /healthz against one monotonic deadline (the only httpx user)."""
+"""Health stage: poll every listener's /healthz against one monotonic deadline; one bounded GET for documents.
+
+The only httpx user: `obs` fetches its pricing catalog through `download`.
+"""
 
 from __future__ import annotations
 
@@ -116,3 +119,41 @@ def probe_all(probes: Sequence[Probe], timeout: float) -> tuple[Observation, ...
     """One round over every probe, each bounded by `timeout` (for status reports)."""
     with httpx.Client(trust_env=False, follow_redirects=False) as client:
         return tuple(probe_once(client, probe, timeout) for probe in probes)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A fetched document, or why there is none (a transport error, a status, a size or time limit)."""
+
+    url: str
+    body: bytes | None
+    error: str | None
+
+
+def download(url: str, *, timeout: float, max_bytes: int = 64 << 20) -> Download:
+    """GET `url` within `timeout` seconds in all (connect, answer and every chunk); failures are described."""
+    deadline = time.monotonic() + timeout
+    try:
+        with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(timeout)) as client, \
+                client.stream("GET", url, headers={"Accept": "application/json"}) as response:
+            if response.status_code != 200:
+                return Download(url, None, f"HTTP {response.status_code}")
+            return _read_body(response, url, deadline, max_bytes)
+    except httpx.TimeoutException:
+        return Download(url, None, f"no answer within {timeout:g}s")
+    except httpx.TransportError as e:
+        return Download(url, None, _short(e))
+    except httpx.InvalidURL as e:
+        return Download(url, None, f"invalid URL ({e})")
+
+
+def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: int) -> Download:
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            return Download(url, None, f"larger than {max_bytes >> 20} MiB")
+        if time.monotonic() > deadline:
+            return Download(url, None, "the answer took longer than the time limit")
+        chunks.append(chunk)
+    return Download(url, b"".join(chunks), None)
