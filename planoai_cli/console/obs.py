@@ -1,0 +1,186 @@
+"""`planoai obs` on screen: the summary as tables (once, or refreshed in a rich Live view) or as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from planoai_cli.console import _console, out_json
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from planoai_cli.obs.catalog import Pricing
+    from planoai_cli.obs.summary import PricedCall, Summary
+
+
+def show_once(summary: Summary, *, as_json: bool) -> None:
+    """The summary on stdout, as JSON or as the dashboard's tables printed once."""
+    if as_json:
+        out_json(summary.to_json())
+        return
+    _console(stderr=False).print(dashboard(summary, live=False))
+
+
+def is_terminal() -> bool:
+    return _console(stderr=False).is_terminal
+
+
+def live(read: Callable[[], Summary], tick: Callable[[], None]) -> None:
+    """Redraw the dashboard from `read()` after every `tick()` until Ctrl-C (which propagates)."""
+    console = _console(stderr=False)
+    with Live(dashboard(read()), console=console, auto_refresh=False, screen=False,
+              redirect_stderr=False, transient=False) as view:
+        while True:
+            tick()
+            view.update(dashboard(read()), refresh=True)
+
+
+def dashboard(summary: Summary, *, live: bool = True) -> RenderableType:
+    parts: list[RenderableType] = [_headline(summary), Text("")]
+    if summary.models:
+        parts += [_models(summary), Text("")]
+    if summary.routes:
+        parts += [_routes(summary), Text("")]
+    if summary.recent:
+        parts += [_recent(summary), Text("")]
+    elif summary.totals.requests == 0:
+        parts += [Text(_empty(summary), style="yellow"), Text("")]
+    if summary.last_error is not None:
+        call = summary.last_error.call
+        parts += [Text(f"last error  {_clock(call.start_ns)}  {call.model}  {call.request_id}  {call.error}",
+                       style="bold red"), Text("")]
+    parts.append(Text(footer(summary, live=live), style="dim"))
+    return Group(*parts)
+
+
+def _headline(summary: Summary) -> Text:
+    t = summary.totals
+    window = f"last {summary.since}" if summary.since else "everything stored"
+    cost = f"${t.cost:.6f}" if t.cost is not None else "cost unknown"
+    unpriced = f" ({t.unpriced} without a price)" if t.unpriced and t.cost is not None else ""
+    errors = f"{t.errors} error{'s' * (t.errors != 1)}"
+    lines = [
+        f"LLM calls ({window}{', newest ' + str(t.requests) + ' only' if summary.truncated else ''}): "
+        f"{t.requests} requests, {errors}, {t.sessions} sessions, {cost}{unpriced}",
+        f"tokens  in {t.tokens_in:,}  out {t.tokens_out:,}  cached {t.cached:,}  cache writes {t.cache_creation:,}"
+        f"  reasoning {t.reasoning:,}",
+        f"latency p50 {_ms(summary.latency.p50)}  p95 {_ms(summary.latency.p95)}  p99 {_ms(summary.latency.p99)}"
+        f"    TTFT p50 {_ms(summary.ttft.p50)}  p95 {_ms(summary.ttft.p95)}  p99 {_ms(summary.ttft.p99)}",
+    ]
+    if summary.recent:
+        latest = summary.recent[0].call
+        lines.append(f"latest  {_clock(latest.start_ns)}  {latest.model}  {latest.request_id}")
+    text = Text("\n".join(lines))
+    text.stylize("bold", 0, len(lines[0]))
+    return text
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, pad_edge=False,
+                  header_style="bold")
+    for name in columns:  # a trailing "<" marks a text column; numbers align right
+        text = name.endswith("<")
+        table.add_column(name.rstrip("<"), justify="left" if text else "right", no_wrap=True)
+    return table
+
+
+def _models(summary: Summary) -> Table:
+    table = _table("by model", "model<", "req", "err", "in", "out", "cached", "cache wr", "tok/s", "cost")
+    for row in summary.models:
+        t = row.totals
+        table.add_row(row.model, str(t.requests), str(t.errors), f"{t.tokens_in:,}", f"{t.tokens_out:,}",
+                      f"{t.cached:,}", f"{t.cache_creation:,}", _rate(row.tokens_per_second), _usd(t.cost))
+    return table
+
+
+def _routes(summary: Summary) -> Table:
+    table = _table("route share", "route<", "req", "share")
+    for row in summary.routes:
+        table.add_row(row.route, str(row.requests), f"{row.share:.0%}")
+    return table
+
+
+def _recent(summary: Summary) -> Table:
+    table = _table(f"recent · last {len(summary.recent)}", "time<", "request<", "model<", "route<", "status", "in",
+                   "out", "TTFT", "latency", "tok/s", "cost")
+    for priced in summary.recent:
+        table.add_row(*_recent_row(priced), style="red" if priced.call.failed else None)
+    return table
+
+
+def _recent_row(priced: PricedCall) -> list[str]:
+    c = priced.call
+    status = str(c.status_code) if c.status_code is not None else ("error" if c.failed else "")
+    return [_clock(c.start_ns), c.request_id[:12], c.model, c.route or "", status, f"{c.usage.prompt:,}",
+            f"{c.usage.completion:,}", _ms(c.ttft_ms), _ms(c.duration_ms), _rate(c.tokens_per_second),
+            _usd(priced.cost)]
+
+
+def _empty(summary: Summary) -> str:
+    where = f" in the last {summary.since}" if summary.since else ""
+    return (f"no LLM calls stored{where} yet: calls appear once the gateway sends its spans to the collector "
+            "(planoai up --with-tracing)")
+
+
+def footer(summary: Summary, *, live: bool = True) -> str:
+    parts = [f"collector {summary.collector}" if summary.collector else "no collector",
+             describe_pricing(summary.pricing, summary.generated_at)]
+    if live:
+        parts.append("Ctrl-C to quit")
+    return " · ".join(parts)
+
+
+def describe_pricing(pricing: Pricing | None, now: datetime) -> str:
+    """Where the prices come from and how old they are, in one line (never more than the truth)."""
+    if pricing is None or pricing.table is None or pricing.as_of is None:
+        note = f" ({pricing.note})" if pricing and pricing.note else ""
+        return f"no pricing{note}"
+    choice = pricing.choice
+    name = choice.format if choice.reason == "default" else f"{choice.format} via {choice.reason}"
+    seconds = (now - pricing.as_of).total_seconds()
+    if pricing.origin == "snapshot":
+        text = f"pricing: bundled snapshot from {pricing.as_of:%Y-%m-%d} ({_span(seconds)} old)"
+    elif pricing.origin == "cache":
+        text = f"pricing: {name}, cached {pricing.as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({_ago(seconds)})"
+    else:
+        text = f"pricing: {name}, fetched {_ago(seconds)}"
+    return f"{text}; {pricing.note}" if pricing.note else text
+
+
+def _ago(seconds: float) -> str:
+    return "just now" if seconds < 60 else f"{_span(seconds)} ago"
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return "<1m"
+
+
+def _clock(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9).strftime("%H:%M:%S")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} ms"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"${value:.6f}"
+
+
+def note(message: str) -> None:
+    """A remark about the run itself, on stderr."""
+    _console(stderr=True).print(Text(message, style="yellow"))
