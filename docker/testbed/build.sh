@@ -21,13 +21,21 @@ SECURITY_MIRROR="${TESTBED_SECURITY_MIRROR:-http://deb.debian.org/debian-securit
 PACKAGES=python3,python3-yaml,ca-certificates,gettext-base
 ENVOY_VERSION=1.37.0
 SUPERVISOR_VERSION=4.3.0
+# The stand-in Brightstaff's span exporter (imported only when the rendered config turns tracing on), every
+# distribution pinned, so a rebuild installs the same files. grpcio and protobuf are cp311/abi3 manylinux wheels
+# for the image's python3 (Debian bookworm's 3.11).
+OTEL_PACKAGES=(opentelemetry-api==1.45.2 opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-grpc==1.45.2
+               opentelemetry-exporter-otlp-proto-common==1.45.2 opentelemetry-exporter-otlp-common==0.66b2
+               opentelemetry-proto==1.45.2 opentelemetry-semantic-conventions==0.66b2 grpcio==1.85.3
+               protobuf==7.36.2 googleapis-common-protos==1.76.0 typing-extensions==4.16.0)
+IMAGE_PYTHON=3.11
 LABEL_KEY=org.planoai.testbed
 LABEL=$LABEL_KEY=1
 ACCESS_LOGS=(access_ingress access_ingress_prompt access_internal access_llm access_agent)
 # Everything the app image is made of, besides the base and the pinned downloads (whose pins live in this file).
 # Its hash labels the image, so tests/test_testbed.py can tell a stale image from a current one.
-INPUTS=(docker/testbed/build.sh docker/testbed/Dockerfile docker/testbed/brightstaff.py docker/testbed/supervisord.sh
-        envoy_templates/wasm/passthrough.wasm)
+INPUTS=(docker/testbed/build.sh docker/testbed/Dockerfile docker/testbed/brightstaff.py
+        docker/testbed/brightstaff_tracing.py docker/testbed/supervisord.sh envoy_templates/wasm/passthrough.wasm)
 # The legacy builder sees `docker import`ed images directly; a buildx docker-container builder would not.
 export DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}"
 
@@ -165,10 +173,26 @@ stage_supervisor() {
     -v "$CTX/supervisor:/opt/supervisor" "$BASE" python3 -m compileall -q /opt/supervisor
 }
 
+stage_otel() {
+  # Wheels for the image's platform and python, whatever the host runs (pip needs --only-binary for that).
+  local arch
+  arch=$(docker info -f '{{.Architecture}}')
+  quietly pip-install-otel "$PYTHON" -m pip install --disable-pip-version-check --no-compile --only-binary=:all: \
+    --implementation cp --python-version "$IMAGE_PYTHON" --abi "cp${IMAGE_PYTHON/./}" \
+    --platform "manylinux2014_$arch" --platform "manylinux_2_17_$arch" --target "$CTX/otel" "${OTEL_PACKAGES[@]}"
+  # Type stubs and console scripts are never used in the image; the dist-info folders stay (the SDK finds its
+  # context implementation through their entry points).
+  rm -rf "$CTX/otel/bin"
+  find "$CTX/otel" -name '*.pyi' -delete
+  quietly compileall-otel docker run --rm --network none --label "$LABEL" --user "$(id -u):$(id -g)" \
+    -v "$CTX/otel:/opt/otel" "$BASE" python3 -m compileall -q /opt/otel
+}
+
 stage_rootfs() {
   local root="$CTX/rootfs" wasm="$REPO/envoy_templates/wasm/passthrough.wasm" name
   install -D -m 0755 "$HERE/supervisord.sh" "$root/usr/local/bin/supervisord"
   install -D -m 0755 "$HERE/brightstaff.py" "$root/app/brightstaff"
+  install -D -m 0644 "$HERE/brightstaff_tracing.py" "$root/app/brightstaff_tracing.py"
   for name in prompt_gateway llm_gateway; do
     install -D -m 0644 "$wasm" "$root/etc/envoy/proxy-wasm-plugins/$name.wasm"
   done
@@ -195,6 +219,7 @@ trap 'rm -rf "$CTX"' EXIT
 timed "base image" build_base
 timed "envoy binary" stage_envoy
 timed "supervisor" stage_supervisor
+timed "opentelemetry" stage_otel
 timed "layout files" stage_rootfs
 timed "app image" build_app
 summary=$(printf '%s, ' "${TIMES[@]}")
