@@ -32,10 +32,16 @@ IMAGE = "planoai-testbed:latest"
 # One value per test session, so a session cleaning up never removes another concurrent session's containers.
 TEST_LABELS = {"org.planoai.test": f"session-{os.getpid()}"}
 DOCKER_HINT = "start the engine with scripts/start-dockerd.sh (it installs docker.io and mmdebstrap when missing)"
+# Token counts as OpenAI reports them; the testbed's stand-in Brightstaff puts them on its LLM spans.
+USAGE = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17, "prompt_tokens_details": {"cached_tokens": 4}}
 COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "gpt-4o",
               "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},
-                           "finish_reason": "stop"}]}
-STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n', b"data: [DONE]\n\n"]
+                           "finish_reason": "stop"}],
+              "usage": USAGE}
+# The last event before [DONE] carries the usage, as OpenAI streams do with stream_options.include_usage.
+STREAM_USAGE = {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10}
+STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n',
+          b'data: {"choices": [], "usage": %s}\n\n' % json.dumps(STREAM_USAGE).encode(), b"data: [DONE]\n\n"]
 
 
 def free_port() -> int:
