@@ -34,7 +34,7 @@ SERVICE_OVERRIDE = "plano(llm)"
 # The SDK's default is 5 s; this gets spans to the collector within a fraction of a second. The SDK's own
 # OTEL_BSP_SCHEDULE_DELAY (milliseconds), when set, wins.
 SCHEDULE_DELAY_MS = 200
-EXPORT_TIMEOUT_S = 5.0  # bounds each export, and so the flush on shutdown (supervisord waits 10 s)
+EXPORT_TIMEOUT_S = 2.0  # bounds each export with its retries, so a stop waits at most this for a dead collector
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key",
                             "x-goog-api-key"})
 TRACE_HEADERS = ("traceparent", "tracestate")
