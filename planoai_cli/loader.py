@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from yaml.reader import ReaderError
 
 from planoai_cli.diagnostics import Diagnostic, Severity
 from planoai_cli.errors import ConfigError, InvalidConfig
+from planoai_cli.fs import Snapshot
 from planoai_cli.tree import Mark, Slot, YList, YMap, format_path
 from planoai_cli.tree import Path as TreePath
 
@@ -49,6 +51,8 @@ class RawConfig:
     path: Path
     text: str
     data: YMap
+    # The bytes as read, for a write-back that must not clobber a file changed since (`migrate --write`).
+    snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
 
     @property
     def source(self) -> str:
@@ -60,7 +64,9 @@ def discover(file: Path | None, search_dir: Path) -> Path:
     if file is not None:
         # Anything readable that is not a folder will do (e.g. /dev/stdin for a piped config).
         if file.is_dir() or not file.exists():
-            what = "is a directory, not a file" if file.is_dir() else "does not exist"
+            what = ("is a directory, not a file" if file.is_dir()
+                    else f"is a symbolic link to {os.readlink(file)}, which does not exist" if file.is_symlink()
+                    else "does not exist")
             raise ConfigError(f"config file {file} {what}",
                               hint="check the path, or omit FILE to search --path for a config")
         return file
@@ -78,9 +84,10 @@ def discover(file: Path | None, search_dir: Path) -> Path:
 def load(path: Path) -> RawConfig:
     """Read and parse `path`; every failure is a ConfigError that names the file and position."""
     try:
-        data = path.read_bytes()
+        snapshot = Snapshot.read(path)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read ({e.strerror})") from e
+    data = snapshot.data or b""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -89,7 +96,7 @@ def load(path: Path) -> RawConfig:
         raise ConfigError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x})",
                           hint="save the file as UTF-8") from e
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as a text-mode read gives
-    return RawConfig(path, text, parse(text, str(path)))
+    return RawConfig(path, text, parse(text, str(path)), snapshot)
 
 
 def parse(text: str, source: str) -> YMap:

@@ -98,8 +98,11 @@ def render(result: Validated, *, out: Path | None) -> None:
     if out is None:
         console.out(rendered.envoy_yaml)
         return
-    for path in write_files(rendered.files(), out):
-        console.out(f"wrote {path}")
+    for written in write_files(rendered.files(), out, keep_edits=True):
+        console.out(f"wrote {written.shown()}")
+        if written.backup is not None:
+            console.warning(f"{written.target} was not planoai's last render (written or edited by someone "
+                            f"else); it was kept as {written.backup}")
     console.out(render_summary(rendered))
 
 
@@ -134,7 +137,7 @@ def _payload(valid: bool, version: str | None, errors: tuple[Diagnostic, ...],
 
 
 def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
-    """Print the canonical form or a diff, or rewrite the file (keeping a .bak)."""
+    """Print the canonical form or a diff, or rewrite the file (keeping the old one in a new FILE.bak[.N])."""
     console.show_diagnostics(result.raw.source, result.findings)
     after = canonical_text(result.doc)
     if show_diff or write:
@@ -148,6 +151,6 @@ def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
     else:
         console.out(after)
     if write:
-        backup = rewrite(result.raw.path, after)
-        console.success(f"rewrote {result.raw.source} in the v0.4.0 form (previous content, with its comments, kept "
-                        f"in {backup})")
+        written = rewrite(result.raw.path, after, result.raw.snapshot)
+        console.success(f"rewrote {written.shown()} in the v0.4.0 form (previous content, with its "
+                        f"comments, kept in {written.backup})")

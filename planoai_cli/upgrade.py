@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from planoai_cli.errors import PlanoError
+from planoai_cli.fs import Existing, Snapshot, Written, write_file
 from planoai_cli.tree import YMap, plain
 
 # Sections in the order the canonical file presents them; anything else follows in the user's order.
@@ -35,17 +32,8 @@ def unified_diff(before: str, after: str, name: str) -> str:
     return "".join(lines)
 
 
-def rewrite(path: Path, text: str) -> Path:
-    """Replace `path` with `text` atomically, keeping the previous content in `<path>.bak`."""
-    backup = path.with_name(path.name + ".bak")
-    try:
-        shutil.copy2(path, backup)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise PlanoError(f"cannot rewrite {path}: {e.strerror or e}",
-                         hint="check that the file and its folder are writable") from e
-    return backup
+def rewrite(path: Path, text: str, read: Snapshot | None) -> Written:
+    """Replace `path` (through a symlink: its target) with `text`, keeping the old bytes in a new backup beside it
+    (FILE.bak, else FILE.bak.1, …); refused if the file no longer holds what was `read`. Raises PlanoError."""
+    return write_file(path, text, mode=0o644, existing=Existing.BACKUP, expected=read,
+                      hint="run planoai migrate FILE to print the new form instead")

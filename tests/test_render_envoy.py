@@ -193,7 +193,7 @@ def test_the_scalar_filter_quotes_what_needs_it(tmp_path: Path) -> None:
 def test_files_are_written_atomically_with_mode_0644(tmp_path: Path) -> None:
     old = os.umask(0o077)
     try:
-        written = write_files(render(load(CONFIG)).files(), tmp_path / "out" / "deep")
+        written = [w.path for w in write_files(render(load(CONFIG)).files(), tmp_path / "out" / "deep")]
     finally:
         os.umask(old)
     assert [p.name for p in written] == ["envoy.yaml", "plano_config_rendered.yaml"]
@@ -208,5 +208,6 @@ def test_an_unwritable_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(PlanoError) as caught:
         write_files({"envoy.yaml": "x"}, tmp_path / "file" / "out")
-    assert caught.value.message.startswith(f"cannot write to {tmp_path / 'file' / 'out'}")
-    assert caught.value.hint == "choose a folder you can write to with --out"
+    assert caught.value.message == (f"cannot write {tmp_path / 'file' / 'out' / 'envoy.yaml'}: a part of "
+                                    f"{tmp_path / 'file' / 'out'} is a file, not a folder; nothing was written")
+    assert caught.value.hint == "fix the path, or choose a folder you can write to with --out"

@@ -37,7 +37,9 @@ def validate(file: Path | None, search_dir: Path, fmt: str, with_envoy: bool) ->
 @planoai.command()
 @FILE
 @PATH
-@click.option("--write", is_flag=True, help="Rewrite FILE in the canonical v0.4.0 form, keeping FILE.bak.")
+@click.option("--write", is_flag=True,
+              help="Rewrite FILE in the canonical v0.4.0 form, keeping the old one as FILE.bak (FILE.bak.1, … when "
+                   "taken).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the whole file.")
 def migrate(file: Path | None, search_dir: Path, write: bool, show_diff: bool) -> int:
     """Print the config in the canonical v0.4.0 form (or a diff), or rewrite it with --write."""

@@ -60,6 +60,10 @@ def info(message: str) -> None:
     _console(stderr=True).print(Text(message))
 
 
+def warning(message: str) -> None:
+    _console(stderr=True).print(Text(f"warning: {message}", style="yellow"))
+
+
 def quoted_output(title: str, text: str) -> None:
     """Another program's own words (e.g. Envoy's), on stderr, indented under a title line."""
     console = _console(stderr=True)

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from planoai_cli.errors import PlanoError
+from planoai_cli.fs import Existing, Written, write_file, write_generated
 
 FILE_MODE = 0o644
+_HINT = "choose a folder you can write to with --out"
 
 
-def write_files(files: Mapping[str, str], folder: Path) -> tuple[Path, ...]:
-    """Create `folder` if needed and replace each file in one step, so a reader never sees half a file."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return tuple(_write(folder / name, text) for name, text in files.items())
-    except OSError as e:
-        raise PlanoError(f"cannot write to {e.filename or folder}: {e.strerror or e}",
-                         hint="choose a folder you can write to with --out") from e
+def write_files(files: Mapping[str, str], folder: Path, *, keep_edits: bool = False) -> tuple[Written, ...]:
+    """Create `folder` if needed and replace each file in one step, so a reader never sees half a file.
 
-
-def _write(path: Path, text: str) -> Path:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return path
+    `keep_edits` (render --out, a folder of the user's): a file planoai did not write there, or that was edited
+    since, is kept as FILE.bak (or the next free FILE.bak.N) first. Without it (up's own state folder) the files
+    are simply replaced. Raises PlanoError with the old files unchanged.
+    """
+    if keep_edits:
+        return write_generated(folder, files, mode=FILE_MODE, hint=_HINT)
+    return tuple(write_file(folder / name, text, mode=FILE_MODE, existing=Existing.REPLACE, keep_mode=False,
+                            hint=_HINT) for name, text in files.items())
