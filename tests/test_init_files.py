@@ -1,10 +1,12 @@
-"""init's file writes: atomic replacement, never-overwrite, and `.env` merging that keeps what was there."""
+"""init's file writes: never-overwrite without --force, and `.env` merging that keeps what was there.
+
+The safe writer itself (atomicity, modes, links, backups, failures) is tested in tests/test_fs.py.
+"""
 
 from __future__ import annotations
 
+import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,15 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planoai_cli.errors import PlanoError
-from planoai_cli.init.files import CONFIG_MODE, ENV_MODE, merge_env, parse_env, quote, write_atomic, write_env
+from planoai_cli.init.files import ENV_MODE, merge_env, parse_env, quote, write_config, write_env
 
-REPO = Path(__file__).resolve().parent.parent
 OLD = "# the user's own config\nversion: v0.4.0\n"
 
 
 def test_new_file_is_written_with_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "a" / "config.yaml"
-    write_atomic(target, "text\n", mode=CONFIG_MODE, overwrite=False)
+    old = os.umask(0o077)
+    try:
+        written = write_config(target, "text\n", overwrite=False)
+    finally:
+        os.umask(old)
+    assert (written.replaced, written.backup) == (False, None)
     assert target.read_text(encoding="utf-8") == "text\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert [p.name for p in target.parent.iterdir()] == ["config.yaml"]
@@ -30,62 +36,30 @@ def test_existing_file_is_kept_without_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "config.yaml"
     target.write_text(OLD, encoding="utf-8")
     with pytest.raises(PlanoError, match="already exists; it was left untouched") as caught:
-        write_atomic(target, "new\n", mode=CONFIG_MODE, overwrite=False)
+        write_config(target, "new\n", overwrite=False)
     assert caught.value.hint == "pass --force to replace it, or choose another file with --output"
     assert target.read_text(encoding="utf-8") == OLD
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
 
 
-def test_overwrite_replaces_in_one_step(tmp_path: Path) -> None:
+def test_overwrite_replaces_in_one_step_and_keeps_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "config.yaml"
     target.write_text(OLD, encoding="utf-8")
+    target.chmod(0o640)
     before = target.stat().st_ino
-    write_atomic(target, "new\n", mode=CONFIG_MODE, overwrite=True)
+    assert write_config(target, "new\n", overwrite=True).replaced is True
     assert target.read_text(encoding="utf-8") == "new\n"
     assert target.stat().st_ino != before  # a new file renamed over the old one, not the old one rewritten
-
-
-# A real failure halfway through writing: the file size limit stops the write after 4 KiB with EFBIG.
-MID_WRITE_FAILURE = """
-import resource, signal, sys
-from pathlib import Path
-from planoai_cli.errors import PlanoError
-from planoai_cli.init.files import write_atomic
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-try:
-    write_atomic(Path(sys.argv[1]), "x" * 100_000, mode=0o644, overwrite=True)
-except PlanoError as e:
-    print(e.message)
-    sys.exit(3)
-"""
-
-
-def test_a_failure_mid_write_leaves_the_old_file(tmp_path: Path) -> None:
-    target = tmp_path / "config.yaml"
-    target.write_text(OLD, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-c", MID_WRITE_FAILURE, str(target)], capture_output=True, text=True,
-                            cwd=REPO, timeout=60, check=False)
-    assert result.returncode == 3, result.stderr
-    assert result.stdout.strip() == f"cannot write {target}: File too large"
-    assert target.read_text(encoding="utf-8") == OLD
-    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]  # the partial temporary file is gone
-
-
-def test_a_failure_before_the_rename_leaves_the_old_file(tmp_path: Path) -> None:
-    target = tmp_path / "config.yaml"
-    target.write_text(OLD, encoding="utf-8")
-    with pytest.raises(UnicodeEncodeError):
-        write_atomic(target, "version: v0.4.0\n" * 1000 + "\udcff", mode=CONFIG_MODE, overwrite=True)
-    assert target.read_text(encoding="utf-8") == OLD
-    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
 
 def test_missing_folder_path_is_a_plano_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
-    with pytest.raises(PlanoError, match=r"cannot write .*file/config.yaml"):
-        write_atomic(blocker / "config.yaml", "x\n", mode=CONFIG_MODE, overwrite=False)
+    with pytest.raises(PlanoError, match=r"cannot write .*file/config.yaml: .*; nothing was written") as caught:
+        write_config(blocker / "config.yaml", "x\n", overwrite=False)
+    assert caught.value.hint is not None
+    assert caught.value.hint.endswith(", or choose another file with --output")
 
 
 # --- .env ----------------------------------------------------------------------------------------------

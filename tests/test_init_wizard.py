@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from planoai_cli.errors import PlanoError
 from planoai_cli.init import catalog, wizard
+from planoai_cli.init import files as init_files
 from planoai_cli.init.create import Plan, apply, check
 from planoai_cli.keys import read_dotenv
 
@@ -215,6 +217,35 @@ def test_declining_at_the_end_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_dangling_dotenv_link_stops_before_anything_is_written(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "vault" / "plano.env", tmp_path / ".env")
+    plan = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)),
+               tmp_path)
+    assert plan is not None
+    with pytest.raises(PlanoError, match=r"\.env is a symbolic link to .*vault/plano.env, which does not exist"):
+        apply(plan, {})
+    assert sorted(os.listdir(tmp_path)) == [".env"]
+
+
+def test_a_dotenv_changed_while_it_is_merged_is_not_clobbered(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / ".env"
+    env.write_text("OTHER=1\n", encoding="utf-8")
+    plan = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)),
+               tmp_path)
+    assert plan is not None
+    merge = init_files.merge_env
+
+    def merge_while_an_editor_saves(existing: str, updates: dict[str, str]) -> str:
+        env.write_text("OTHER=1\nADDED_MEANWHILE=2\n", encoding="utf-8")
+        return merge(existing, updates)
+
+    monkeypatch.setattr(init_files, "merge_env", merge_while_an_editor_saves)
+    with pytest.raises(PlanoError, match=r"\.env changed after planoai read it; it was left as it is"):
+        apply(plan, {})
+    assert env.read_text(encoding="utf-8") == "OTHER=1\nADDED_MEANWHILE=2\n"
+
+
 def test_a_folder_as_the_answer_means_config_yaml_inside_it(tmp_path: Path) -> None:
     (tmp_path / "gw").mkdir()
     plan = run(Script(("choose", "minimal"), ("ask", str(tmp_path / "gw")), ("confirm", False), ("confirm", True)),
@@ -291,6 +322,29 @@ def test_wizard_in_a_real_terminal(tmp_path: Path) -> None:
     assert read_dotenv(tmp_path / ".env") == {"OPENAI_API_KEY": secret}
     assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "config.yaml"]
+
+
+def test_wizard_merges_a_symlinked_dotenv_into_its_target(tmp_path: Path) -> None:
+    secret = "sk-pty-linked-dotenv-77"
+    real = tmp_path / "secrets" / "plano.env"
+    real.parent.mkdir()
+    real.write_text("# mine\nOTHER=keep me\n", encoding="utf-8")
+    real.chmod(0o600)
+    os.symlink("secrets/plano.env", tmp_path / ".env")
+    term = Terminal(tmp_path)
+    term.answer("Template (number or name)", "minimal")
+    term.answer("Config file to write", "")
+    term.answer("Save provider keys (OPENAI_API_KEY) to .env", "y")
+    term.answer("OPENAI_API_KEY (hidden; press Enter to skip): ", secret)
+    term.answer("Write config.yaml?", "")
+    code, screen = term.finish()
+    assert code == 0, screen
+    assert "updated .env with OPENAI_API_KEY (mode 0600; keep it out of version control)" in screen
+    assert os.readlink(tmp_path / ".env") == "secrets/plano.env"  # the link stays; its target got the key
+    assert real.read_text(encoding="utf-8") == f"# mine\nOTHER=keep me\nOPENAI_API_KEY='{secret}'\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == [".env", "config.yaml", "secrets"]
+    assert os.listdir(real.parent) == ["plano.env"]
 
 
 def test_ctrl_d_in_the_wizard_writes_nothing(tmp_path: Path) -> None:

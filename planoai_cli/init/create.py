@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planoai_cli.fs import locate
 from planoai_cli.init.catalog import Template
-from planoai_cli.init.files import CONFIG_MODE, EnvWritten, write_atomic, write_env
+from planoai_cli.init.files import EnvWritten, write_config, write_env
 
 if TYPE_CHECKING:
     from planoai_cli.pipeline import Validated
@@ -71,19 +72,19 @@ def from_template(template: Template, output: Path, *, force: bool, environment:
     """Write `template` to `output` as it is; refuses to replace a file unless `force`."""
     text = template.text()
     result = check(text, output)
-    existed = output.exists()
-    write_atomic(output, text, mode=CONFIG_MODE, overwrite=force)
-    return _written(template, output, existed=existed, env=None, variables=variables_of(result),
+    written = write_config(output, text, overwrite=force)
+    return _written(template, output, existed=written.replaced, env=None, variables=variables_of(result),
                     environment=environment)
 
 
 def apply(plan: Plan, environment: Mapping[str, str]) -> Written:
     """Write what the wizard planned: the config, then the keys merged into `.env` (mode 0600)."""
     result = check(plan.text, plan.output)
-    existed = plan.output.exists()
-    write_atomic(plan.output, plan.text, mode=CONFIG_MODE, overwrite=plan.overwrite)
+    if plan.keys:
+        locate(plan.env_path)  # a dangling .env link fails here, before the config is written
+    written = write_config(plan.output, plan.text, overwrite=plan.overwrite)
     env = write_env(plan.env_path, plan.keys) if plan.keys else None
-    return _written(plan.template, plan.output, existed=existed, env=env, variables=variables_of(result),
+    return _written(plan.template, plan.output, existed=written.replaced, env=env, variables=variables_of(result),
                     environment=environment)
 
 

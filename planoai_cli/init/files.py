@@ -1,76 +1,29 @@
-"""Writing init's files: the config and `.env`, each moved into place in one step so a failure keeps the old file."""
+"""Writing init's files: the config and `.env`, through the one safe writer (planoai_cli/fs), and `.env` merging."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import io
-import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from planoai_cli.errors import PlanoError
+from planoai_cli.fs import Existing, Snapshot, Written, write_file
 
 CONFIG_MODE = 0o644  # the config holds `$VAR` references only
 ENV_MODE = 0o600  # `.env` holds the keys themselves
-# Filesystems without hard links answer with one of these; there the no-overwrite check is a plain test.
-_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS})
 _ASSIGNMENT = re.compile(r"^\s*(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _PLAIN = re.compile(r"[^'\\\n\r]*")
+_HINT = "choose another file with --output"
 
 
-def write_atomic(path: Path, text: str, *, mode: int, overwrite: bool) -> None:
-    """Write `text` beside `path` under a temporary name, then move it into place in one step.
-
-    Without `overwrite` an existing `path` is never replaced, not even one that appeared a moment ago: the last
-    step is a hard link, which fails when the name is taken. Raises PlanoError; the old file is left as it was.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise _cannot_write(path, e) from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        (os.replace if overwrite else _link_new)(temporary, path)
-    except FileExistsError as e:
-        raise exists_error(path) from e
-    except OSError as e:
-        raise _cannot_write(path, e) from e
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-
-
-def _link_new(temporary: str, path: Path) -> None:
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        raise
-    except OSError as e:
-        if e.errno not in _NO_LINKS:
-            raise
-        if path.exists():
-            raise FileExistsError(errno.EEXIST, "exists", str(path)) from e
-        os.replace(temporary, path)
-
-
-def exists_error(path: Path) -> PlanoError:
-    return PlanoError(f"{path} already exists; it was left untouched",
-                      hint="pass --force to replace it, or choose another file with --output")
-
-
-def _cannot_write(path: Path, e: OSError) -> PlanoError:
-    return PlanoError(f"cannot write {path}: {e.strerror or e}",
-                      hint="choose a file in a folder you can write to (--output PATH)")
+def write_config(path: Path, text: str, *, overwrite: bool) -> Written:
+    """Write the config in one step; without `overwrite` an existing file (or one appearing meanwhile) is never
+    replaced. A replaced file keeps its mode and owner; a symlink is written through. Raises PlanoError."""
+    return write_file(path, text, mode=CONFIG_MODE, existing=Existing.REPLACE if overwrite else Existing.REFUSE,
+                      hint=_HINT)
 
 
 # --- .env ----------------------------------------------------------------------------------------
@@ -134,17 +87,20 @@ def parse_env(text: str) -> dict[str, str]:
 
 
 def write_env(path: Path, updates: Mapping[str, str]) -> EnvWritten:
-    """Merge `updates` into the `.env` at `path` (created if missing) and leave it with mode 0600."""
-    existing, mode = _read_existing(path)
-    write_atomic(path, merge_env(existing, updates), mode=ENV_MODE, overwrite=True)
+    """Merge `updates` into the `.env` at `path` (created if missing; a symlink is written through) and leave it
+    with mode 0600. Refused, with the file unchanged, if it changes between this read and the write."""
+    read, existing, mode = _read_existing(path)
+    write_file(path, merge_env(existing, updates), mode=ENV_MODE, existing=Existing.REPLACE, expected=read,
+               keep_mode=False)
     return EnvWritten(path, tuple(updates), created=mode is None,
                       tightened=mode is not None and bool(mode & (stat.S_IRWXG | stat.S_IRWXO)))
 
 
-def _read_existing(path: Path) -> tuple[str, int | None]:
+def _read_existing(path: Path) -> tuple[Snapshot, str, int | None]:
     try:
-        return path.read_text(encoding="utf-8"), path.stat().st_mode
-    except FileNotFoundError:
-        return "", None
+        read = Snapshot.read(path, missing_ok=True)
+        if read.data is None:
+            return read, "", None
+        return read, read.data.decode("utf-8"), path.stat().st_mode
     except (OSError, UnicodeDecodeError) as e:
         raise PlanoError(f"cannot read {path}: {e}", hint="fix its permissions or encoding, or move it away") from e
