@@ -13,8 +13,6 @@ was asked for explicitly (`cli-agent` needs its agent's provider), no key stays 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -78,6 +76,7 @@ class ZeroConfig:
     port: int
     search_dir: Path
     passthrough: bool = False  # no key found: every known provider forwards the client's own credential
+    backup: Path | None = None  # where `write` kept a hand-edited file it replaced
 
 
 @dataclass(frozen=True)
@@ -177,18 +176,14 @@ def _document(search_dir: Path, about: tuple[str, ...], port: int,
     return "\n".join(lines) + "\n"
 
 
-def write(zero: ZeroConfig) -> None:
-    """Write atomically (a reader never sees half a file)."""
-    zero.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".zero-config-", suffix=".yaml", dir=zero.path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(zero.text)
-        os.chmod(temp, 0o644)
-        os.replace(temp, zero.path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def write(zero: ZeroConfig) -> ZeroConfig:
+    """Write the file atomically (a reader never sees half a file); returns `zero` with `backup` set when the
+    file there was not planoai's last zero-config (edited by hand) and was kept aside first. Raises PlanoError."""
+    from planoai_cli.fs import write_generated
+
+    (written,) = write_generated(zero.path.parent, {zero.path.name: zero.text},
+                                 hint="set XDG_CONFIG_HOME to a writable folder, or pass a config file")
+    return replace(zero, backup=written.backup)
 
 
 def key_environment(found: tuple[Found, ...], env: Mapping[str, str]) -> dict[str, str]:
@@ -213,7 +208,7 @@ def resolve(target: Target, env: Mapping[str, str], listener_port: int | None, *
         return Resolution(target, dict(env), None)
     zero = synthesize(env, target.search_dir, listener_port or DEFAULT_MODEL_PORT, passthrough=passthrough)
     if write_file:
-        write(zero)
+        zero = write(zero)
     # The project is named after --path's folder, as down/status/logs name it when they find no config there.
     project = target.project or project_name(None, target.search_dir.resolve() / "config.yaml")
     return Resolution(replace(target, file=zero.path, project=project), key_environment(zero.found, env), zero)

@@ -10,6 +10,7 @@ import pytest
 
 from planoai_cli import zeroconfig
 from planoai_cli.errors import ConfigError, UsageError
+from planoai_cli.fs import LEDGER
 from planoai_cli.gateway.options import Target
 from planoai_cli.loader import RawConfig, parse
 from planoai_cli.pipeline import validate_raw
@@ -132,7 +133,28 @@ def test_resolution_writes_the_file_and_carries_dotenv_keys(tmp_path: Path) -> N
     assert stat.S_IMODE(written.stat().st_mode) == 0o644
     assert "    port: 13000\n" in resolved.zero.text
     assert resolved.environment == {**env, "OPENAI_API_KEY": KEY}  # only the key found in .env joins the shell
-    assert list(written.parent.iterdir()) == [written]  # no temporary file left behind
+    # No temporary file left behind; the ledger records what planoai wrote (an edited file is kept, not lost).
+    assert sorted(written.parent.iterdir()) == [written.parent / LEDGER, written]
+
+
+def test_a_hand_edited_zero_config_is_kept_before_it_is_rewritten(cli: Cli, tmp_path: Path) -> None:
+    root = folder(tmp_path, f"OPENAI_API_KEY={KEY}\n")
+    written = tmp_path / "xdg" / "planoai" / "zero-config.yaml"
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    first = zeroconfig.resolve(Target(search_dir=root), env, 13000, write_file=True).zero
+    assert first is not None
+    assert first.backup is None
+    again = zeroconfig.resolve(Target(search_dir=root), env, 13001, write_file=True).zero  # planoai's own: replaced
+    assert again is not None
+    assert again.backup is None
+    edited = written.read_text(encoding="utf-8") + "# tuned by hand\n"
+    written.write_text(edited, encoding="utf-8")
+    code, _, err = cli("up", "--path", str(root))
+    assert code == 6  # as far as Docker, which these tests point nowhere
+    assert (f"warning: {written} had been edited since planoai wrote it; your version was kept as {written}.bak "
+            "(copy it to config.yaml in your project to use it)") in err.replace("\n", " ")
+    assert (tmp_path / "xdg" / "planoai" / "zero-config.yaml.bak").read_text(encoding="utf-8") == edited
+    assert "# tuned by hand" not in written.read_text(encoding="utf-8")
 
 
 def test_a_config_or_an_explicit_file_turns_zero_config_off(tmp_path: Path) -> None:

@@ -81,8 +81,7 @@ def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Pat
         session.refuse_unroutable(prepared)
     binary = launch.find_binary(prepared.agent, prepared.plan.child_env(shell))
     if prepared.resolution.zero is not None:
-        write(prepared.resolution.zero)
-        shown.show_zero_config(prepared.resolution.zero)
+        shown.show_zero_config(write(prepared.resolution.zero))
     gateway = _gateway(prepared, image=image, pull=pull, admin_port=admin_port, wait_timeout=wait_timeout,
                        log_level=log_level)
     plan = prepared.rebuilt(gateway.base_url)

@@ -28,6 +28,9 @@ def show_zero_config(zero: Any, *, written: bool = True) -> None:
     example = f"{zero.found[0].provider.prefix if zero.found else 'openai'}/<model>"
     console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port} (--listener-port changes it); "
                        f"clients choose a provider by prefix, e.g. model {example!r}"))
+    if written and zero.backup is not None:
+        console.print(Text(f"  warning: {zero.path} had been edited since planoai wrote it; your version was kept "
+                           f"as {zero.backup} (copy it to config.yaml in your project to use it)", style="yellow"))
 
 
 def _origin(origin: str) -> str:
