@@ -264,8 +264,8 @@ def test_a_read_only_filesystem_is_a_clear_error(tmp_path: Path) -> None:
         read_only(mnt)
         with pytest.raises(PlanoError) as caught:
             write_file(path, NEW, mode=0o644, existing=Existing.BACKUP, hint="choose another file with --output")
-        assert caught.value.message == f"cannot write {path}: {mnt} is on a read-only filesystem; the old file is " \
-                                       "unchanged"
+        assert caught.value.message == (f"cannot write {path}: {mnt} is on a read-only filesystem; the old file "
+                                        "is unchanged")
         assert caught.value.hint == "remount it read-write, or choose another file with --output"
         assert path.read_bytes() == OLD
         assert listing(mnt) == ["c.yaml"]
