@@ -297,6 +297,16 @@ def test_a_full_disk_leaves_the_old_file_intact(tmp_path: Path, free_pages: int,
         assert listing(mnt) == ["c.yaml", "filler"]
 
 
+def test_folders_made_for_a_file_that_could_not_be_written_are_removed(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "mnt", pages=8) as mnt:
+        (mnt / "kept").mkdir()
+        fill(mnt, leave_pages=0)
+        with pytest.raises(PlanoError, match="no space left on the device holding .*; nothing was written"):
+            write_file(mnt / "kept" / "new" / "deeper" / "c.yaml", NEW, mode=0o644, existing=Existing.REFUSE)
+        assert listing(mnt) == ["filler", "kept"]
+        assert listing(mnt / "kept") == []
+
+
 # --- generated files (render --out, the zero-config file) ---------------------------------------------------
 
 def test_generated_files_are_replaced_while_unedited(tmp_path: Path) -> None:

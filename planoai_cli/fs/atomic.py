@@ -63,8 +63,19 @@ def write_file(path: Path, content: str | bytes, *, mode: int, existing: Existin
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     target = locate(path)
+    created = _make_folders(target, hint)
+    try:
+        return _write(target, data, mode=mode, existing=existing, expected=expected, keep_mode=keep_mode, hint=hint)
+    except BaseException:
+        for folder in created:  # only the empty folders made for this file, innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _write(target: Target, data: bytes, *, mode: int, existing: Existing, expected: Snapshot | None,
+           keep_mode: bool, hint: str | None) -> Written:
     old = None
-    _make_folder(target, hint)
     try:
         old = _current(target, expected, hint)
         if old is not None and existing is Existing.REFUSE:
@@ -77,17 +88,27 @@ def write_file(path: Path, content: str | bytes, *, mode: int, existing: Existin
         raise failures.write_failed(target, e, existed=old is not None, hint=hint) from e
     except _Changed as e:
         raise failures.changed(target, hint) from e
-    return Written(path, target.real, old is not None, backup, target.link)
+    return Written(target.given, target.real, old is not None, backup, target.link)
 
 
-def _make_folder(target: Target, hint: str | None) -> None:
+def _make_folders(target: Target, hint: str | None) -> list[Path]:
+    """Create the missing folders above the file; returns those created, innermost first."""
+    missing = []
+    folder = target.real.parent
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
     try:
         target.real.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError as e:  # a file stands where a folder should be
         raise failures.write_failed(target, OSError(errno.ENOTDIR, "Not a directory"), existed=False,
                                     hint=hint) from e
     except OSError as e:
+        for created in missing:
+            with contextlib.suppress(OSError):
+                created.rmdir()
         raise failures.write_failed(target, e, existed=False, hint=hint) from e
+    return missing
 
 
 class _Changed(Exception):
