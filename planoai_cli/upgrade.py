@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from planoai_cli.fs import Existing, Snapshot, Written, write_file
 from planoai_cli.tree import YMap, plain
+
+if TYPE_CHECKING:
+    from planoai_cli.fs import Snapshot, Written
 
 # Sections in the order the canonical file presents them; anything else follows in the user's order.
 SECTION_ORDER = ("version", "listeners", "model_providers", "model_aliases", "routing_preferences",
@@ -35,5 +37,7 @@ def unified_diff(before: str, after: str, name: str) -> str:
 def rewrite(path: Path, text: str, read: Snapshot | None) -> Written:
     """Replace `path` (through a symlink: its target) with `text`, keeping the old bytes in a new backup beside it
     (FILE.bak, else FILE.bak.1, …); refused if the file no longer holds what was `read`. Raises PlanoError."""
+    from planoai_cli.fs import Existing, write_file
+
     return write_file(path, text, mode=0o644, existing=Existing.BACKUP, expected=read,
                       hint="run planoai migrate FILE to print the new form instead")

@@ -18,9 +18,22 @@ byte as it was and no temporary file stays behind.
 
 from __future__ import annotations
 
-from planoai_cli.fs.atomic import Existing, Written, write_file
-from planoai_cli.fs.generated import LEDGER, write_generated
-from planoai_cli.fs.snapshot import Snapshot
-from planoai_cli.fs.target import Target, locate
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planoai_cli.fs.atomic import Existing, Written, write_file
+    from planoai_cli.fs.generated import LEDGER, write_generated
+    from planoai_cli.fs.snapshot import Snapshot
+    from planoai_cli.fs.target import Target, locate
 
 __all__ = ["LEDGER", "Existing", "Snapshot", "Target", "Written", "locate", "write_file", "write_generated"]
+# Loaded on first use: the loader needs only Snapshot, and read-only commands should not pay for the writer.
+_HOMES = {"Existing": "atomic", "Written": "atomic", "write_file": "atomic", "LEDGER": "generated",
+          "write_generated": "generated", "Snapshot": "snapshot", "Target": "target", "locate": "target"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"planoai_cli.fs.{_HOMES[name]}"), name)
