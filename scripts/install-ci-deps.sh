@@ -3,10 +3,12 @@
 # a package whose command is already on PATH is left alone, and apt-get runs only when something is missing.
 #   wabt                  ->  wat2wasm, wasm-objdump   (tests rebuild envoy_templates/wasm/passthrough.wasm)
 #   python3, python3-venv ->  `python3 -m venv .venv` (a fresh Debian has no python3, or python3 without venv)
+#   e2fsprogs, util-linux ->  chattr, setpriv, mount   (the file-safety tests: an immutable folder, root without
+#                             its permission override, small tmpfs mounts)
 set -euo pipefail
 
 # "debian-package:command-it-provides" pairs; the command is what the tests actually look for.
-REQUIRED=("wabt:wat2wasm")
+REQUIRED=("wabt:wat2wasm" "e2fsprogs:chattr" "util-linux:setpriv" "mount:mount")
 
 missing=()
 for pair in "${REQUIRED[@]}"; do

@@ -1,5 +1,5 @@
 """Real filesystems that refuse writes, for the safe-writer tests: a tiny tmpfs (a full disk), a read-only mount,
-an immutable folder, and a file-size limit in a child process.
+an immutable folder, and a child process with a file-size limit or without root's permission override.
 
 Root ignores folder permissions, so an unwritable folder needs a mount or an attribute. Mounting needs root, which
 .ci/run has; nothing here is ever skipped: without root these tests fail, saying why.
@@ -65,19 +65,26 @@ def immutable(folder: Path) -> Iterator[Path]:
 
 
 # The child limits itself, then runs the CLI as `python -m planoai_cli` would (no preexec_fn: pytest may have threads).
-_LIMITED = """
+_CHILD = """
 import resource, runpy, signal, sys
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG instead of killing us
-resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+limit = {limit}
+if limit is not None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, not a kill
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 sys.argv = ["planoai", *sys.argv[1:]]
 runpy.run_module("planoai_cli", run_name="__main__", alter_sys=True)
 """
+# Root minus the capabilities that bypass file permissions: a folder without write permission then refuses it too.
+_NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
-def planoai_limited(args: Sequence[str], *, max_file_size: int, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a child process that may not write files larger than `max_file_size` bytes."""
+def planoai_child(args: Sequence[str], *, cwd: Path, max_file_size: int | None = None,
+                  obey_permissions: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a child process: that may not write files larger than `max_file_size` bytes, and/or that is
+    subject to file permissions even when the tests run as root (`obey_permissions`)."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-B", "-c", _LIMITED.format(limit=max_file_size), *args],
+    prefix = _NO_OVERRIDE if obey_permissions and os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-B", "-c", _CHILD.format(limit=max_file_size), *args],
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False)
 
 

@@ -14,7 +14,7 @@ import pytest
 from planoai_cli import report
 from planoai_cli.fs import LEDGER
 from planoai_cli.init import catalog
-from tests.fsfix import fill, immutable, listing, planoai_limited, read_only, tmpfs
+from tests.fsfix import fill, immutable, listing, planoai_child, read_only, tmpfs
 
 Cli = Callable[..., tuple[int, str, str]]
 LEGACY = """\
@@ -100,6 +100,22 @@ def test_migrate_write_in_an_immutable_folder_is_refused(cli: Cli, tmp_path: Pat
     assert listing(tmp_path / "ro") == ["config.yaml"]
 
 
+def test_migrate_write_in_a_folder_without_write_permission_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    config = _file(folder / "config.yaml", mode=0o666)  # the file itself is writable; its folder is not
+    folder.chmod(0o555)
+    try:
+        result = planoai_child(["migrate", "--write", str(config)], cwd=tmp_path, obey_permissions=True)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.endswith(f"\nerror: cannot write {config}: permission denied in {folder}; the old file is "
+                                  f"unchanged\nhint: make {folder} writable for you (or run as its owner), or run "
+                                  "planoai migrate FILE to print the new form instead\n")
+    assert config.read_text(encoding="utf-8") == LEGACY
+    assert listing(folder) == ["config.yaml"]
+
+
 def test_migrate_write_through_a_link_into_a_read_only_filesystem(cli: Cli, tmp_path: Path) -> None:
     with tmpfs(tmp_path / "mnt") as mnt:
         real = _file(mnt / "x.yaml")
@@ -129,7 +145,7 @@ def test_migrate_write_on_a_full_disk_keeps_the_old_file(cli: Cli, tmp_path: Pat
 def test_migrate_write_past_a_file_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
     big = "".join(f"# note {n:05d}: kept in the backup, which is too big to write here\n" for n in range(400))
     config = _file(tmp_path / "config.yaml", big + LEGACY)
-    result = planoai_limited(["migrate", "--write", str(config)], max_file_size=8192, cwd=tmp_path)
+    result = planoai_child(["migrate", "--write", str(config)], max_file_size=8192, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stderr.endswith(f"\nerror: cannot write {config}: the file is larger than this process may write "
                                     "(a file-size limit, see ulimit -f); the old file is unchanged\n"
@@ -268,8 +284,8 @@ def test_init_force_on_a_full_disk_keeps_the_old_file(cli: Cli, tmp_path: Path) 
 
 def test_init_force_past_a_file_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
     config = _file(tmp_path / "config.yaml", "# old\n")
-    result = planoai_limited(["init", "-t", "coding-agent", "-o", str(config), "--force"], max_file_size=512,
-                             cwd=tmp_path)
+    result = planoai_child(["init", "-t", "coding-agent", "-o", str(config), "--force"], max_file_size=512,
+                           cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "a file-size limit, see ulimit -f); the old file is unchanged" in result.stderr
     assert config.read_text(encoding="utf-8") == "# old\n"
