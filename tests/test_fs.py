@@ -301,7 +301,7 @@ def test_folders_made_for_a_file_that_could_not_be_written_are_removed(tmp_path:
     with tmpfs(tmp_path / "mnt", pages=8) as mnt:
         (mnt / "kept").mkdir()
         fill(mnt, leave_pages=0)
-        with pytest.raises(PlanoError, match="no space left on the device holding .*; nothing was written"):
+        with pytest.raises(PlanoError, match=r"no space left on the device holding .*; nothing was written"):
             write_file(mnt / "kept" / "new" / "deeper" / "c.yaml", NEW, mode=0o644, existing=Existing.REFUSE)
         assert listing(mnt) == ["filler", "kept"]
         assert listing(mnt / "kept") == []
