@@ -14,7 +14,7 @@ from planoai_cli.console.obs import describe_pricing, show_once
 from planoai_cli.errors import ConfigError, InvalidConfig
 from planoai_cli.obs.catalog import DEFAULT_URLS, Choice, Pricing
 from planoai_cli.obs.pricing import PriceTable, parse_models_dev
-from planoai_cli.obs.session import PricingRequest, Window, choose_pricing, read_summary
+from planoai_cli.obs.session import PricingRequest, Reader, Window, choose_pricing, read_summary
 from planoai_cli.obs.summary import summarize
 from planoai_cli.trace.model import SpanRecord
 from tests.test_obs import FIXTURES, MODELS_DEV, NOW, T0, UPDATE, _fixture_calls, _fixture_pricing, llm_span
@@ -178,3 +178,28 @@ DEFAULT = Choice("models.dev", DEFAULT_URLS["models.dev"], "default")
 ], ids=["fetched-now", "fetched-config", "cache", "cache-stale", "snapshot", "none", "absent"])
 def test_the_footer_tells_where_prices_come_from_and_their_age(pricing: Pricing | None, text: str) -> None:
     assert describe_pricing(pricing, NOW) == text
+
+
+def test_the_live_reader_queries_again_only_when_the_store_files_change(tmp_path: Path) -> None:
+    wal = tmp_path / "traces.sqlite3-wal"
+    source = ListSource([llm_span(n) for n in range(1, 4)])
+    now = datetime.fromtimestamp((T0 + 10 * 10**9) / 1e9, UTC)
+    reader = Reader(source, None, Window("8s", 8), collector="c", files=[tmp_path / "traces.sqlite3", wal],
+                    full_every=3600)
+    first = reader(now)
+    assert (len(source.asked), first.totals.requests) == (1, 2)  # spans 2 and 3 are in the last 8 s
+    assert reader(now + timedelta(seconds=1)).totals.requests == 1  # the window slides without a query
+    assert len(source.asked) == 1
+    source.spans.append(llm_span(9))
+    wal.write_bytes(b"a commit")
+    again = reader(now + timedelta(seconds=1))
+    assert (len(source.asked), again.totals.requests) == (2, 2)
+    assert again.recent[1].call is first.recent[0].call  # a span read before is not read again
+
+
+def test_without_files_to_watch_every_redraw_queries() -> None:
+    source = ListSource([llm_span(1)])
+    reader = Reader(source, None, Window(), collector="c")
+    reader(NOW)
+    reader(NOW)
+    assert len(source.asked) == 2

@@ -69,16 +69,18 @@ def is_llm_call(span: SpanRecord) -> bool:
     return _text(span.attributes.get(MODEL)) is not None
 
 
-def llm_calls(spans: Iterable[SpanRecord]) -> list[LlmCall]:
-    """The LLM calls among `spans`, newest first (a span seen twice counts once)."""
-    seen: set[tuple[str, str]] = set()
-    calls = []
+def llm_calls(spans: Iterable[SpanRecord], known: Mapping[tuple[str, str], LlmCall] | None = None) -> list[LlmCall]:
+    """The LLM calls among `spans`, newest first (a span seen twice counts once).
+
+    `known` holds calls read before, by (trace id, span id): a span already read is not read again.
+    """
+    found: dict[tuple[str, str], LlmCall] = {}
     for span in spans:
         key = (span.trace_id, span.span_id)
-        if key not in seen and is_llm_call(span):
-            seen.add(key)
-            calls.append(from_span(span))
-    return sorted(calls, key=lambda c: (c.start_ns, c.span_id), reverse=True)
+        if key not in found and is_llm_call(span):
+            call = known.get(key) if known else None
+            found[key] = call if call is not None else from_span(span)
+    return sorted(found.values(), key=lambda c: (c.start_ns, c.span_id), reverse=True)
 
 
 def from_span(span: SpanRecord) -> LlmCall:

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from planoai_cli.errors import ConfigError
-from planoai_cli.obs.calls import MODEL, llm_calls
+from planoai_cli.obs.calls import MODEL, LlmCall, llm_calls
 from planoai_cli.obs.catalog import Choice, Pricing, cache_dir, choose, load
 from planoai_cli.obs.summary import Summary, summarize
 
 if TYPE_CHECKING:
     from planoai_cli.model import MetricsSource
     from planoai_cli.trace.model import SpanRecord
+    from planoai_cli.trace.store import Store
 
 
 class SpanSource(Protocol):
@@ -24,6 +25,34 @@ class SpanSource(Protocol):
 
     def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
                              limit: int | None = None) -> list[SpanRecord]: ...
+
+
+class StoreSource:
+    """The collector's store, opened read-only once its file exists (a collector that has received nothing yet
+    has none: until then there are no spans)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store: Store | None = None
+
+    def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
+                             limit: int | None = None) -> list[SpanRecord]:
+        if self._store is None:
+            if not self.path.exists():
+                return []
+            from planoai_cli.trace.store import Store
+
+            self._store = Store.open(self.path, readonly=True)
+        return self._store.spans_with_attribute(key, since_ns=since_ns, limit=limit)
+
+    def files(self) -> list[Path]:
+        """The files every commit of the collector changes (the WAL, and the database after a checkpoint)."""
+        return [self.path, self.path.with_name(self.path.name + "-wal")]
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 @dataclass(frozen=True)
@@ -63,13 +92,52 @@ def load_pricing(request: PricingRequest, warn: Callable[[str], None], *, now: d
 def read_summary(source: SpanSource, pricing: Pricing | None, window: Window, *, collector: str | None,
                  now: datetime | None = None) -> Summary:
     """The summary of the calls in `window`, newest `window.limit` at most (the summary says when it cut)."""
-    now = now or datetime.now(UTC)
-    start = now - timedelta(seconds=window.since_seconds) if window.since_seconds else None
-    since_ns = int(start.timestamp()) * 10**9 + start.microsecond * 1000 if start else None
-    spans = source.spans_with_attribute(MODEL, since_ns=since_ns, limit=window.limit + 1)
-    calls = llm_calls(spans)
-    return summarize(calls[:window.limit], pricing, now=now, since=window.since, window_start=start,
-                     collector=collector, recent=window.recent, truncated=len(calls) > window.limit)
+    return Reader(source, pricing, window, collector=collector)(now)
+
+
+class Reader:
+    """Summaries of one store as time goes by, for the live console.
+
+    The store is queried again only when its files changed (every commit of the collector touches the WAL file) or
+    `full_every` seconds have passed, and a span already read is not read again, so an idle redraw costs a stat()
+    and a redraw after new spans costs one query.
+    """
+
+    def __init__(self, source: SpanSource, pricing: Pricing | None, window: Window, *, collector: str | None,
+                 files: Sequence[Path] = (), full_every: float = 5.0) -> None:
+        self._source, self._pricing, self._window, self._collector = source, pricing, window, collector
+        self._files, self._full_every = tuple(files), full_every
+        self._seen: tuple[object, ...] | None = None
+        self._read_at = 0.0
+        self._calls: list[LlmCall] = []
+        self._truncated = False
+
+    def __call__(self, now: datetime | None = None) -> Summary:
+        now = now or datetime.now(UTC)
+        window = self._window
+        start = now - timedelta(seconds=window.since_seconds) if window.since_seconds else None
+        since_ns = int(start.timestamp()) * 10**9 + start.microsecond * 1000 if start else None
+        seen = _signature(self._files)
+        if not self._files or seen != self._seen or time.monotonic() - self._read_at >= self._full_every:
+            spans = self._source.spans_with_attribute(MODEL, since_ns=since_ns, limit=window.limit + 1)
+            calls = llm_calls(spans, {(c.trace_id, c.span_id): c for c in self._calls})
+            self._calls, self._truncated = calls[:window.limit], len(calls) > window.limit
+            self._seen, self._read_at = seen, time.monotonic()
+        calls = self._calls if since_ns is None else [c for c in self._calls if c.start_ns >= since_ns]
+        return summarize(calls, self._pricing, now=now, since=window.since, window_start=start,
+                         collector=self._collector, recent=window.recent, truncated=self._truncated)
+
+
+def _signature(files: Sequence[Path]) -> tuple[object, ...]:
+    found: list[object] = []
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            found.append(None)
+        else:
+            found.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(found)
 
 
 def _config_sources(request: PricingRequest, warn: Callable[[str], None]) -> tuple[Sequence[MetricsSource], str]:
