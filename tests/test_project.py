@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "planoai_cli"
 # Which of our modules may import which third-party library (house style: one owner each).
 OWNERS = {"click": {"cli"}, "rich": {"console"}, "docker": {"runtime"}, "httpx": {"health"},
-          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "upgrade"}}
+          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "upgrade"},
+          "grpc": {"trace"}, "google": {"trace"}, "opentelemetry": {"trace"}, "sqlite3": {"trace"}}
 HEAVY = ("docker", "httpx", "jinja2")
 
 
@@ -74,7 +75,7 @@ def test_fast_commands_do_not_import_heavy_libraries(args: tuple[str, ...]) -> N
 
 def test_help_does_not_even_load_the_pipeline() -> None:
     loaded = _imported_modules("--help")
-    assert loaded.isdisjoint({"yaml", "jsonschema", "rich"})
+    assert loaded.isdisjoint({"yaml", "jsonschema", "rich", "grpc", "google", "sqlite3", "_sqlite3"})
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
