@@ -173,6 +173,18 @@ def test_otlp_json_over_http_uses_hex_ids_and_answers_per_the_spec(env: dict[str
     assert json.loads(answer)["partialSuccess"]["rejectedSpans"] == "1"
 
 
+def test_spans_older_than_the_age_limit_are_not_stored_and_the_log_says_so(env: dict[str, str]) -> None:
+    state = daemon.start(options(max_age_seconds=3600), env)
+    old = json.loads(json_export("5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174"))
+    old["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["startTimeUnixNano"] = str(NOW - 7200 * 10**9)
+    assert post(state.http_port, json.dumps(old).encode())[0] == 200
+    log = Path(state.log_path)
+    wait_until(lambda: "were not stored" in log.read_text())
+    assert "1 spans started before the age limit (3600 s ago) and were not stored: is the sender's clock right?" \
+        in log.read_text()
+    assert daemon.status(env).spans == 0
+
+
 @pytest.mark.parametrize(("request_", "status"), [
     (("POST", "/v1/traces", "text/plain", b"x", {}), 415),
     (("POST", "/v1/traces", "application/json", b"{not json", {}), 400),
@@ -233,6 +245,8 @@ def test_a_second_collector_on_the_port_is_refused_naming_the_first(env: dict[st
         daemon.start(daemon.ListenOptions(("127.0.0.1",), first.port, 0), other_env)
     assert (f"127.0.0.1:{first.port} (OTLP/gRPC) is in use by another planoai trace collector (pid {first.pid}, "
             f"state in {daemon.collector_dir(env)})") in other_dir.value.message
+    assert other_dir.value.hint == (f"XDG_STATE_HOME={env['XDG_STATE_HOME']} planoai trace down stops that "
+                                    "collector; or choose other ports with --port / --http-port")
     assert daemon.read_state(other_env) is None
 
 

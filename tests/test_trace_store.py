@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from planoai_cli.errors import PlanoError
 from planoai_cli.trace.model import STATUS_ERROR, SpanRecord, TraceRecord
 from planoai_cli.trace.query import matches, newest_first
-from planoai_cli.trace.store import SpanBatch, Store, needles, row
+from planoai_cli.trace.rows import SpanBatch, needles, row
+from planoai_cli.trace.store import Store
 
 T0 = 1_800_000_000_000_000_000
 S = 1_000_000_000
@@ -162,6 +163,8 @@ def test_the_age_limit_drops_old_traces_also_without_new_spans(tmp_path: Path) -
         assert store.stats().traces == 2
         store.prune(now_ns=T0 + 1 * S + 61 * S)  # trace 1 started at T0 + 1 s, trace 100 at T0 + 100 s
         assert store.trace_ids() == [f"{100:032x}"]
+        assert store.add([span(2, 1), span(101, 1)], now_ns=T0 + 70 * S) == 1  # too old: not even stored
+        assert (store.trace_ids(), store.expired) == ([f"{101:032x}", f"{100:032x}"], 1)
 
 
 def test_history_survives_closing_and_reopening(tmp_path: Path) -> None:

@@ -25,16 +25,12 @@ from types import FrameType
 from typing import Any
 
 from planoai_cli.errors import ExitCode, PlanoError
-from planoai_cli.trace.daemon import (
-    LOG_FILE,
-    STORE_FILE,
-    CollectorState,
-    process_start_ticks,
-    remove_state,
-    write_state,
-)
-from planoai_cli.trace.receiver import grpc_server, http_servers
-from planoai_cli.trace.store import SpanBatch, Store
+from planoai_cli.trace.daemon import LOG_FILE, STORE_FILE, CollectorState, remove_state, write_state
+from planoai_cli.trace.otlp_http import http_servers
+from planoai_cli.trace.process import process_start_ticks
+from planoai_cli.trace.receiver import grpc_server
+from planoai_cli.trace.rows import SpanBatch
+from planoai_cli.trace.store import Store
 
 Log = Callable[[str], None]
 QUEUE_SPANS = 50_000  # spans waiting for the writer at most (about 40 MB); beyond it exports are refused as busy
@@ -70,7 +66,7 @@ class Ingest:
         self._stopping = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self.received = self.stored = self.refused = self.failed = 0
+        self.received = self.stored = self.refused = self.failed = self.expired = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -134,13 +130,17 @@ class Ingest:
             except Exception:  # a bug: say so, but keep the writer alive (a dead writer would refuse every export)
                 self.failed += taken[1] if taken is not None else 0
                 self._log("unexpected error in the store writer:\n" + traceback.format_exc())
+            if self._store.expired and not self.expired:  # at once the first time: spans that vanish confuse
+                self._log(f"{self._store.expired} spans started before the age limit "
+                          f"({self._store.max_age_seconds} s ago) and were not stored: is the sender's clock right?")
+            self.expired = self._store.expired
             if time.monotonic() - reported >= REPORT_EVERY and (self.received, self.stored) != last:
                 reported, last = time.monotonic(), (self.received, self.stored)
                 self._log(self.counters())
 
     def counters(self) -> str:
-        return (f"{self.received} spans received, {self.stored} new stored, {self.refused} refused while busy, "
-                f"{self.failed} lost to store errors")
+        return (f"{self.received} spans received, {self.stored} new stored, {self.expired} older than the age "
+                f"limit, {self.refused} refused while busy, {self.failed} lost to store errors")
 
 
 def serve(settings: Settings, log: Log) -> int:

@@ -9,7 +9,6 @@ child still lives and quoting its log when it died. Cheap to import: no grpc, no
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -22,6 +21,15 @@ from pathlib import Path
 
 from planoai_cli.errors import ExitCode, PlanoError, PortBusy, UsageError
 from planoai_cli.project import state_dir
+from planoai_cli.trace.process import (
+    alive,
+    log_tail,
+    reap,
+    reap_within,
+    send_signal,
+    spawn,
+    trim_log,
+)
 
 DEFAULT_GRPC_PORT = 4317
 DEFAULT_HTTP_PORT = 4318
@@ -31,7 +39,6 @@ LOG_FILE = "collector.log"
 _MODULE = "planoai_cli.trace.collector"
 _AGE = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_LOG_KEEP = 256 * 1024  # bytes of an old log kept when a collector starts (the log never grows without bound)
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ def read_state(env: Mapping[str, str] | None = None) -> CollectorState | None:
     except (OSError, ValueError, TypeError, KeyError):
         path.unlink(missing_ok=True)  # half-written or from another version: nothing can be done with it
         return None
-    if _alive(state.pid, state.process_start):
+    if alive(state.pid, state.process_start):
         return state
     path.unlink(missing_ok=True)
     return None
@@ -186,8 +193,8 @@ def start(options: ListenOptions, env: Mapping[str, str] | None = None, *, timeo
     directory = collector_dir(env)
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / LOG_FILE
-    _trim(log)
-    pid = _spawn(_command(options, directory), log, env)
+    trim_log(log)
+    pid = spawn(_command(options, directory), log, env)
     return _wait_ready(pid, options, directory, log, timeout)
 
 
@@ -217,9 +224,9 @@ def stop(env: Mapping[str, str] | None = None, *, timeout: float = 10.0) -> Coll
     state = read_state(env)
     if state is None:
         return None
-    _signal(state.pid, signal.SIGTERM)
+    send_signal(state.pid, signal.SIGTERM)
     if not _wait_gone(state, timeout):
-        _signal(state.pid, signal.SIGKILL)
+        send_signal(state.pid, signal.SIGKILL)
         if not _wait_gone(state, 5.0):
             raise PlanoError(f"the trace collector (pid {state.pid}) did not stop, even after SIGKILL",
                              hint=f"check the process: ps -p {state.pid}")
@@ -256,11 +263,11 @@ def already_running(state: CollectorState) -> PortBusy:
 
 def check_ports(options: ListenOptions) -> None:
     """Raise PortBusy naming every address taken and who holds it (UsageError for an address not on this host)."""
-    from planoai_cli.runtime.ports import is_free, who_listens
+    from planoai_cli.runtime.ports import is_free
 
     wanted = [(host, options.port, "OTLP/gRPC") for host in options.hosts]
     wanted += [(host, options.http_port, "OTLP/HTTP") for host in options.hosts if options.http_port]
-    taken = []
+    taken, others = [], []
     for host, port, purpose in wanted:
         try:
             free = is_free(host, port)
@@ -269,29 +276,33 @@ def check_ports(options: ListenOptions) -> None:
                              hint="--host must be an address of this machine (127.0.0.1, the Docker bridge "
                                   "address, or 0.0.0.0 for every interface)") from None
         if not free:
-            holder = _collector_holder(port) or who_listens(port) or "another process (this user cannot see which)"
+            holder, state_root = _holder(port)
             taken.append(f"{_address(host, port)} ({purpose}) is in use by {holder}")
+            others += [state_root] if state_root else []
     if taken:
-        raise PortBusy("the trace collector cannot listen:\n  " + "\n  ".join(taken),
-                       hint="stop what holds the port, or choose others with --port / --http-port")
+        hint = "stop what holds the port, or choose others with --port / --http-port"
+        if others:
+            hint = f"XDG_STATE_HOME={others[0]} planoai trace down stops that collector; or choose other ports " \
+                   "with --port / --http-port"
+        raise PortBusy("the trace collector cannot listen:\n  " + "\n  ".join(taken), hint=hint)
 
 
-def _collector_holder(port: int) -> str | None:
-    """'another planoai trace collector (pid N, state in DIR)' when a collector of another state dir holds it."""
+def _holder(port: int) -> tuple[str, str | None]:
+    """Who listens on `port`; for a collector of another state dir, that and its XDG_STATE_HOME."""
     from planoai_cli.runtime.ports import who_listens
 
     holder = who_listens(port)
     found = re.search(r"\(pid (\d+)\)$", holder or "")
-    if found is None:
-        return None
+    if holder is None or found is None:
+        return "another process (this user cannot see which)", None
     try:
         words = Path(f"/proc/{found.group(1)}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
-        return None
-    if _MODULE not in words:
-        return None
-    where = words[words.index("--state-dir") + 1] if "--state-dir" in words[:-1] else "?"
-    return f"another planoai trace collector (pid {found.group(1)}, state in {where})"
+        return holder, None
+    if _MODULE not in words or "--state-dir" not in words[:-1]:
+        return holder, None
+    where = Path(words[words.index("--state-dir") + 1])
+    return f"another planoai trace collector (pid {found.group(1)}, state in {where})", str(where.parent.parent)
 
 
 def _command(options: ListenOptions, directory: Path) -> list[str]:
@@ -303,36 +314,23 @@ def _command(options: ListenOptions, directory: Path) -> list[str]:
     return command
 
 
-def _spawn(command: list[str], log: Path, env: dict[str, str]) -> int:
-    # posix_spawn rather than subprocess.Popen: the child outlives this process by design, and a Popen object
-    # that is never waited for warns at garbage collection. setsid: Ctrl-C in this terminal does not reach it.
-    env = {**env, "PYTHONUNBUFFERED": "1"}
-    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
-               (os.POSIX_SPAWN_DUP2, 1, 2)]
-    try:
-        return os.posix_spawn(sys.executable, command, env, file_actions=actions, setsid=True)
-    except OSError as e:
-        raise PlanoError(f"cannot start the trace collector: {e.strerror or e}") from e
-
-
 def _wait_ready(pid: int, options: ListenOptions, directory: Path, log: Path, timeout: float) -> CollectorState:
     deadline = time.monotonic() + timeout
     pause = 0.01
     while True:
-        exited = _reap(pid)
+        exited = reap(pid)
         if exited is not None:
             if exited == ExitCode.PORT_BUSY:  # the collector's own exit code: someone took a port after our check
                 check_ports(options)
-            raise PlanoError(f"the trace collector exited while starting (exit code {exited})" + _tail(log),
+            raise PlanoError(f"the trace collector exited while starting (exit code {exited})" + log_tail(log),
                              hint=f"the whole log is {log}")
         state = _state_of(directory, pid)
         if state is not None:
             return state
         if time.monotonic() >= deadline:
-            _signal(pid, signal.SIGKILL)
-            _reap_within(pid, 5.0)
-            raise PlanoError(f"the trace collector did not listen within {timeout:g} s" + _tail(log),
+            send_signal(pid, signal.SIGKILL)
+            reap_within(pid, 5.0)
+            raise PlanoError(f"the trace collector did not listen within {timeout:g} s" + log_tail(log),
                              hint=f"the whole log is {log}")
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.2)
@@ -349,86 +347,12 @@ def _state_of(directory: Path, pid: int) -> CollectorState | None:
 def _wait_gone(state: CollectorState, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     pause = 0.01
-    while _alive(state.pid, state.process_start):
+    while alive(state.pid, state.process_start):
         if time.monotonic() >= deadline:
             return False
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
     return True
-
-
-def _reap(pid: int) -> int | None:
-    """The exit code when `pid` (a child of ours) has exited, else None."""
-    try:
-        done, status_code = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return None if _alive(pid, 0) else -1
-    return None if done == 0 else os.waitstatus_to_exitcode(status_code)
-
-
-def _reap_within(pid: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while _reap(pid) is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def _alive(pid: int, process_start: int) -> bool:
-    """True when `pid` runs and (when known) is the same process that started at `process_start`."""
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False  # our own child, now reaped
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, but another user's: cannot be ours, yet the pid is taken
-    stat = _proc_stat(pid)
-    if stat is None:
-        return True  # no /proc (not Linux): trust the signal
-    state, started = stat
-    return state != "Z" and (not process_start or started == process_start)
-
-
-def process_start_ticks(pid: int) -> int:
-    """When `pid` started, in clock ticks since boot (0 when /proc cannot tell)."""
-    stat = _proc_stat(pid)
-    return stat[1] if stat is not None else 0
-
-
-def _proc_stat(pid: int) -> tuple[str, int] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text.rsplit(")", 1)[-1].split()  # after the command name, which may hold spaces and parentheses
-    return fields[0], int(fields[19])
-
-
-def _signal(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-    except OSError:
-        return ""
-    return "; its log ends with:\n" + "\n".join(f"  {line}" for line in text) if text else ""
-
-
-def _trim(log: Path) -> None:
-    try:
-        if log.stat().st_size > 4 * _LOG_KEEP:
-            with log.open("rb") as f:
-                f.seek(-_LOG_KEEP, os.SEEK_END)
-                kept = f.read()
-            log.write_bytes(kept[kept.find(b"\n") + 1:])
-    except OSError:
-        pass
 
 
 def _address(host: str, port: int) -> str:

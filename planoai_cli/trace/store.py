@@ -19,17 +19,17 @@ escaped, so a needle cannot match inside another value. benchmarks/trace.py meas
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from planoai_cli.errors import PlanoError
 from planoai_cli.trace.model import AttributeValue, SpanRecord, TraceRecord
+from planoai_cli.trace.rows import SpanBatch, encode, needles, per_trace, row
 
 SCHEMA_VERSION = 1
 DEFAULT_MAX_SPANS = 200_000
@@ -37,11 +37,6 @@ DEFAULT_MAX_AGE_SECONDS = 7 * 86_400
 _NS = 1_000_000_000
 _CACHE_KIB = 32 * 1024  # the writer's page cache: a fixed part of the collector's memory
 
-encode = json.JSONEncoder(separators=(",", ":")).encode  # the canonical attribute JSON (needles depend on it)
-
-# A span as inserted: trace_id, span_id, parent_span_id, name, service, start_ns, end_ns, kind, status_code,
-# status_message, attributes (canonical JSON). The resource comes with the batch.
-Row = tuple[str, str, str | None, str, str, int, int, int, int, str, str]
 _COLUMNS = ("trace_id, span_id, parent_span_id, name, service, start_ns, end_ns, kind, status_code, status_message, "
             "attributes, resource_id")
 
@@ -71,16 +66,6 @@ INSERT OR REPLACE INTO traces (id, trace_id, start_ns, last_start_ns, end_ns, sp
 SELECT (SELECT id FROM traces WHERE trace_id = ?1), ?1, min(start_ns), max(start_ns), max(end_ns), count(*)
 FROM spans WHERE trace_id = ?1"""
 
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-
-
-@dataclass(frozen=True)
-class SpanBatch:
-    """Spans that share a resource, ready to insert: the resource's canonical JSON, the rows, their attribute keys."""
-
-    resource: str
-    rows: Sequence[Row]
-    keys: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -109,6 +94,7 @@ class Store:
         self._resource_ids: dict[str, int] = {}
         self._count = 0
         self._ready = False  # the schema exists
+        self.expired = 0  # spans not stored because they started before the age limit
 
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False, max_spans: int = DEFAULT_MAX_SPANS,
@@ -153,11 +139,13 @@ class Store:
         """Store batches in one transaction, then prune to the limits; returns how many spans were new."""
         if self.readonly:
             raise PlanoError(f"the trace store {self.path} was opened read-only")
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        cutoff = now_ns - self.max_age_seconds * _NS
         try:
             with self._transaction():
-                added = sum(self._insert(batch) for batch in batches)
+                added = sum(self._insert(batch, cutoff) for batch in batches)
                 self._count += added
-                self._prune(time.time_ns() if now_ns is None else now_ns)
+                self._prune(now_ns)
         except sqlite3.Error as e:
             self._resource_ids = {t: i for i, t in self._db.execute("SELECT id, attributes FROM resources")}
             raise _store_error(self.path, "write to", e) from e
@@ -171,20 +159,22 @@ class Store:
         except sqlite3.Error as e:
             raise _store_error(self.path, "prune", e) from e
 
-    def _insert(self, batch: SpanBatch) -> int:
-        if not batch.rows:
+    def _insert(self, batch: SpanBatch, cutoff: int) -> int:
+        rows = [r for r in batch.rows if r[5] >= cutoff]  # older than the age limit: pruned at once, so not stored
+        self.expired += len(batch.rows) - len(rows)
+        if not rows:
             return 0
         resource = self._resource_id(batch.resource)
         cursor = self._db.executemany(f"INSERT OR IGNORE INTO spans ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                                      [(*r, resource) for r in batch.rows])
+                                      [(*r, resource) for r in rows])
         added: int = cursor.rowcount
-        traces = _per_trace(batch.rows)
-        if added == len(batch.rows):
+        traces = per_trace(rows)
+        if added == len(rows):
             self._db.executemany(_TRACE_UPSERT, [(t, *agg) for t, agg in traces.items()])
         else:  # some spans were already stored: count each affected trace again from its spans
             self._db.executemany(_TRACE_RECOUNT, [(t,) for t in traces])
         if batch.keys:
-            newest = max(r[5] for r in batch.rows)
+            newest = max(r[5] for r in rows)
             self._db.executemany("INSERT INTO attribute_keys VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                                  "SET last_ns = max(last_ns, excluded.last_ns)", [(k, newest) for k in batch.keys])
         return added
@@ -355,44 +345,6 @@ class Store:
                 self._db.execute("COMMIT")
         except sqlite3.Error as e:
             raise _store_error(self.path, "read", e) from e
-
-
-def _per_trace(rows: Sequence[Row]) -> dict[str, list[int]]:
-    """Per trace id: first start, last start, last end, span count."""
-    traces: dict[str, list[int]] = {}
-    for r in rows:
-        start, end = r[5], r[6]
-        seen = traces.get(r[0])
-        if seen is None:
-            traces[r[0]] = [start, start, end, 1]
-            continue
-        seen[0] = min(seen[0], start)
-        seen[1] = max(seen[1], start)
-        seen[2] = max(seen[2], end)
-        seen[3] += 1
-    return traces
-
-
-def row(span: SpanRecord) -> Row:
-    """The row a SpanRecord is stored as (without its resource, which its batch carries)."""
-    return (span.trace_id.lower(), span.span_id.lower(), span.parent_span_id.lower() if span.parent_span_id else None,
-            span.name, span.service, span.start_ns, span.end_ns, span.kind, span.status_code, span.status_message,
-            encode(dict(span.attributes)))
-
-
-def needles(key: str, value: str) -> list[str]:
-    """The texts whose presence in a span's attribute JSON means attribute `key` reads `value` (see the module doc)."""
-    prefix = encode(key) + ":"
-    found = [prefix + encode(value)]  # a string attribute
-    if value in ("true", "false") or (_NUMBER.fullmatch(value) and _same_number(value)):
-        found += [f"{prefix}{value},", f"{prefix}{value}}}"]  # a boolean or number, followed by , or }
-    return found
-
-
-def _same_number(text: str) -> bool:
-    # Numbers are stored as json.dumps writes them; only text it would write for some int or float can match.
-    number: float = float(text) if any(c in text for c in ".eE") else int(text)
-    return encode(number) == text
 
 
 def _limit(limit: int | None) -> int:
