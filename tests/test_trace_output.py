@@ -55,3 +55,8 @@ def test_the_cases_start_at_the_fixed_instant() -> None:
     traces, _ = load("chat")
     assert traces[0].start_ns == T0
     assert traces[0].spans[1].start_ns == T0 + int(1.5 * MS)
+
+
+def test_the_readme_shows_a_golden_tree_verbatim() -> None:
+    readme = (GOLDEN.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "```text\n" + (GOLDEN / "upstream-error.txt").read_text(encoding="utf-8") + "```\n" in readme

@@ -66,7 +66,14 @@ def main() -> NoReturn:
 
 
 # Importing the command modules registers their commands on `planoai`.
-from planoai_cli.cli import agent_commands, config_commands, gateway_commands, init_command, ops_commands  # noqa: E402
+from planoai_cli.cli import (  # noqa: E402
+    agent_commands,
+    config_commands,
+    gateway_commands,
+    init_command,
+    ops_commands,
+    trace_commands,
+)
 
 __all__ = ["agent_commands", "config_commands", "gateway_commands", "init_command", "main", "ops_commands", "planoai",
-           "run"]
+           "run", "trace_commands"]

@@ -166,5 +166,9 @@ def more_note(shown: int) -> None:
     info(f"showing the newest {shown}; more traces match (--limit N shows more, --limit 0 all)")
 
 
+def note(message: str) -> None:
+    _console(stderr=True).print(Text(message, style="dim"))
+
+
 def warn(message: str) -> None:
     _console(stderr=True).print(Text(f"warning: {message}", style="yellow"))

@@ -58,16 +58,17 @@ class FollowOptions:
 def follow(query: Query, source: TraceSource, emit: Callable[[TraceRecord], None], *,
            still_running: Callable[[], bool], options: FollowOptions = FollowOptions(),
            clock: Callable[[], float] = time.monotonic, wall_ns: Callable[[], int] = time.time_ns,
-           sleep: Callable[[float], None] = time.sleep) -> int:
+           sleep: Callable[[float], None] = time.sleep, ready: Callable[[], None] = lambda: None) -> int:
     """Emit each matching trace as it arrives until Ctrl-C (KeyboardInterrupt propagates) or --limit traces.
 
-    Traces already stored are skipped unless --since or an id TARGET asks for them. Returns the number emitted;
-    raises CollectorNotRunning when the collector stops meanwhile.
+    Traces already stored are skipped unless --since or an id TARGET asks for them; `ready` is called once they
+    are known. Returns the number emitted; raises CollectorNotRunning when the collector stops meanwhile.
     """
     stop_after = query.limit or (1 if query.target.kind == "id" else None)
     keep_existing = query.since_seconds is not None or query.target.kind == "id"
     existing = () if keep_existing else _poll_ids(query, source, wall_ns())
     settler = Settler(0.0 if keep_existing else options.settle, existing)
+    ready()
     emitted, next_check = 0, clock() + options.check_every
     while True:
         tick = clock()

@@ -211,7 +211,8 @@ def select(query: Query, source: TraceSource, *, running: bool, now_ns: int) -> 
         check_where_keys(query.where, source.attribute_keys())
     limit = query.effective_limit()
     target = query.target
-    found = source.traces(since_ns=query.since_ns(now_ns), limit=None if limit is None else limit + 1,
+    probe = None if limit is None else limit + (target.kind != "last")  # one more tells whether more matched
+    found = source.traces(since_ns=query.since_ns(now_ns), limit=probe,
                           id_prefix=target.trace_id if target.kind == "id" else None,
                           where=dict(query.where) or None)
     if not found:
@@ -222,7 +223,8 @@ def select(query: Query, source: TraceSource, *, running: bool, now_ns: int) -> 
 
 def collector_not_running(source: TraceSource | None) -> CollectorNotRunning:
     kept = _stored_traces(source) if source is not None else 0
-    note = f" ({kept} stored traces are kept and shown again once it runs)" if kept else ""
+    note = (f" ({kept} stored trace{' is' if kept == 1 else 's are'} kept and shown again once it runs)"
+            if kept else "")
     return CollectorNotRunning(f"no trace collector is running{note}", hint=START_HINT)
 
 
