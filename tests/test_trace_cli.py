@@ -9,6 +9,7 @@ import pytest
 
 from planoai_cli.cli.trace_commands import show
 from planoai_cli.errors import CollectorNotRunning, ExitCode, PlanoError
+from planoai_cli.trace.model import TraceRecord
 from planoai_cli.trace.query import View, parse_query
 from tests.tracedata import T0, ListSource, chat_trace, trace_id
 
@@ -85,3 +86,26 @@ def test_help_imports_neither_sqlite_nor_grpc_nor_rich() -> None:
     assert "planoai_cli" in loaded
     assert loaded.isdisjoint({"sqlite3", "_sqlite3", "grpc", "google", "rich", "opentelemetry"})
     assert "planoai trace listen" in result.stdout
+
+
+def test_an_ambiguous_short_id_shows_every_trace_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    twins = ListSource([chat_trace(1, 0.0), TraceRecord("00000001" + "cd" * 12, chat_trace(1, 50.0).spans)])
+    show(parse_query("00000001"), twins, True, View(as_json=False), now_ns=NOW)
+    out, err = capsys.readouterr()
+    assert out.count("\ntrace 00000001") == 1  # two trees, a blank line between them
+    assert err == "warning: 2 traces start with 00000001; give the full 32-hex id for one\n"
+
+
+def test_followed_traces_as_list_lines_and_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from planoai_cli.console.trace import show_followed
+
+    record = chat_trace(2, 0.0)
+    show_followed(record, as_json=False, listing=True, first=True)
+    show_followed(record, as_json=True, listing=True)
+    show_followed(record, as_json=True, listing=False, patterns=("llm.model",))
+    line, summary, full = capsys.readouterr().out.splitlines()
+    assert line.startswith("00000002  ")
+    assert line.endswith("  3  [plano(inbound)] ingress")
+    assert json.loads(summary)["trace_id"] == trace_id(2)
+    assert "spans" not in json.loads(summary)
+    assert [s["attributes"] for s in json.loads(full)["spans"]] == [{}, {"llm.model": "gpt-4o-mini"}, {}]
