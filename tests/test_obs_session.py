@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from planoai_cli.console.obs import describe_pricing, show_once
+from planoai_cli.console.obs import dashboard, describe_pricing, show_once
 from planoai_cli.errors import ConfigError, InvalidConfig
 from planoai_cli.obs.catalog import DEFAULT_URLS, Choice, Pricing
 from planoai_cli.obs.pricing import PriceTable, parse_models_dev
@@ -153,7 +153,7 @@ def test_an_empty_window_says_why_it_is_empty(capsys: pytest.CaptureFixture[str]
     show_once(summarize([], None, now=NOW, since="5m", collector="127.0.0.1:4317"), as_json=False)
     text = capsys.readouterr().out
     assert "no LLM calls stored in the last 5m yet" in text
-    assert text.rstrip().endswith("collector 127.0.0.1:4317 · no pricing")
+    assert text.endswith("\ncollector 127.0.0.1:4317\nno pricing\n")
 
 
 TABLE = PriceTable(tuple(parse_models_dev(MODELS_DEV)))
@@ -203,3 +203,22 @@ def test_without_files_to_watch_every_redraw_queries() -> None:
     reader(NOW)
     reader(NOW)
     assert len(source.asked) == 2
+
+
+@pytest.mark.parametrize(("height", "rows"), [(None, 12), (60, 12), (36, 12), (35, 11), (28, 4), (25, 1), (24, 0)])
+def test_the_live_view_gives_the_newest_calls_the_rows_left(height: int | None, rows: int) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    calls = [c for _ in range(3) for c in _fixture_calls()]
+    summary = summarize(calls, _fixture_pricing(), now=NOW, collector="127.0.0.1:4317")
+    console = Console(file=StringIO(), width=200, no_color=True)
+    console.print(dashboard(summary, height=height))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    lines = text.splitlines()
+    assert lines[-2:] == ["collector 127.0.0.1:4317 · Ctrl-C to quit",
+                          "pricing: models.dev via --pricing-url, fetched 5m ago"]
+    assert sum(line.startswith("11:00:0") for line in lines) == rows
+    if height is not None and rows:
+        assert len(lines) <= height - 1

@@ -93,6 +93,7 @@ def test_wheel_ships_and_finds_the_data_folders(tmp_path: Path) -> None:
     (wheel,) = wheels.glob("planoai_cli-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "planoai_cli/_data/config_schema/v0.4.0.schema.json" in names
+    assert "planoai_cli/obs/pricing_snapshot.json" in names  # obs's offline prices: package data, not code
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)

@@ -71,9 +71,10 @@ from planoai_cli.cli import (  # noqa: E402
     config_commands,
     gateway_commands,
     init_command,
+    obs_command,
     ops_commands,
     trace_commands,
 )
 
-__all__ = ["agent_commands", "config_commands", "gateway_commands", "init_command", "main", "ops_commands", "planoai",
-           "run", "trace_commands"]
+__all__ = ["agent_commands", "config_commands", "gateway_commands", "init_command", "main", "obs_command",
+           "ops_commands", "planoai", "run", "trace_commands"]

@@ -35,29 +35,45 @@ def is_terminal() -> bool:
 def live(read: Callable[[], Summary], tick: Callable[[], None]) -> None:
     """Redraw the dashboard from `read()` after every `tick()` until Ctrl-C (which propagates)."""
     console = _console(stderr=False)
-    with Live(dashboard(read()), console=console, auto_refresh=False, screen=False,
-              redirect_stderr=False, transient=False) as view:
+    with Live(console=console, auto_refresh=False, redirect_stderr=False, transient=False) as view:
         while True:
+            # The newest calls get the rows the terminal has left, so the footer is never cut off.
+            view.update(dashboard(read(), height=console.height), refresh=True)
             tick()
-            view.update(dashboard(read()), refresh=True)
 
 
-def dashboard(summary: Summary, *, live: bool = True) -> RenderableType:
-    parts: list[RenderableType] = [_headline(summary), Text("")]
+def dashboard(summary: Summary, *, live: bool = True, height: int | None = None) -> RenderableType:
+    """Everything obs shows; with `height`, the list of newest calls is shortened to fit in that many lines."""
+    top: list[RenderableType] = [_headline(summary), Text("")]
     if summary.models:
-        parts += [_models(summary), Text("")]
+        top += [_models(summary), Text("")]
     if summary.routes:
-        parts += [_routes(summary), Text("")]
-    if summary.recent:
-        parts += [_recent(summary), Text("")]
-    elif summary.totals.requests == 0:
-        parts += [Text(_empty(summary), style="yellow"), Text("")]
+        top += [_routes(summary), Text("")]
+    bottom: list[RenderableType] = []
     if summary.last_error is not None:
         call = summary.last_error.call
-        parts += [Text(f"last error  {_clock(call.start_ns)}  {call.model}  {call.request_id}  {call.error}",
-                       style="bold red"), Text("")]
-    parts.append(Text(footer(summary, live=live), style="dim"))
-    return Group(*parts)
+        bottom += [Text(f"last error  {_clock(call.start_ns)}  {call.model}  {call.request_id}  {call.error}",
+                        style="bold red"), Text("")]
+    bottom.append(Text(footer(summary, live=live), style="dim"))
+    middle: list[RenderableType] = []
+    rows = len(summary.recent)
+    if height is not None:
+        rows = min(rows, height - _lines(top) - _lines(bottom) - 4)  # title, header, blank line, cursor
+    if rows > 0:
+        middle = [_recent(summary, rows), Text("")]
+    elif summary.totals.requests == 0:
+        middle = [Text(_empty(summary), style="yellow"), Text("")]
+    return Group(*top, *middle, *bottom)
+
+
+def _lines(parts: list[RenderableType]) -> int:
+    count = 0
+    for part in parts:
+        if isinstance(part, Table):
+            count += part.row_count + 2  # title and header
+        elif isinstance(part, Text):
+            count += part.plain.count("\n") + 1
+    return count
 
 
 def _headline(summary: Summary) -> Text:
@@ -65,10 +81,10 @@ def _headline(summary: Summary) -> Text:
     window = f"last {summary.since}" if summary.since else "everything stored"
     cost = f"${t.cost:.6f}" if t.cost is not None else "cost unknown"
     unpriced = f" ({t.unpriced} without a price)" if t.unpriced and t.cost is not None else ""
-    errors = f"{t.errors} error{'s' * (t.errors != 1)}"
+    errors = _count(t.errors, "error")
     lines = [
         f"LLM calls ({window}{', newest ' + str(t.requests) + ' only' if summary.truncated else ''}): "
-        f"{t.requests} requests, {errors}, {t.sessions} sessions, {cost}{unpriced}",
+        f"{_count(t.requests, 'request')}, {errors}, {_count(t.sessions, 'session')}, {cost}{unpriced}",
         f"tokens  in {t.tokens_in:,}  out {t.tokens_out:,}  cached {t.cached:,}  cache writes {t.cache_creation:,}"
         f"  reasoning {t.reasoning:,}",
         f"latency p50 {_ms(summary.latency.p50)}  p95 {_ms(summary.latency.p95)}  p99 {_ms(summary.latency.p99)}"
@@ -80,6 +96,10 @@ def _headline(summary: Summary) -> Text:
     text = Text("\n".join(lines))
     text.stylize("bold", 0, len(lines[0]))
     return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -107,10 +127,10 @@ def _routes(summary: Summary) -> Table:
     return table
 
 
-def _recent(summary: Summary) -> Table:
-    table = _table(f"recent · last {len(summary.recent)}", "time<", "request<", "model<", "route<", "status", "in",
+def _recent(summary: Summary, rows: int) -> Table:
+    table = _table(f"recent · last {rows}", "time<", "request<", "model<", "route<", "status", "in",
                    "out", "TTFT", "latency", "tok/s", "cost")
-    for priced in summary.recent:
+    for priced in summary.recent[:rows]:
         table.add_row(*_recent_row(priced), style="red" if priced.call.failed else None)
     return table
 
@@ -130,11 +150,9 @@ def _empty(summary: Summary) -> str:
 
 
 def footer(summary: Summary, *, live: bool = True) -> str:
-    parts = [f"collector {summary.collector}" if summary.collector else "no collector",
-             describe_pricing(summary.pricing, summary.generated_at)]
-    if live:
-        parts.append("Ctrl-C to quit")
-    return " · ".join(parts)
+    """Two lines: where the calls come from (and how to quit), where the prices come from."""
+    source = f"collector {summary.collector}" if summary.collector else "no collector"
+    return f"{source}{' · Ctrl-C to quit' if live else ''}\n{describe_pricing(summary.pricing, summary.generated_at)}"
 
 
 def describe_pricing(pricing: Pricing | None, now: datetime) -> str:
