@@ -98,6 +98,8 @@ SCHEMA = _record({
         "needed_by": {"type": "array", "items": STR}})}]},
     "envoy": _record({"found": BOOL, "path": _nullable("string"), "version": _nullable("string"),
                       "error": _nullable("string"), "hint": _nullable("string")}),
+    "collector": _record({"running": BOOL, "pid": _nullable("integer"), "grpc": {"type": "array", "items": STR},
+                          "store": STR, "spans": _nullable("integer"), "error": _nullable("string")}),
     "problems": FINDINGS, "warnings": FINDINGS,
 })
 

@@ -36,6 +36,11 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @click.option("--keep-on-failure", is_flag=True, help="Keep a container that failed to become healthy.")
 @click.option("--verbose", "-v", is_flag=True,
               help="Show each phase's detail and the container's start-up log lines as they come.")
+@click.option("--with-tracing", is_flag=True,
+              help="Start (or reuse) planoai's trace collector and send every request's spans to it (planoai trace, "
+                   "planoai obs read them).")
+@click.option("--tracing-port", type=click.IntRange(1, 65535), default=4317, show_default=True,
+              help="The collector's OTLP/gRPC port (OTLP/HTTP on 4318, or on the next port for another one).")
 @click.option("--foreground", is_flag=True, help="Stream the logs after start; Ctrl-C stops and removes the gateway.")
 @click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
               show_default=True, help="LOG_LEVEL inside the gateway.")
@@ -45,7 +50,8 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @DOCKER
 def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
        publish_bridge: bool, publish_internal: bool, admin_port: int, wait_timeout: float, keep_on_failure: bool,
-       verbose: bool, foreground: bool, log_level: str, listener_port: int | None, as_json: bool) -> int:
+       verbose: bool, with_tracing: bool, tracing_port: int, foreground: bool, log_level: str,
+       listener_port: int | None, as_json: bool) -> int:
     """Validate, render and start the gateway, then wait until every listener is healthy.
 
     With no FILE and no config in --path, a zero-config gateway is built from the provider keys in the shell
@@ -65,7 +71,8 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
     options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
                         bind=bind, admin_port=admin_port, wait_timeout=wait_timeout, keep_on_failure=keep_on_failure,
                         foreground=foreground, log_level=log_level, environment=resolved.environment,
-                        publish_bridge=publish_bridge, publish_internal=publish_internal, verbose=verbose)
+                        publish_bridge=publish_bridge, publish_internal=publish_internal, verbose=verbose,
+                        with_tracing=with_tracing, tracing_port=tracing_port)
     reporter = Silent() if as_json else console.UpReporter(verbose=verbose)
     up(resolved.target, options, reporter,
        on_healthy=lambda running: console.show_running(running, as_json=as_json))
@@ -78,8 +85,11 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
 @PROJECT
 @click.option("--timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds to wait for a graceful stop before the container is killed.")
+@click.option("--with-tracing", is_flag=True,
+              help="Also stop planoai's trace collector (its stored traces are kept); without it the collector "
+                   "keeps running.")
 @DOCKER
-def down(file: Path | None, search_dir: Path, project: str | None, timeout: float) -> int:
+def down(file: Path | None, search_dir: Path, project: str | None, timeout: float, with_tracing: bool) -> int:
     """Stop and remove the project's gateway (succeeds when nothing is running)."""
     from planoai_cli import console
     from planoai_cli.gateway.inspect import down as stop
@@ -90,6 +100,15 @@ def down(file: Path | None, search_dir: Path, project: str | None, timeout: floa
         console.info(f"no gateway is running for project {chosen!r}; nothing to stop")
     else:
         console.success(f"stopped and removed {removed}")
+    if with_tracing:
+        from planoai_cli.trace.daemon import stop as stop_collector
+
+        collector = stop_collector(dict(os.environ))
+        if collector is None:
+            console.info("no trace collector is running")
+        else:
+            console.success(f"stopped the trace collector (pid {collector.pid}); its traces are kept in "
+                            f"{collector.db_path}")
     return ExitCode.OK
 
 

@@ -194,12 +194,20 @@ def publishing_lines(addresses: Any, endpoints: Any) -> list[str]:
     return lines
 
 
+def _collector_json(collector: Any) -> dict[str, Any] | None:
+    if collector is None:
+        return None
+    return {"pid": collector.pid, "grpc": list(collector.grpc), "http": list(collector.http),
+            "started": collector.started}
+
+
 def show_running(running: Any, *, as_json: bool) -> None:
     """The endpoints of a healthy gateway (stdout), as text or JSON."""
     if as_json:
         out_json({"project": running.project, "container": running.container, "image": running.image,
                   "endpoints": [endpoint_json(e) for e in running.endpoints],
                   "published_addresses": list(running.addresses), "admin_url": running.admin_url,
+                  "collector": _collector_json(running.collector),
                   "phases": {name: round(seconds, 3) for name, seconds in running.phases}})
         return
     total = sum(seconds for _, seconds in running.phases)
@@ -208,6 +216,10 @@ def show_running(running: Any, *, as_json: bool) -> None:
     lines += [f"  {e.type:<6} listener {e.name:<20} {e.url}" for e in running.endpoints]
     lines.append(f"  admin  {running.admin_url}")
     lines += publishing_lines(running.addresses, running.endpoints)
+    if running.collector is not None:
+        how = "started" if running.collector.started else "already running"
+        lines.append(f"traces: collector {how} (pid {running.collector.pid}) on "
+                     f"{', '.join(running.collector.grpc)}; see them with planoai trace, planoai obs")
     if running.foreground:
         lines.append("its logs follow; Ctrl-C stops and removes it")
     else:
@@ -222,6 +234,7 @@ def show_status(report: Any, *, as_json: bool) -> None:
                   "listeners": [{"name": li.name, "type": li.type, "url": li.url, "urls": list(li.urls),
                                  "healthy": li.healthy, "detail": li.detail} for li in report.listeners],
                   "published_addresses": list(report.addresses), "admin_url": report.admin_url,
+                  "collector": _collector_json(report.collector),
                   "config_file": report.config_file,
                   "config_changed": report.config_changed, "config_note": report.config_note,
                   "stopped": report.stopped})
@@ -239,6 +252,8 @@ def show_status(report: Any, *, as_json: bool) -> None:
     if len(report.addresses) > 1 and not report.stopped:
         lines.append(f"  published on {', '.join(report.addresses)} (containers: host.docker.internal)")
     lines.append(f"config: {report.config_file or '?'} ({report.config_note})")
+    if report.collector is not None:
+        lines.append(f"trace collector: running (pid {report.collector.pid}) on {', '.join(report.collector.grpc)}")
     out("\n".join(lines))
 
 

@@ -26,7 +26,7 @@ def show_doctor(report: Any, *, as_json: bool) -> None:
 def doctor_lines(report: Any) -> list[tuple[str, str]]:
     """The screen as (text, style) lines."""
     rows = [*_heading(report), *_docker(report.docker), _image(report.image), *_ports(report.ports),
-            *_keys(report.keys), _envoy(report.envoy)]
+            *_keys(report.keys), _envoy(report.envoy), _collector(report.collector)]
     lines = [(f"planoai doctor: what `planoai up` would meet for project {report.project}", "bold"), ("", "")]
     for mark, area, text in rows:
         first, *rest = text.split("\n")
@@ -94,6 +94,16 @@ def _envoy(envoy: Any) -> Line:
         return _OK, "envoy", f"{envoy.path} {envoy.version} (for validate --envoy)"
     hint = f"\nhint: {envoy.hint}" if envoy.hint else ""
     return _WARN, "envoy", f"{envoy.error} (for validate --envoy only){hint}"
+
+
+def _collector(collector: Any) -> Line:
+    if collector.error:
+        return _WARN, "traces", f"the trace store {collector.store} cannot be read: {collector.error}"
+    stored = f"{collector.spans} spans stored" if collector.spans is not None else "no traces stored yet"
+    if collector.running:
+        return _OK, "traces", f"collector running (pid {collector.pid}) on {', '.join(collector.grpc)}; {stored}"
+    return _INFO, "traces", (f"no trace collector running ({stored}); up --with-tracing or planoai trace listen "
+                             "starts one")
 
 
 def _verdict(report: Any) -> list[tuple[str, str]]:

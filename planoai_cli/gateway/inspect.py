@@ -12,6 +12,7 @@ from planoai_cli.gateway.alive import what_happened
 from planoai_cli.gateway.choose import Notify, choose
 from planoai_cli.gateway.layout import Layout, decode
 from planoai_cli.gateway.options import Target
+from planoai_cli.gateway.tracing import Collector, running_collector
 from planoai_cli.health import probe_all
 from planoai_cli.logs import failed_component, select
 from planoai_cli.logs import tail as last
@@ -60,6 +61,7 @@ class Status:
     config_note: str
     stopped: str | None = None  # when not running: what happened (which component stopped, the exit code)
     addresses: tuple[str, ...] = ()  # host addresses the listeners are published on
+    collector: Collector | None = None  # planoai's trace collector, when one runs
 
     @property
     def healthy(self) -> bool:
@@ -81,7 +83,7 @@ def status(target: Target, env: Mapping[str, str], notify: Notify = _quiet) -> S
     uptime = _uptime(state.started_at) if state.running else None
     return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
                   handle.labels.get(rt.CONFIG_FILE), changed, note, stopped,
-                  layout.addresses if layout is not None else ())
+                  layout.addresses if layout is not None else (), running_collector(env))
 
 
 def _why_stopped(handle: rt.Handle, state: rt.State) -> str:

@@ -37,4 +37,6 @@ class UpOptions:
     publish_bridge: bool = True  # also publish the listeners on the host's Docker bridge address
     publish_internal: bool = False  # also publish the internal LLM hop (12001), for agents that call it
     verbose: bool = False  # report each phase's detail and the container's start-up log lines
+    with_tracing: bool = False  # start (or reuse) planoai's trace collector and send the gateway's spans there
+    tracing_port: int = 4317  # the collector's OTLP/gRPC port (OTLP/HTTP on the next one)
     environment: Mapping[str, str] = field(default_factory=dict)  # the shell's environment, for key lookup

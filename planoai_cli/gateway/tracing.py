@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from planoai_cli.diagnostics import Diagnostic, Severity, at
 from planoai_cli.gateway.layout import CONTAINER_HOST
 from planoai_cli.model import PlanoConfig, Tracing
 
+if TYPE_CHECKING:
+    from planoai_cli.trace.daemon import CollectorState
+
 FULL_SAMPLING = 100
+
+
+@dataclass(frozen=True)
+class Collector:
+    """planoai's trace collector as the lifecycle commands show it."""
+
+    pid: int
+    grpc: tuple[str, ...]  # host:port addresses
+    http: tuple[str, ...]  # OTLP/HTTP URLs
+    started: bool = False  # `up` started it just now (False: it was running already)
+
+    @classmethod
+    def of(cls, state: CollectorState, *, started: bool = False) -> Collector:
+        return cls(state.pid, tuple(state.grpc_addresses()), tuple(state.http_urls()), started)
+
+
+def running_collector(env: Mapping[str, str]) -> Collector | None:
+    """The collector that runs now, if any (reads its state file: no store, no grpc)."""
+    from planoai_cli.trace.daemon import read_state
+
+    state = read_state(env)
+    return Collector.of(state) if state is not None else None
 
 
 def collector_endpoint(port: int) -> str:

@@ -11,6 +11,7 @@ from planoai_cli.gateway.layout import LOOPBACK, Endpoint, Layout, is_wildcard
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter, Timings
 from planoai_cli.gateway.spec import container_spec, layout, port_maps
+from planoai_cli.gateway.tracing import Collector, trace_to_collector
 from planoai_cli.health import wait_healthy
 from planoai_cli.keys import require, resolve
 from planoai_cli.logs import failed_component
@@ -40,6 +41,7 @@ class Running:
     phases: tuple[tuple[str, float], ...]
     addresses: tuple[str, ...] = (LOOPBACK,)  # host addresses the listener ports are published on
     foreground: bool = False  # logs stream next, and Ctrl-C stops the gateway
+    collector: Collector | None = None  # with --with-tracing: the trace collector the gateway sends spans to
 
     @property
     def bind(self) -> str:
@@ -58,8 +60,12 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         validated = validate_file(target.file, target.search_dir)
     reporter.findings(validated.raw.source, validated.findings)
     _describe_config(validated, reporter)
+    config = validated.config
+    if options.with_tracing:
+        config, notes = trace_to_collector(config, options.tracing_port)
+        reporter.findings(validated.raw.source, notes)
     with timings.phase(reporter, "render"):
-        rendered = render(validated.config)
+        rendered = render(config)
     reporter.findings(validated.raw.source, rendered.notices)
     project = project_name(target.project, validated.raw.path)
     values = _keys(validated, options)
@@ -72,8 +78,10 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
             image = ensure_image(engine.client, options.image, options.pull, reporter.pull)
         reporter.detail(f"image {options.image} ({image.image_id[:19]}{', pulled' if image.pulled else ''})")
         existing = find_handle(engine.client, project)
-        published = layout(rendered, options, _bridge(engine, options, reporter))
+        bridge = _bridge(engine, options, reporter)
+        published = layout(rendered, options, bridge if options.publish_bridge else None)
         _check_ports(engine, published, existing)
+        collector = _collector(options, bridge, reporter, timings) if options.with_tracing else None
         files_dir = state_dir(project, options.environment) / "rendered"
         write_files(rendered.files(), files_dir)
         reporter.detail(f"rendered files in {files_dir}")
@@ -86,7 +94,7 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         handle = _start_and_wait(engine, spec, published, options, reporter=reporter, timings=timings)
         running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
                           published.endpoints(), published.admin_url() or "", existing is not None,
-                          tuple(timings.phases), published.addresses, options.foreground)
+                          tuple(timings.phases), published.addresses, options.foreground, collector)
         on_healthy(running)
         if options.foreground:
             follow_then_remove(handle, reporter)
@@ -110,9 +118,23 @@ def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
     return dict(keys.values)
 
 
+def _collector(options: UpOptions, bridge: str | None, reporter: Reporter, timings: Timings) -> Collector:
+    """Start (or reuse) the collector on loopback and the bridge address, where the container's spans arrive."""
+    from planoai_cli.trace.daemon import DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, ensure_running
+
+    hosts = (LOOPBACK, bridge) if bridge is not None else (LOOPBACK,)
+    # The usual pair is 4317/4318; a custom gRPC port gets OTLP/HTTP on the next one.
+    http_port = DEFAULT_HTTP_PORT if options.tracing_port == DEFAULT_GRPC_PORT else options.tracing_port + 1
+    with timings.phase(reporter, "collector"):
+        state, started = ensure_running(hosts, options.tracing_port, http_port, env=options.environment)
+    reporter.detail(f"trace collector pid {state.pid} ({'started' if started else 'reused'}), store {state.db_path}")
+    return Collector.of(state, started=started)
+
+
 def _bridge(engine: Engine, options: UpOptions, reporter: Reporter) -> str | None:
-    """The host's Docker bridge address to publish on too, or None (with a note saying why not)."""
-    if not options.publish_bridge or is_wildcard(options.bind):
+    """The host's Docker bridge address (to publish on, and for the collector), or None with a note saying why."""
+    wanted = options.with_tracing or (options.publish_bridge and not is_wildcard(options.bind))
+    if not wanted:
         return None
     try:
         found = host_address(engine.client, probe_image=options.image)

@@ -32,6 +32,18 @@ class DoctorOptions:
 
 
 @dataclass(frozen=True)
+class CollectorInfo:
+    """planoai's trace collector (for `up --with-tracing`, `trace`, `obs`): running or not, and its store."""
+
+    running: bool
+    pid: int | None
+    grpc: tuple[str, ...]
+    store: str
+    spans: int | None  # None: no store yet
+    error: str | None = None  # the store could not be read
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole picture; `exit_code` is the code `up` would fail with first (0 when it would get through)."""
 
@@ -44,6 +56,7 @@ class Report:
     ports: tuple[probes.PortInfo, ...]  # only the admin port when the listeners are unknown (config not valid)
     keys: tuple[KeyInfo, ...] | None  # None: unknown, the config is not valid
     envoy: probes.EnvoyInfo
+    collector: CollectorInfo
     problems: tuple[Finding, ...]
     warnings: tuple[Finding, ...]
 
@@ -80,7 +93,20 @@ def diagnose(options: DoctorOptions) -> Report:
     if not envoy.found:
         found.warn("envoy", f"{envoy.error} (only validate --envoy needs it; up does not)")
     return Report(__version__, subject.project, subject.info, gateway, docker, image, ports, keys, envoy,
-                  tuple(found.problems), tuple(found.warnings))
+                  _collector(env), tuple(found.problems), tuple(found.warnings))
+
+
+def _collector(env: Mapping[str, str]) -> CollectorInfo:
+    from planoai_cli.errors import PlanoError
+    from planoai_cli.trace.daemon import status, store_path
+
+    try:
+        seen = status(env)
+    except PlanoError as e:  # an unreadable store is worth a line, not a failed doctor
+        return CollectorInfo(False, None, (), str(store_path(env)), None, e.message)
+    state = seen.state
+    return CollectorInfo(seen.running, state.pid if state else None, tuple(state.grpc_addresses()) if state else (),
+                         str(seen.db_path), seen.spans)
 
 
 def _judge_image(image: probes.ImageInfo, found: Collected) -> None:
