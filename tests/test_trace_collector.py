@@ -334,3 +334,99 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
+
+# --- the command line: planoai trace listen | status | down | stop -------------------------------------------------
+
+def test_listen_status_and_down_from_the_command_line(env: dict[str, str],
+                                                      cli: Callable[..., tuple[int, str, str]]) -> None:
+    port, http_port = free_port(), free_port()
+    listen = ("trace", "listen", "--host", "127.0.0.1", "--port", str(port), "--http-port", str(http_port),
+              "--max-spans", "1000", "--max-age", "12h")
+    code, out, err = cli(*listen)
+    state = daemon.read_state(env)
+    assert state is not None
+    where = daemon.collector_dir(env)
+    assert (code, out) == (0, "")
+    assert err == (f"✓ trace collector started (pid {state.pid})\n"
+                   f"  OTLP/gRPC  127.0.0.1:{port}\n"
+                   f"  OTLP/HTTP  http://127.0.0.1:{http_port}/v1/traces\n"
+                   f"  store      {where}/traces.sqlite3 (at most 1000 spans, 12 hours)\n"
+                   f"  log        {where}/collector.log\n"
+                   f"send OTLP to it (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:{port}), then: planoai "
+                   "trace; planoai trace down stops it\n")
+    send_spans(GrpcExporter(endpoint=f"127.0.0.1:{port}", insecure=True))
+    stored(env, 3)
+    code, out, _ = cli("trace", "status", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert {k: report[k] for k in ("running", "pid", "grpc", "http", "max_spans", "max_age_seconds", "spans",
+                                   "traces", "db_path", "foreground")} == {
+        "running": True, "pid": state.pid, "grpc": [f"127.0.0.1:{port}"],
+        "http": [f"http://127.0.0.1:{http_port}/v1/traces"], "max_spans": 1000, "max_age_seconds": 43200,
+        "spans": 3, "traces": 2, "db_path": f"{where}/traces.sqlite3", "foreground": False}
+    assert report["db_bytes"] > 0
+    assert report["uptime_seconds"] >= 0
+    code, out, _ = cli("trace", "status")
+    assert code == 0
+    assert out.startswith(f"trace collector: running (pid {state.pid}, up ")
+    assert "  stored     2 traces, 3 spans, from " in out
+    code, _, err = cli(*listen)
+    assert code == 7
+    assert f"error: the trace collector is already running (pid {state.pid})" in err
+    assert cli("trace", "down") == (0, "", f"stopped the trace collector (pid {state.pid}); its traces stay in "
+                                           f"{where}/traces.sqlite3\n")
+    assert cli("trace", "stop") == (0, "", "no trace collector is running; nothing to stop\n")
+    code, out, _ = cli("trace", "status")
+    assert code == 12
+    assert out.splitlines()[0] == "trace collector: not running (planoai trace listen starts it)"
+    assert "2 traces, 3 spans" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--host", "localhost"), "--host 'localhost' is not an IP address"),
+    (("--host", "127.0.0.1", "--max-age", "7 days"), "invalid --max-age '7 days'"),
+    (("--host", "127.0.0.1", "--port", "5000", "--http-port", "5000"), "--port and --http-port are both 5000"),
+])
+def test_listen_usage_errors(env: dict[str, str], cli: Callable[..., tuple[int, str, str]], args: tuple[str, ...],
+                             message: str) -> None:
+    code, _, err = cli("trace", "listen", *args)
+    assert code == 2
+    assert message in err
+    assert daemon.read_state(env) is None
+
+
+def test_without_a_docker_engine_listen_uses_loopback_only_and_says_so(
+        env: dict[str, str], cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    code, _, err = cli("trace", "listen", "--port", str(free_port()), "--http-port", "0")
+    assert code == 0
+    assert err.startswith("listening on 127.0.0.1 only: no Docker bridge address (no Docker engine answered:")
+    state = daemon.read_state(env)
+    assert state is not None
+    assert (state.hosts, state.http_port, state.http_urls()) == (("127.0.0.1",), 0, [])
+
+
+def test_listen_in_the_foreground_stops_cleanly_on_ctrl_c(env: dict[str, str]) -> None:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "planoai_cli", "trace", "listen", "--foreground", "--host",
+                                "127.0.0.1", "--port", str(port), "--http-port", "0"], env={**env, "NO_COLOR": "1"},
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: daemon.read_state(env) is not None or process.poll() is not None)
+        state = daemon.read_state(env)
+        assert state is not None
+        assert (state.pid, state.foreground) == (process.pid, True)
+        ids = send_spans(GrpcExporter(endpoint=f"127.0.0.1:{port}", insecure=True))
+        assert ids["trace"] in {t.trace_id for t in stored(env, 3)}
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "trace collector in the foreground; Ctrl-C stops it" in err
+    assert f"listening: OTLP/gRPC on 127.0.0.1:{port}; store " in err
+    assert "stopped: 3 spans received, 3 new stored" in err
+    assert daemon.read_state(env) is None
