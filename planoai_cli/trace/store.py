@@ -41,18 +41,18 @@ _COLUMNS = ("trace_id, span_id, parent_span_id, name, service, start_ns, end_ns,
             "attributes, resource_id")
 
 _SCHEMA = """
-CREATE TABLE resources (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL UNIQUE);
-CREATE TABLE spans (
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS spans (
   id INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT, name TEXT NOT NULL,
   service TEXT NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
   status_code INTEGER NOT NULL, status_message TEXT NOT NULL, attributes TEXT NOT NULL, resource_id INTEGER NOT NULL,
   UNIQUE (trace_id, span_id));
-CREATE INDEX spans_start ON spans (start_ns);
-CREATE TABLE traces (
+CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
+CREATE TABLE IF NOT EXISTS traces (
   id INTEGER PRIMARY KEY, trace_id TEXT NOT NULL UNIQUE, start_ns INTEGER NOT NULL, last_start_ns INTEGER NOT NULL,
   end_ns INTEGER NOT NULL, spans INTEGER NOT NULL);
-CREATE INDEX traces_start ON traces (start_ns, trace_id);
-CREATE TABLE attribute_keys (key TEXT PRIMARY KEY, last_ns INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns, trace_id);
+CREATE TABLE IF NOT EXISTS attribute_keys (key TEXT PRIMARY KEY, last_ns INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 _TRACE_UPSERT = """
@@ -119,7 +119,8 @@ class Store:
         if self.readonly:
             return
         self._ready = True
-        if version == 0:  # a new file (executescript commits first, so the script carries its own transaction)
+        if version == 0:  # a new file (executescript commits first, so the script carries its own transaction;
+            # IF NOT EXISTS: a second collector racing to create it waits for the lock, then finds it done)
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         self._count = self._db.execute("SELECT coalesce(sum(spans), 0) FROM traces").fetchone()[0]
         self._resource_ids = {text: rid for rid, text in self._db.execute("SELECT id, attributes FROM resources")}
