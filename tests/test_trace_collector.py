@@ -306,7 +306,10 @@ def test_down_is_idempotent_and_a_stale_state_file_is_dropped(env: dict[str, str
     daemon.write_state(daemon.collector_dir(env), stale)
     assert daemon.read_state(env) is None
     assert not (daemon.collector_dir(env) / daemon.STATE_FILE).exists()
-    assert daemon.start(options(), env).pid > 0
+    running = daemon.start(options(), env)
+    state_file = daemon.collector_dir(env) / daemon.STATE_FILE
+    state_file.write_text(json.dumps({**json.loads(state_file.read_text()), "from_a_newer_cli": 1}))
+    assert daemon.read_state(env) == running  # a field it does not know is no reason to forget a live collector
 
 
 def test_a_collector_that_dies_while_starting_is_reported_with_its_log(env: dict[str, str]) -> None:

@@ -16,8 +16,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from planoai_cli.errors import ExitCode, PlanoError, PortBusy, UsageError
 from planoai_cli.project import state_dir
@@ -90,9 +91,12 @@ class CollectorState:
 
     @classmethod
     def from_json(cls, text: str) -> CollectorState:
-        data = json.loads(text)
-        data["hosts"] = tuple(data["hosts"])
-        return cls(**data)
+        """Raises ValueError, TypeError or KeyError for text that is not a state; fields it does not know (from a
+        newer planoai-cli) are ignored, so a running collector is never taken for a broken file."""
+        data: dict[str, Any] = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: tuple(v) if k == "hosts" else v for k, v in data.items() if k in known}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
