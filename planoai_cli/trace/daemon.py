@@ -1,6 +1,6 @@
 """The collector's life cycle: start it in the background, stop it, say whether it runs, reuse it for `up`.
 
-State directory: $XDG_STATE_HOME/planoai/collector/ (else ~/.local/state/planoai/collector/) holds
+State directory: $XDG_STATE_HOME/planoai/_collector/ (else ~/.local/state/planoai/_collector/) holds
 traces.sqlite3 (the store), collector.json (written by a running collector once it listens: pid, addresses, limits,
 start time) and collector.log. The state file is the one source of truth; one whose process is gone is stale and
 is removed. Start-up is polled against a monotonic deadline (never a fixed sleep), checking each round that the
@@ -119,8 +119,9 @@ class CollectorStatus:
 
 
 def collector_dir(env: Mapping[str, str] | None = None) -> Path:
-    # The collector is not a project, but its files live beside the projects' under the same state root.
-    return state_dir("collector", env)
+    # The collector is not a project, but its files live beside the projects' under the same state root; the
+    # leading underscore keeps it apart from a project named `collector` (project names start alphanumeric).
+    return state_dir("_collector", env)
 
 
 def store_path(env: Mapping[str, str] | None = None) -> Path:

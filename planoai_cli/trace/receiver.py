@@ -51,7 +51,9 @@ class Converted:
 
 def convert(request: ExportTraceServiceRequest) -> Converted:
     """Store batches for a request: ids as lowercase hex, attributes flattened (arrays, maps, bytes as JSON text),
-    service from the resource's service.name ("unknown" when absent). Spans with invalid ids are counted, not kept."""
+    service from the span's service.name.override when set (Plano's Brightstaff names its hops that way, e.g.
+    `plano(llm)`), else the resource's service.name ("unknown" when absent). Spans with invalid ids are counted,
+    not kept."""
     out = Converted()
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
@@ -68,7 +70,9 @@ def convert(request: ExportTraceServiceRequest) -> Converted:
                 attrs = attributes(span.attributes)
                 keys.update(attrs)
                 parent = span.parent_span_id.hex() if len(span.parent_span_id) == 8 else None
-                rows.append((span.trace_id.hex(), span.span_id.hex(), parent, span.name, service,
+                named = attrs.get("service.name.override")
+                rows.append((span.trace_id.hex(), span.span_id.hex(), parent, span.name,
+                             named if isinstance(named, str) and named else service,
                              span.start_time_unix_nano, span.end_time_unix_nano, span.kind, span.status.code,
                              span.status.message, encode(attrs)))
         if rows:
