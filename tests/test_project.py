@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "planoai_cli"
 # Which of our modules may import which third-party library (house style: one owner each).
 OWNERS = {"click": {"cli"}, "rich": {"console"}, "docker": {"runtime"}, "httpx": {"health"},
-          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "upgrade"},
+          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "upgrade", "export"},
           "grpc": {"trace"}, "google": {"trace"}, "opentelemetry": {"trace"}, "sqlite3": {"trace"}}
 HEAVY = ("docker", "httpx", "jinja2")
 
@@ -94,6 +94,7 @@ def test_wheel_ships_and_finds_the_data_folders(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "planoai_cli/_data/config_schema/v0.4.0.schema.json" in names
     assert "planoai_cli/obs/pricing_snapshot.json" in names  # obs's offline prices: package data, not code
+    assert "planoai_cli/export/chart/templates/_helpers.tpl" in names  # export --helm copies the chart's templates
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)

@@ -69,6 +69,7 @@ def main() -> NoReturn:
 from planoai_cli.cli import (  # noqa: E402
     agent_commands,
     config_commands,
+    export_command,
     gateway_commands,
     init_command,
     obs_command,
@@ -76,5 +77,5 @@ from planoai_cli.cli import (  # noqa: E402
     trace_commands,
 )
 
-__all__ = ["agent_commands", "config_commands", "gateway_commands", "init_command", "main", "obs_command",
-           "ops_commands", "planoai", "run", "trace_commands"]
+__all__ = ["agent_commands", "config_commands", "export_command", "gateway_commands", "init_command", "main",
+           "obs_command", "ops_commands", "planoai", "run", "trace_commands"]

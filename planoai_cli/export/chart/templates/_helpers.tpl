@@ -1,0 +1,28 @@
+{{/* Written by planoai export kubernetes --helm. Values come from values.yaml, which the export generates. */}}
+{{- define "plano.selector" -}}
+app.kubernetes.io/name: plano
+app.kubernetes.io/instance: {{ .Values.instance | quote }}
+{{- end }}
+
+{{- define "plano.labels" -}}
+{{ include "plano.selector" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+{{- end }}
+
+{{- define "plano.annotations" -}}
+planoai.org/config-hash: {{ index .Chart.Annotations "planoai.org/config-hash" | quote }}
+planoai.org/cli-version: {{ index .Chart.Annotations "planoai.org/cli-version" | quote }}
+{{- end }}
+
+{{/* Every listener's health path in one check (the same command as the compose health check). */}}
+{{- define "plano.health" -}}
+exec:
+  command:
+    - python3
+    - -c
+    - "import sys, urllib.request as r; [r.urlopen(u, timeout=2).close() for u in sys.argv[1:]]"
+    {{- range .Values.listeners }}
+    - {{ printf "http://127.0.0.1:%v%s" .port .healthPath | quote }}
+    {{- end }}
+timeoutSeconds: 3
+{{- end }}
