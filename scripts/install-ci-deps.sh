@@ -5,10 +5,12 @@
 #   python3, python3-venv ->  `python3 -m venv .venv` (a fresh Debian has no python3, or python3 without venv)
 #   e2fsprogs, util-linux ->  chattr, setpriv, mount   (the file-safety tests: an immutable folder, root without
 #                             its permission override, small tmpfs mounts)
+#   docker-compose        ->  docker-compose 1.29      (export compose runs for real; Debian has no compose v2
+#                             plugin in bookworm; the tests use `docker compose` instead where that plugin exists)
 set -euo pipefail
 
 # "debian-package:command-it-provides" pairs; the command is what the tests actually look for.
-REQUIRED=("wabt:wat2wasm" "e2fsprogs:chattr" "util-linux:setpriv" "mount:mount")
+REQUIRED=("wabt:wat2wasm" "e2fsprogs:chattr" "util-linux:setpriv" "mount:mount" "docker-compose:docker-compose")
 
 missing=()
 for pair in "${REQUIRED[@]}"; do
