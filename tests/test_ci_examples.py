@@ -21,24 +21,14 @@ import pytest
 import yaml
 from docker.client import DockerClient
 
+from tests.configs import GATEWAY
 from tests.dockerfix import MockProvider, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"
 KEY = "sk-ci-example-0123456789abcdef"
 PROJECT_LABEL = "org.planoai.project"
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{provider_port}
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = GATEWAY
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
 
 
@@ -61,7 +51,7 @@ def gateway_names(docker_client: DockerClient, request: pytest.FixtureRequest) -
 
 def run_smoke(tmp_path: Path, project: str, provider_port: int, **extra: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.yaml"
-    config.write_text(CONFIG.format(port=free_port(), provider_port=provider_port), encoding="utf-8")
+    config.write_text(CONFIG.format(port=free_port(), mock_port=provider_port), encoding="utf-8")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{path_without_planoai()}",
            "PLANOAI_CONFIG": str(config), "PLANOAI_PROJECT": project, "PLANOAI_IMAGE": "planoai-testbed:latest",
            "PLANOAI_PULL": "never", "PLANOAI_ADMIN_PORT": str(free_port()), "PLANOAI_TIMEOUT": "60",
@@ -243,7 +233,7 @@ def runner_for(tmp_path: Path, runner_tools: tuple[Path, Path], provider_port: i
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     port, admin_port = free_port(), free_port()
-    (workspace / "config.yaml").write_text(CONFIG.format(port=port, provider_port=provider_port), encoding="utf-8")
+    (workspace / "config.yaml").write_text(CONFIG.format(port=port, mock_port=provider_port), encoding="utf-8")
     env = {"PATH": f"{venv / 'bin'}{os.pathsep}{path_without_planoai()}", "HOME": os.environ["HOME"],
            "NO_COLOR": "1", "PLANO_IMAGE": "planoai-testbed:latest", "PLANOAI_ADMIN_PORT": str(admin_port),
            # pip as configured on an offline runner: this checkout's wheel, dependencies already present

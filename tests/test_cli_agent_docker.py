@@ -10,6 +10,7 @@ import pytest
 from docker.client import DockerClient
 
 from planoai_cli.agent.plan import PLACEHOLDER_KEY
+from tests.configs import GATEWAY
 from tests.dockerfix import MockProvider, free_port, remove_labelled
 from tests.fakeagent import FakeAgent, install
 
@@ -18,17 +19,7 @@ PROJECT_LABEL = "org.planoai.project"
 GATEWAY_KEY = "sk-gateway-0123456789abcdef"
 SHELL_KEY = "sk-ant-shell-fedcba9876543210"
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
+CONFIG = GATEWAY + """\
 model_aliases:
   claude-sonnet: {{target: openai/gpt-4o}}
   codex: {{target: gpt-4o}}

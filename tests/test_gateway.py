@@ -18,6 +18,7 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli import __version__
+from tests.configs import GATEWAY
 from tests.dockerfix import TEST_LABELS, MockProvider, bridge_gateway, free_port, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,18 +27,7 @@ KEY = "sk-e2e-0123456789abcdef"
 PROJECT_LABEL = "org.planoai.project"
 
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
-{extra}"""
+CONFIG = GATEWAY + "{extra}"
 
 
 class Project:

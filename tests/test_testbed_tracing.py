@@ -32,6 +32,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from planoai_cli.trace.model import STATUS_ERROR, STATUS_UNSET, SpanRecord
+from tests.configs import GATEWAY
 from tests.dockerfix import STREAM_USAGE, USAGE, MockProvider, bridge_gateway, free_port, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,17 +42,7 @@ PROJECT_LABEL = "org.planoai.project"
 SPAN_DEADLINE = 20.0  # Envoy's OpenTelemetry tracer flushes every 5 s; the stand-in every 0.2 s
 SERVER_KIND = 2  # OTLP SPAN_KIND_SERVER
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
+CONFIG = GATEWAY + """\
   - model: openai/gpt-4o-mini
     base_url: http://localhost:{mock_port}
     access_key: $OPENAI_API_KEY

@@ -17,23 +17,14 @@ from typing import Any
 import pytest
 from docker.client import DockerClient
 
+from tests.configs import GATEWAY
 from tests.dockerfix import USAGE, MockProvider, free_port, remove_labelled
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-trace-0123456789abcdef"
 CATALOG = Path(__file__).parent / "obs" / "models_dev.json"
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
+CONFIG = GATEWAY + """\
 tracing:
   span_attributes:
     header_prefixes: [x-acme-]

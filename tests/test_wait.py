@@ -17,6 +17,7 @@ from docker.models.containers import Container
 from planoai_cli.gateway.layout import Endpoint
 from planoai_cli.ops.github import format_outputs, output_pairs
 from planoai_cli.ops.wait import Waited
+from tests.configs import GATEWAY
 from tests.dockerfix import TEST_LABELS, bridge_gateway, free_port
 from tests.httpserver import serve, status
 
@@ -183,18 +184,7 @@ def test_timeout_must_be_positive(cli: Cli) -> None:
     assert "--timeout" in err
 
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:9
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = GATEWAY
 
 
 def test_after_a_real_up_wait_finds_it_by_the_config_folder(
@@ -203,7 +193,8 @@ def test_after_a_real_up_wait_finds_it_by_the_config_folder(
     folder = tmp_path / f"waitproj{os.getpid()}"
     folder.mkdir()
     port, admin = free_port(), free_port()
-    (folder / "config.yaml").write_text(CONFIG.format(port=port), encoding="utf-8")
+    # The provider is never called (nothing listens on port 9): wait only needs a healthy gateway.
+    (folder / "config.yaml").write_text(CONFIG.format(port=port, mock_port=9), encoding="utf-8")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wait-0123456789abcdef")
     monkeypatch.chdir(folder)
     try:
