@@ -191,16 +191,22 @@ def start(options: ListenOptions, env: Mapping[str, str] | None = None, *, timeo
     collector died or did not listen before `timeout` (with the end of its log).
     """
     env = dict(os.environ if env is None else env)
+    directory = _claim(options, env)
+    log = directory / LOG_FILE
+    trim_log(log)
+    pid = spawn(_command(options, directory), log, env)
+    return _wait_ready(pid, options, directory, log, timeout)
+
+
+def _claim(options: ListenOptions, env: Mapping[str, str] | None) -> Path:
+    """Before a collector starts: none runs yet and its ports are free; its state folder exists."""
     running = read_state(env)
     if running is not None:
         raise already_running(running)
     check_ports(options)
     directory = collector_dir(env)
     directory.mkdir(parents=True, exist_ok=True)
-    log = directory / LOG_FILE
-    trim_log(log)
-    pid = spawn(_command(options, directory), log, env)
-    return _wait_ready(pid, options, directory, log, timeout)
+    return directory
 
 
 def ensure_running(hosts: Sequence[str], port: int, http_port: int = DEFAULT_HTTP_PORT, *,
@@ -244,14 +250,9 @@ def run_foreground(options: ListenOptions, log: Callable[[str], None], env: Mapp
 
     Raises PortBusy like `start`, PlanoError when the store cannot be opened.
     """
-    running = read_state(env)
-    if running is not None:
-        raise already_running(running)
-    check_ports(options)
+    directory = _claim(options, env)
     from planoai_cli.trace.collector import Settings, serve
 
-    directory = collector_dir(env)
-    directory.mkdir(parents=True, exist_ok=True)
     code = serve(Settings(directory, options.hosts, options.port, options.http_port, options.limits.max_spans,
                           options.limits.max_age_seconds, foreground=True), log)
     if code == ExitCode.PORT_BUSY:
