@@ -56,7 +56,7 @@ def service(deployment: Deployment) -> dict[str, Any]:
         "deploy": {
             "replicas": deployment.replicas,
             "update_config": {"parallelism": 1, "order": "start-first", "failure_action": "rollback",
-                              "monitor": "15s"},
+                              "monitor": "10s"},
             "rollback_config": {"parallelism": 1, "order": "start-first"},
             "restart_policy": {"condition": "any", "delay": "5s"},
             "resources": RESOURCES,
