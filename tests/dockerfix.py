@@ -134,6 +134,9 @@ def docker_client() -> Iterator[DockerClient]:
         client.ping()
     except DockerException as exc:
         pytest.fail(f"Docker is unreachable ({exc}); {DOCKER_HINT}", pytrace=False)
+    from tests.swarmfix import leave_stale_swarm
+
+    leave_stale_swarm(client)  # a swarm a crashed run of the swarm test left behind
     yield client
     for key, value in TEST_LABELS.items():
         remove_labelled(client, key, value)
