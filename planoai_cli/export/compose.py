@@ -113,8 +113,9 @@ def header(deployment: Deployment, publish: tuple[str, ...]) -> list[str]:
     names = ", ".join(deployment.variables) or "none"
     return [
         f"The Plano gateway of project {deployment.project!r}, from {deployment.source}, run as `planoai up` runs it.",
-        f"Written by planoai-cli {deployment.cli_version} (`planoai export compose`; config hash "
-        f"{deployment.config_hash}): export again after changing the config rather than editing this file.",
+        f"Written by planoai-cli {deployment.cli_version} (`planoai export compose`, config hash "
+        f"{deployment.config_hash}).",
+        "Export again after changing the config rather than editing this file.",
         "",
         f"Variables (by name only; compose reads them from .env beside this file or the environment): {names}",
         f"Listeners published on {', '.join(publish)} (`--publish ADDRESS` to change it); each answers /healthz.",

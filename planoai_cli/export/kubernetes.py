@@ -49,8 +49,9 @@ def manifests(deployment: Deployment) -> list[dict[str, Any]]:
 def header(deployment: Deployment) -> list[str]:
     return [
         f"The Plano gateway of project {deployment.project!r}, from {deployment.source}, for Kubernetes.",
-        f"Written by planoai-cli {deployment.cli_version} (`planoai export kubernetes`; config hash "
-        f"{deployment.config_hash}): export again after changing the config, then apply again to roll it out.",
+        f"Written by planoai-cli {deployment.cli_version} (`planoai export kubernetes`, config hash "
+        f"{deployment.config_hash}).",
+        "Export again after changing the config, then apply again to roll it out.",
         f"Keys come from the Secret {secret_name(deployment)!r} (see {SECRET_FILE}); apply: kubectl apply -f "
         f"{MANIFESTS_FILE}",
     ]

@@ -103,8 +103,9 @@ def _slug(text: str) -> str:
 def header(deployment: Deployment) -> list[str]:
     lines = [
         f"The Plano gateway of project {deployment.project!r}, from {deployment.source}, for `docker stack deploy`.",
-        f"Written by planoai-cli {deployment.cli_version} (`planoai export swarm`; config hash "
-        f"{deployment.config_hash}): export again after changing the config, then deploy again to roll it out.",
+        f"Written by planoai-cli {deployment.cli_version} (`planoai export swarm`, config hash "
+        f"{deployment.config_hash}).",
+        "Export again after changing the config, then deploy again to roll it out.",
         "",
     ]
     if deployment.required:
