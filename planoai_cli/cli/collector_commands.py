@@ -11,26 +11,19 @@ subclasses for the CLI's one handler; the work is in trace/daemon.py (and trace/
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 
 import click
 
-from planoai_cli.cli.options import JSON
+from planoai_cli.cli.options import JSON, ip_addresses
 from planoai_cli.errors import ExitCode, UsageError
 
 LOOPBACK = "127.0.0.1"
 
 
 def _hosts(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise UsageError(f"--host {value!r} is not an IP address",
-                             hint="use 127.0.0.1, this host's Docker bridge address (e.g. 172.17.0.1), or 0.0.0.0 "
-                                  "for every interface") from None
-    return tuple(dict.fromkeys(values))
+    return ip_addresses("--host", values, hint="use 127.0.0.1, this host's Docker bridge address (e.g. 172.17.0.1), "
+                                               "or 0.0.0.0 for every interface")
 
 
 @click.command(short_help="Start the trace collector (in the background).")

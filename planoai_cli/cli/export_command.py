@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planoai_cli.cli.options import FILE, PATH, PROJECT
+from planoai_cli.cli.options import FILE, PATH, PROJECT, ip_addresses
 from planoai_cli.cli.root import planoai
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode, UsageError
@@ -56,8 +56,8 @@ def _check_usage(target: str, out_dir: Path | None, to_stdout: bool, publish: tu
     if (out_dir is None) != to_stdout:
         raise UsageError("give exactly one of --out DIR and --stdout",
                          hint=f"planoai export {target} --out deploy/ writes every file; --stdout prints the main one")
-    for address in publish:
-        _ip_address(address)
+    ip_addresses("--publish", publish, hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one of "
+                                            "this machine's addresses")
     if publish and target != "compose":
         raise UsageError("--publish applies to compose only",
                          hint="swarm publishes through its routing mesh; Kubernetes through the Services")
@@ -70,12 +70,3 @@ def _check_usage(target: str, out_dir: Path | None, to_stdout: bool, publish: tu
                          hint="planoai export kubernetes --helm --out chart/")
 
 
-def _ip_address(value: str) -> None:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise UsageError(f"--publish {value!r} is not an IP address",
-                         hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one of this machine's "
-                              "addresses") from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planoai_cli.cli.options import DOCKER, FILE, JSON, PATH, PROJECT
+from planoai_cli.cli.options import DOCKER, FILE, JSON, PATH, PROJECT, ip_addresses
 from planoai_cli.cli.root import planoai
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode, UsageError
@@ -163,15 +163,8 @@ def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool,
 
 
 def _ip_address(value: str) -> str:
-    # Docker publishes on an address, not a name; catching this here gives a usage error instead of a late failure.
-    import ipaddress
-
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        raise UsageError(f"--bind {value!r} is not an IP address",
-                         hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one of this "
-                              "machine's addresses") from None
+    return ip_addresses("--bind", (value,), hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one "
+                                                 "of this machine's addresses")[0]
 
 
 def _since(value: str | None) -> int | None:
