@@ -26,24 +26,14 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli import __version__
+from tests.configs import GATEWAY
 from tests.dockerfix import IMAGE, TEST_LABELS, MockProvider, free_port, labelled, remove_labelled
 
 Cli = Callable[..., tuple[int, str, str]]
 # A quote and a backslash: the entrypoint must escape them as `up` does, or the rendered YAML would break.
 KEY = 'sk-export-"quoted"\\-0123456789'
 COMPOSE_PROJECT = "com.docker.compose.project"
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = GATEWAY
 APP = """\
 import json, os, urllib.request
 body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "from the app"}]}).encode()

@@ -22,24 +22,14 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli.export import swarm
+from tests.configs import GATEWAY
 from tests.dockerfix import IMAGE, MockProvider, free_port, labelled
 from tests.swarmfix import GWBRIDGE, single_node_swarm
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-swarm-0123456789abcdef"
 SERVICE_LABEL = "com.docker.swarm.service.name"
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    base_url: http://localhost:{mock_port}
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = GATEWAY
 
 
 def docker(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
