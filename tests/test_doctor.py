@@ -282,6 +282,28 @@ def test_keys_from_the_environment_and_dotenv_masked_and_never_shown(
         assert secret not in every_output
 
 
+def test_keys_come_from_the_dotenv_beside_the_given_path_as_for_up(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planoai_cli.gateway.options import UpOptions
+    from planoai_cli.gateway.up import _keys
+    from planoai_cli.pipeline import validate_file
+
+    real = Folder(tmp_path / "real")
+    (real.root / ".env").write_text("OPENAI_API_KEY=sk-beside-the-target-000000\n", encoding="utf-8")
+    link_dir = tmp_path / "link"
+    link_dir.mkdir()
+    link = link_dir / "config.yaml"
+    link.symlink_to(real.root / "config.yaml")
+    beside_link = link_dir / ".env"
+    beside_link.write_text(f"OPENAI_API_KEY={DOTENV_KEY}\n", encoding="utf-8")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    _code, out, _err = cli("doctor", str(link), "--admin-port", str(real.admin_port), "--json")
+    keys = json.loads(out)["keys"]
+    assert [(k["name"], k["origin"], k["masked"]) for k in keys] == [
+        ("OPENAI_API_KEY", str(beside_link), f"********10 ({len(DOTENV_KEY)} chars)")]
+    assert _keys(validate_file(link, Path()), UpOptions(environment={})) == {"OPENAI_API_KEY": DOTENV_KEY}
+
+
 def test_a_missing_image_warns_unless_pulling_is_forbidden(cli: Cli, folder: Folder,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     missing = "planoai-doctor-missing:never-built"

@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from planoai_cli.cli.options import FILE, PATH, PROJECT
+from planoai_cli.cli.options import FILE, PATH, PROJECT, gateway_options
 from planoai_cli.cli.root import planoai
-from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from planoai_cli.gateway.options import PullPolicy
 
 AGENT_ARGS = "planoai.agent_args"
 
@@ -40,25 +42,19 @@ class AgentCommand(click.Command):
               help="Print the environment changes (keys masked), model checks and command; start nothing.")
 @click.option("--no-model-check", is_flag=True,
               help="Launch even if a model the agent will ask for is not routable by the config.")
-@click.option("--image", default=None, help=f"Gateway image if it must be started [default: $PLANO_IMAGE or "
-                                            f"{DEFAULT_IMAGE}].")
-@click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
-              help="When to pull the image (if the gateway must be started).")
-@click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
-              help="Host port for the Envoy admin interface (if the gateway must be started).")
-@click.option("--wait-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for the gateway to be healthy.")
-@click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
-              help="Model listener port of a zero-config gateway [default: 12000].")
-@click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
-              show_default=True, help="LOG_LEVEL inside the gateway (if it must be started).")
+@gateway_options(image="Gateway image if it must be started",
+                 pull="When to pull the image (if the gateway must be started).",
+                 admin_port="Host port for the Envoy admin interface (if the gateway must be started).",
+                 wait_timeout="Seconds to wait for the gateway to be healthy.",
+                 listener_port="Model listener port of a zero-config gateway [default: 12000].",
+                 log_level="LOG_LEVEL inside the gateway (if it must be started).")
 @click.option("--settings", "settings_json", metavar="JSON", default=None,
               help="Upstream's JSON object: NON_INTERACTIVE_MODE (true: CI=true, FORCE_COLOR=0, NODE_NO_READLINE=1, "
                    "TERM=dumb), ANTHROPIC_SMALL_FAST_MODEL (claude), CODEX_MODEL (codex's model); other keys go to "
                    "Claude Code as --settings=<json> (codex ignores them).")
 @click.pass_context
 def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Path, project: str | None,
-              dry_run: bool, no_model_check: bool, image: str | None, pull: str, admin_port: int,
+              dry_run: bool, no_model_check: bool, image: str | None, pull: PullPolicy, admin_port: int,
               wait_timeout: float, listener_port: int | None, log_level: str, settings_json: str | None) -> int:
     """Run AGENT (claude or codex) through the project's gateway, starting it if needed.
 
@@ -112,15 +108,14 @@ def _dry_run(prepared: Any, *, check: bool) -> int:
     return ExitCode.OK
 
 
-def _gateway(prepared: Any, *, image: str | None, pull: str, admin_port: int, wait_timeout: float,
+def _gateway(prepared: Any, *, image: str | None, pull: PullPolicy, admin_port: int, wait_timeout: float,
              log_level: str) -> Any:
     from planoai_cli import console
     from planoai_cli.agent.gateway import ensure
-    from planoai_cli.gateway.options import UpOptions
+    from planoai_cli.gateway.options import UpOptions, image_reference
 
-    options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
-                        admin_port=admin_port, wait_timeout=wait_timeout, log_level=log_level,
-                        environment=prepared.resolution.environment)
+    options = UpOptions(image=image_reference(image, os.environ), pull=pull, admin_port=admin_port,
+                        wait_timeout=wait_timeout, log_level=log_level, environment=prepared.resolution.environment)
     return ensure(prepared.resolution.target, prepared.validated.raw.path, prepared.config_hash, options,
                   reporter=console.UpReporter())
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from planoai_cli.cli.options import FILE, PATH, PROJECT, ip_addresses
+from planoai_cli.cli.options import FILE, PATH, PROJECT, gateway_options, ip_addresses
 from planoai_cli.cli.root import planoai
-from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode, UsageError
 
 
@@ -22,15 +21,14 @@ from planoai_cli.errors import ExitCode, UsageError
 @click.option("--stdout", "to_stdout", is_flag=True,
               help="Print the main file (compose.yaml, stack.yaml or the Kubernetes manifests) instead.")
 @PROJECT
-@click.option("--image", default=None, help=f"Gateway image [default: $PLANO_IMAGE or {DEFAULT_IMAGE}].")
+@gateway_options(image="Gateway image")
 @click.option("--publish", "publish", multiple=True, metavar="ADDRESS",
               help="compose: host address to publish the listeners on, repeatable [default: 127.0.0.1; 0.0.0.0 for "
                    "every interface].")
 @click.option("--replicas", type=click.IntRange(1, 100), default=None,
               help="swarm, kubernetes: number of gateway replicas [default: 2].")
 @click.option("--helm", is_flag=True, help="kubernetes: write a minimal Helm chart instead of manifests.")
-@click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
-              show_default=True, help="LOG_LEVEL inside the gateway.")
+@gateway_options(log_level="LOG_LEVEL inside the gateway.")
 def export_command(target: str, file: Path | None, search_dir: Path, out_dir: Path | None, to_stdout: bool,
                    project: str | None, image: str | None, publish: tuple[str, ...], replicas: int | None,
                    helm: bool, log_level: str) -> int:
@@ -38,10 +36,11 @@ def export_command(target: str, file: Path | None, search_dir: Path, out_dir: Pa
     from planoai_cli.console.export import show_export
     from planoai_cli.export import ExportOptions, export, guide
     from planoai_cli.export.write import write
+    from planoai_cli.gateway.options import image_reference
     from planoai_cli.pipeline import validate_file
 
     _check_usage(target, out_dir, to_stdout, publish, replicas, helm)
-    options = ExportOptions(project=project, image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE,
+    options = ExportOptions(project=project, image=image_reference(image, os.environ),
                             log_level=log_level, publish=publish or ("127.0.0.1",), replicas=replicas or 2, helm=helm)
     validated = validate_file(file, search_dir)
     exported = export(validated, target, options)  # type: ignore[arg-type]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from planoai_cli.cli.options import DOCKER, FILE, JSON, PATH, PROJECT, ip_addresses
+from planoai_cli.cli.options import DOCKER, FILE, JSON, PATH, PROJECT, gateway_options
 from planoai_cli.cli.root import planoai
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from planoai_cli.gateway.options import PullPolicy
 
 COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 
@@ -19,20 +23,15 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @FILE
 @PATH
 @PROJECT
-@click.option("--image", default=None, help=f"Gateway image [default: $PLANO_IMAGE or {DEFAULT_IMAGE}].")
-@click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
-              help="When to pull the image.")
-@click.option("--bind", default="127.0.0.1", show_default=True, callback=lambda _c, _p, v: _ip_address(v),
-              help="Host address the listener and admin ports are published on (0.0.0.0 for every interface).")
+@gateway_options(check_bind=True, image="Gateway image", pull="When to pull the image.",
+                 bind="Host address the listener and admin ports are published on (0.0.0.0 for every interface).")
 @click.option("--bridge/--no-bridge", "publish_bridge", default=True, show_default=True,
               help="Also publish the listeners on this host's Docker bridge address, so containers here reach "
                    "them at host.docker.internal (not other machines).")
 @click.option("--publish-internal", is_flag=True,
               help="Also publish the internal LLM hop (port 12001), for agents that call it directly.")
-@click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
-              help="Host port for the Envoy admin interface.")
-@click.option("--wait-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for every listener's /healthz.")
+@gateway_options(admin_port="Host port for the Envoy admin interface.",
+                 wait_timeout="Seconds to wait for every listener's /healthz.")
 @click.option("--keep-on-failure", is_flag=True, help="Keep a container that failed to become healthy.")
 @click.option("--verbose", "-v", is_flag=True,
               help="Show each phase's detail and the container's start-up log lines as they come.")
@@ -42,13 +41,11 @@ COMPONENTS = ("envoy", "brightstaff", "access", "supervisord")
 @click.option("--tracing-port", type=click.IntRange(1, 65535), default=4317, show_default=True,
               help="The collector's OTLP/gRPC port (OTLP/HTTP on 4318, or on the next port for another one).")
 @click.option("--foreground", is_flag=True, help="Stream the logs after start; Ctrl-C stops and removes the gateway.")
-@click.option("--log-level", type=click.Choice(["error", "warn", "info", "debug", "trace"]), default="info",
-              show_default=True, help="LOG_LEVEL inside the gateway.")
-@click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
-              help="Model listener port of a zero-config gateway (no config found) [default: 12000].")
+@gateway_options(log_level="LOG_LEVEL inside the gateway.",
+                 listener_port="Model listener port of a zero-config gateway (no config found) [default: 12000].")
 @JSON
 @DOCKER
-def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
+def up(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: PullPolicy, bind: str,
        publish_bridge: bool, publish_internal: bool, admin_port: int, wait_timeout: float, keep_on_failure: bool,
        verbose: bool, with_tracing: bool, tracing_port: int, foreground: bool, log_level: str,
        listener_port: int | None, as_json: bool) -> int:
@@ -59,7 +56,7 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
     """
     from planoai_cli import console
     from planoai_cli.console.agent import show_zero_config
-    from planoai_cli.gateway.options import Target, UpOptions
+    from planoai_cli.gateway.options import Target, UpOptions, image_reference
     from planoai_cli.gateway.progress import Silent
     from planoai_cli.gateway.up import up
     from planoai_cli.zeroconfig import resolve
@@ -68,11 +65,11 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
                        passthrough=True)
     if resolved.zero is not None:
         show_zero_config(resolved.zero)
-    options = UpOptions(image=image or os.environ.get("PLANO_IMAGE") or DEFAULT_IMAGE, pull=pull,  # type: ignore[arg-type]
-                        bind=bind, admin_port=admin_port, wait_timeout=wait_timeout, keep_on_failure=keep_on_failure,
-                        foreground=foreground, log_level=log_level, environment=resolved.environment,
-                        publish_bridge=publish_bridge, publish_internal=publish_internal, verbose=verbose,
-                        with_tracing=with_tracing, tracing_port=tracing_port)
+    options = UpOptions(image=image_reference(image, os.environ), pull=pull, bind=bind, admin_port=admin_port,
+                        wait_timeout=wait_timeout, keep_on_failure=keep_on_failure, foreground=foreground,
+                        log_level=log_level, environment=resolved.environment, publish_bridge=publish_bridge,
+                        publish_internal=publish_internal, verbose=verbose, with_tracing=with_tracing,
+                        tracing_port=tracing_port)
     reporter = Silent() if as_json else console.UpReporter(verbose=verbose)
     up(resolved.target, options, reporter,
        on_healthy=lambda running: console.show_running(running, as_json=as_json))
@@ -160,11 +157,6 @@ def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool,
     for line in lines:
         console.out(line)
     return ExitCode.OK
-
-
-def _ip_address(value: str) -> str:
-    return ip_addresses("--bind", (value,), hint="use 127.0.0.1 (the default), 0.0.0.0 for every interface, or one "
-                                                 "of this machine's addresses")[0]
 
 
 def _since(value: str | None) -> int | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from planoai_cli.cli.options import FILE, JSON, PATH, PROJECT
+from planoai_cli.cli.options import FILE, JSON, PATH, PROJECT, gateway_options
 from planoai_cli.cli.root import planoai
-from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from planoai_cli.gateway.options import PullPolicy
 
 
 @planoai.command()
@@ -44,16 +47,13 @@ def wait(file: Path | None, search_dir: Path, project: str | None, timeout: floa
 @FILE
 @PATH
 @PROJECT
-@click.option("--image", default=None, help=f"Image up would run [default: $PLANO_IMAGE or {DEFAULT_IMAGE}].")
-@click.option("--pull", type=click.Choice(["missing", "always", "never"]), default="missing", show_default=True,
-              help="The pull policy up would use (a missing image is a problem only with never).")
-@click.option("--bind", default="127.0.0.1", show_default=True, help="Host address up would publish the ports on.")
-@click.option("--admin-port", type=click.IntRange(1, 65535), default=19901, show_default=True,
-              help="Host port up would publish the Envoy admin interface on.")
-@click.option("--listener-port", type=click.IntRange(1, 65535), default=None,
-              help="Model listener port of a zero-config gateway (no config found) [default: 12000].")
+@gateway_options(image="Image up would run",
+                 pull="The pull policy up would use (a missing image is a problem only with never).",
+                 bind="Host address up would publish the ports on.",
+                 admin_port="Host port up would publish the Envoy admin interface on.",
+                 listener_port="Model listener port of a zero-config gateway (no config found) [default: 12000].")
 @JSON
-def doctor(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: str, bind: str,
+def doctor(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: PullPolicy, bind: str,
            admin_port: int, listener_port: int | None, as_json: bool) -> int:
     """Show what `planoai up` would meet: Docker, image, ports, keys, Envoy, versions. Changes nothing.
 
@@ -64,8 +64,7 @@ def doctor(file: Path | None, search_dir: Path, project: str | None, image: str 
     from planoai_cli.gateway.options import Target
     from planoai_cli.ops.doctor import DoctorOptions, diagnose
 
-    report = diagnose(DoctorOptions(Target(file, search_dir, project), image=image, pull=pull,  # type: ignore[arg-type]
-                                    bind=bind, admin_port=admin_port, listener_port=listener_port,
-                                    environment=dict(os.environ)))
+    report = diagnose(DoctorOptions(Target(file, search_dir, project), image=image, pull=pull, bind=bind,
+                                    admin_port=admin_port, listener_port=listener_port, environment=dict(os.environ)))
     show_doctor(report, as_json=as_json)
     return report.exit_code

@@ -9,7 +9,7 @@ from pathlib import Path
 from planoai_cli import zeroconfig
 from planoai_cli.contract import DEFAULT_MODEL_PORT
 from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig, PlanoError
-from planoai_cli.gateway.options import Target
+from planoai_cli.gateway.options import Target, dotenv_path
 from planoai_cli.keys import ENVIRONMENT, resolve
 from planoai_cli.loader import RawConfig, discover, load, parse
 from planoai_cli.ops.findings import Collected
@@ -135,7 +135,7 @@ def check_keys(subject: Subject, found: Collected) -> tuple[KeyInfo, ...] | None
     if subject.validated is None:
         return None
     secrets = subject.validated.config.secrets
-    dotenv = subject.validated.raw.path.resolve().parent / ".env"
+    dotenv = dotenv_path(subject.validated.raw.path)
     try:
         keys = resolve(secrets, subject.environment, dotenv)
     except ConfigError as e:

@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from planoai_cli import __version__
-from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import ExitCode
-from planoai_cli.gateway.options import DEFAULT_ADMIN_PORT, PullPolicy, Target
+from planoai_cli.gateway.options import (
+    DEFAULT_ADMIN_PORT,
+    DEFAULT_BIND,
+    DEFAULT_PULL,
+    PullPolicy,
+    Target,
+    image_choice,
+)
 from planoai_cli.ops import probes
 from planoai_cli.ops.configcheck import ConfigInfo, KeyInfo, check_keys, inspect_config, listener_ports
 from planoai_cli.ops.findings import UP_ORDER, Collected, Finding
@@ -23,8 +29,8 @@ class DoctorOptions:
 
     target: Target
     image: str | None = None
-    pull: PullPolicy = "missing"
-    bind: str = "127.0.0.1"
+    pull: PullPolicy = DEFAULT_PULL
+    bind: str = DEFAULT_BIND
     admin_port: int = DEFAULT_ADMIN_PORT
     listener_port: int | None = None  # zero-config's model listener
     environment: Mapping[str, str] | None = None
@@ -81,7 +87,7 @@ def diagnose(options: DoctorOptions) -> Report:
     if not docker.ok:
         found.fail("docker", ExitCode.DOCKER_UNAVAILABLE, docker.error or "no Docker engine answered")
     try:
-        reference, source = probes.image_source(options.image, env, DEFAULT_IMAGE)
+        reference, source = image_choice(options.image, env)
         image = probes.probe_image(engine, reference, source, options.pull)
         gateway, holders = probes.probe_gateway(engine, subject.project)
     finally:

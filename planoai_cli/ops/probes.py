@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from planoai_cli.errors import DockerUnavailable, ImageUnavailable, PlanoError
+from planoai_cli.gateway.options import ImageSource, PullPolicy
 from planoai_cli.runtime.container import PROJECT, Handle, all_handles
 from planoai_cli.runtime.engine import Engine, connect
 from planoai_cli.runtime.image import local_image_id
@@ -47,8 +48,8 @@ class ImageInfo:
     """The image `up` would run, where that choice came from, and whether the engine has it."""
 
     reference: str
-    source: str  # --image, PLANO_IMAGE or default
-    pull: str
+    source: ImageSource
+    pull: PullPolicy
     present: bool | None  # None: unknown (no engine, or it could not tell)
     image_id: str | None
     detail: str
@@ -99,16 +100,7 @@ def probe_docker(env: Mapping[str, str], home: Path) -> tuple[DockerInfo, Engine
     return info, engine
 
 
-def image_source(flag: str | None, env: Mapping[str, str], default: str) -> tuple[str, str]:
-    """The image `up` would use and why: --image, then $PLANO_IMAGE, then the pinned default."""
-    if flag:
-        return flag, "--image"
-    if env.get("PLANO_IMAGE"):
-        return env["PLANO_IMAGE"], "PLANO_IMAGE"
-    return default, "default"
-
-
-def probe_image(engine: Engine | None, reference: str, source: str, pull: str) -> ImageInfo:
+def probe_image(engine: Engine | None, reference: str, source: ImageSource, pull: PullPolicy) -> ImageInfo:
     """Is the image present? Nothing is pulled: doctor only looks."""
     if engine is None:
         return ImageInfo(reference, source, pull, None, None, "unknown: no Docker engine answered")
