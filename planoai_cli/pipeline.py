@@ -1,4 +1,4 @@
-"""The backbone: the only module that knows the stage order (load → schema → migrate → model → checks)."""
+"""The backbone: the only module that knows the stage order (load → schema → migrate → model → checks → render)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,18 @@ from typing import TYPE_CHECKING
 
 from planoai_cli.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from planoai_cli.errors import InvalidConfig
-from planoai_cli.loader import RawConfig, discover, load
+from planoai_cli.loader import RawConfig, discover, load, parse
+from planoai_cli.project import content_hash
 from planoai_cli.tree import YMap
 
 if TYPE_CHECKING:
     from planoai_cli.detect import Generation
+    from planoai_cli.gateway.options import Target
     from planoai_cli.model import PlanoConfig
+    from planoai_cli.render import Rendered
     from planoai_cli.versions import Version
+
+    Source = Target | Path | RawConfig
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,48 @@ class Validated:
         return tuple(d for d in self.findings if d.severity is Severity.WARNING)
 
 
-def locate_config(file: Path | None, search_dir: Path) -> Path:
-    """Config discovery (an explicit FILE must exist; else search `search_dir`)."""
-    return discover(file, search_dir)
+@dataclass(frozen=True)
+class Prepared:
+    """A validated config, its rendered files, and the hash a gateway started from them is labelled with."""
+
+    validated: Validated
+    rendered: Rendered
+    config_hash: str
+
+
+def prepare(source: Source) -> Prepared:
+    """Every stage in order: find and load (a Target or a path), validate, render, hash.
+
+    Raises InvalidConfig listing every problem, or RenderError.
+    """
+    return render_validated(validate(source))
+
+
+def validate(source: Source) -> Validated:
+    """Find (a Target or a path), load and validate a config; raises InvalidConfig listing every problem."""
+    if isinstance(source, RawConfig):
+        return validate_raw(source)
+    if isinstance(source, Path):
+        return validate_file(source, Path())
+    return validate_file(source.file, source.search_dir)
+
+
+def render_validated(validated: Validated, config: PlanoConfig | None = None) -> Prepared:
+    """The render stage and the hash, for `validated` (or `config`, a changed copy of its config)."""
+    from planoai_cli.render import render
+
+    rendered = render(validated.config if config is None else config)
+    return Prepared(validated, rendered, rendered_hash(rendered))
+
+
+def rendered_hash(rendered: Rendered) -> str:
+    """The content hash of the two rendered files, as a running gateway's label records it."""
+    return content_hash(rendered.envoy_yaml, rendered.plano_config)
+
+
+def raw_from_text(path: Path, text: str) -> RawConfig:
+    """A config that is not read from disk (a zero-config, a template about to be written), parsed as `path`."""
+    return RawConfig(path, text, parse(text, str(path)))
 
 
 def validate_file(file: Path | None, search_dir: Path) -> Validated:

@@ -15,9 +15,8 @@ from planoai_cli.agent.profiles import AGENTS, claude, codex, codex_model_argume
 from planoai_cli.agent.routes import route
 from planoai_cli.agent.settings import AgentSettings
 from planoai_cli.errors import PlanoError
-from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from tests.fakeagent import FOLDER, FakeAgent, install
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -59,7 +58,7 @@ model_providers:
 
 
 def config(text: str) -> PlanoConfig:
-    return validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml"))).config
+    return validate_raw(raw_from_text(Path("config.yaml"), text)).config
 
 
 @pytest.fixture

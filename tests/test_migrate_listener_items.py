@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planoai_cli.loader import RawConfig, parse
+from planoai_cli.loader import parse
 from planoai_cli.migrate.listener_items import hoist_providers, list_listeners
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.tree import locate, plain
 from tests.migratehelp import brief, run
 
@@ -103,7 +103,7 @@ def test_an_unknown_router_is_dropped_with_a_warning_naming_it() -> None:
 
 def test_a_migrated_router_passes_the_canonical_schema() -> None:
     text = ROUTERS + "model_providers: [{model: openai/gpt-4o}]\nagents: [{id: a, url: 'http://a:9000'}]\n"
-    validated = validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml")))
+    validated = validate_raw(raw_from_text(Path("config.yaml"), text))
     assert [li.router for li in validated.config.listeners] == ["plano_orchestrator_v1"] * 2 + [None] + [
         "plano_orchestrator_v1"]
     assert [d.code for d in validated.warnings] == ["migrate.listener-router"]

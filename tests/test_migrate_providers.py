@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.loader import RawConfig, parse
+from planoai_cli.loader import parse
 from planoai_cli.migrate import migrate
 from planoai_cli.migrate.providers import convert_providers, rename_llm_providers
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.tree import locate, plain
 from tests.migratehelp import brief, run
 
@@ -367,7 +367,7 @@ def test_slashed_ids_with_no_other_evidence_keep_the_current_reading_with_a_warn
 def test_the_current_reading_sends_the_id_after_the_first_slash() -> None:
     text = G2 + "llm_providers:\n  - {model: my_provider/llama3.2, provider_interface: openai, " \
                 "base_url: 'http://ollama:11434', default: true}\n"
-    validated = validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml")))
+    validated = validate_raw(raw_from_text(Path("config.yaml"), text))
     provider = validated.config.providers[0]
     assert (provider.name, provider.model_id, provider.interface) == ("my_provider/llama3.2", "llama3.2", "openai")
     assert [d.code for d in validated.warnings] == ["migrate.provider-ambiguous"]

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planoai_cli.errors import PlanoError
-from planoai_cli.loader import RawConfig, parse
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").rglob("*.yaml"))
@@ -35,7 +34,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 def _validate_text(text: str) -> None:
     with contextlib.suppress(PlanoError):
-        validate_raw(RawConfig(Path("fuzz.yaml"), text, parse(text, "fuzz.yaml")))
+        validate_raw(raw_from_text(Path("fuzz.yaml"), text))
 
 
 @SETTINGS

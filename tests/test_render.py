@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 from planoai_cli.errors import RenderError
-from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.render import CONTAINER_PATHS, ListenerPort, RenderPaths, render
 
 
@@ -46,7 +45,7 @@ model_providers:
 
 
 def load(text: str) -> PlanoConfig:
-    return validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml"))).config
+    return validate_raw(raw_from_text(Path("config.yaml"), text)).config
 
 
 def golden_config(folder: Path) -> PlanoConfig:

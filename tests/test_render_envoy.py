@@ -19,9 +19,8 @@ import pytest
 
 from planoai_cli.envoy import find_envoy, standin_wasm, validate_config
 from planoai_cli.errors import PlanoError, RenderError
-from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
-from planoai_cli.pipeline import validate_file, validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_file, validate_raw
 from planoai_cli.render import check_with_envoy, render, validation_paths, write_files
 from planoai_cli.render.engine import environment, render_template
 from planoai_cli.render.validation import host_ca_bundle
@@ -42,7 +41,7 @@ overrides:
 
 
 def load(text: str) -> PlanoConfig:
-    return validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml"))).config
+    return validate_raw(raw_from_text(Path("config.yaml"), text)).config
 
 
 def test_the_validation_copy_uses_the_standin_a_log_folder_and_a_host_ca(tmp_path: Path) -> None:

@@ -8,9 +8,8 @@ import pytest
 import yaml
 
 from planoai_cli.diagnostics import Severity
-from planoai_cli.loader import RawConfig, parse
 from planoai_cli.model import PlanoConfig
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.render import render
 from planoai_cli.render.localhost import containerize, rewrite_url
 
@@ -19,7 +18,7 @@ CASE = REPO / "tests" / "golden" / "localhost-rewrites" / "config.yaml"
 
 
 def load(text: str) -> PlanoConfig:
-    return validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml"))).config
+    return validate_raw(raw_from_text(Path("config.yaml"), text)).config
 
 
 @pytest.mark.parametrize(("url", "rewritten", "host"), [

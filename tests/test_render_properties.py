@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planoai_cli.errors import InvalidConfig, RenderError
-from planoai_cli.loader import RawConfig, parse
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.render import render
 
 
@@ -78,7 +77,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
 def test_valid_configs_render_to_yaml_that_reads_back(doc: dict[str, Any]) -> None:
     text = yaml.safe_dump(doc, allow_unicode=True)
     try:
-        config = validate_raw(RawConfig(Path("config.yaml"), text, parse(text, "config.yaml"))).config
+        config = validate_raw(raw_from_text(Path("config.yaml"), text)).config
     except InvalidConfig:
         return  # a combination the checks refuse (duplicate ids, reserved ports, …) is not rendered
     with contextlib.suppress(RenderError):

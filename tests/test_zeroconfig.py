@@ -12,8 +12,7 @@ from planoai_cli import zeroconfig
 from planoai_cli.errors import ConfigError, UsageError
 from planoai_cli.fs import LEDGER
 from planoai_cli.gateway.options import Target
-from planoai_cli.loader import RawConfig, parse
-from planoai_cli.pipeline import validate_raw
+from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.render import check_with_envoy
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -75,7 +74,7 @@ def test_the_synthesized_text(tmp_path: Path) -> None:
 def test_every_provider_at_once_validates_cleanly_and_envoy_accepts_it(tmp_path: Path) -> None:
     env = {provider.variables[0]: KEY for provider in zeroconfig.PROVIDERS}
     zero = zeroconfig.synthesize(env, folder(tmp_path))
-    validated = validate_raw(RawConfig(zero.path, zero.text, parse(zero.text, str(zero.path))))
+    validated = validate_raw(raw_from_text(zero.path, zero.text))
     assert validated.findings == ()
     assert [p.model for p in validated.config.providers] == [f"{p.prefix}/*" for p in zeroconfig.PROVIDERS]
     assert sorted(r.name for r in validated.config.secrets) == sorted(env)
@@ -91,7 +90,7 @@ def test_no_key_gives_a_pass_through_config_that_validates_cleanly_and_envoy_acc
         f"# Zero-config, written by planoai because {root} has no config; rewritten on every zero-config start.\n"
         "# No provider key was found, so this is a pass-through gateway: each request's own credential (its\n")
     assert "access_key" not in zero.text
-    validated = validate_raw(RawConfig(zero.path, zero.text, parse(zero.text, str(zero.path))))
+    validated = validate_raw(raw_from_text(zero.path, zero.text))
     assert validated.findings == ()
     assert [(p.model, p.passthrough_auth) for p in validated.config.providers] == [
         (f"{p.prefix}/*", True) for p in zeroconfig.PROVIDERS]

@@ -10,14 +10,11 @@ from planoai_cli.agent.profiles import AGENTS, Agent
 from planoai_cli.agent.settings import NONE, AgentSettings
 from planoai_cli.errors import ConfigError
 from planoai_cli.gateway.layout import client_host
-from planoai_cli.gateway.options import Target
-from planoai_cli.loader import RawConfig, parse
-from planoai_cli.pipeline import Validated, validate_file, validate_raw
+from planoai_cli.gateway.options import DEFAULT_BIND, Target
+from planoai_cli.pipeline import Validated, raw_from_text
+from planoai_cli.pipeline import prepare as prepare_config
 from planoai_cli.project import project_name
-from planoai_cli.render import render
 from planoai_cli.zeroconfig import Resolution, resolve
-
-DEFAULT_BIND = "127.0.0.1"  # what `up` publishes on unless told otherwise
 
 
 @dataclass(frozen=True)
@@ -50,25 +47,17 @@ class Prepared:
 def prepare(kind: str, target: Target, shell: Mapping[str, str], args: tuple[str, ...],
             listener_port: int | None, *, settings: AgentSettings = NONE) -> Prepared:
     """Resolve the config as `up` would (zero-config included, nothing written), and plan the launch."""
-    from planoai_cli.gateway.spec import rendered_hash
-
     agent = AGENTS[kind]
     resolution = resolve(target, shell, listener_port, write_file=False)
-    validated = _validate(resolution)
-    rendered = render(validated.config)
-    model = next((p for p in rendered.listener_ports if p.type == "model"), None)
+    zero = resolution.zero
+    prepared = prepare_config(resolution.target if zero is None else raw_from_text(zero.path, zero.text))
+    validated = prepared.validated
+    model = next((p for p in prepared.rendered.listener_ports if p.type == "model"), None)
     if model is None:  # listener_ports always includes the default model listener
         raise ConfigError(f"{validated.raw.source}: no model listener for the agent to use")
     plan = agent.build(validated.config, f"http://{client_host(DEFAULT_BIND)}:{model.port}", shell, args, settings)
-    return Prepared(agent, resolution, validated, rendered_hash(rendered), plan, check(plan, validated.config),
+    return Prepared(agent, resolution, validated, prepared.config_hash, plan, check(plan, validated.config),
                     shell, args, settings)
-
-
-def _validate(resolution: Resolution) -> Validated:
-    zero = resolution.zero
-    if zero is None:
-        return validate_file(resolution.target.file, resolution.target.search_dir)
-    return validate_raw(RawConfig(zero.path, zero.text, parse(zero.text, str(zero.path))))
 
 
 def refuse_unroutable(prepared: Prepared) -> None:

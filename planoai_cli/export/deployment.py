@@ -17,9 +17,9 @@ from planoai_cli import __version__
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.diagnostics import Diagnostic, Severity, at, sorted_diagnostics
 from planoai_cli.loader import parse
-from planoai_cli.pipeline import Validated
-from planoai_cli.project import content_hash, project_name
-from planoai_cli.render import ENVOY_FILE, PLANO_CONFIG_FILE, Rendered, render
+from planoai_cli.pipeline import Validated, render_validated
+from planoai_cli.project import project_name
+from planoai_cli.render import ENVOY_FILE, PLANO_CONFIG_FILE, Rendered
 from planoai_cli.resources import data_dir
 
 # The container layout `planoai up` uses (gateway/spec.py; importing it would load the Docker SDK).
@@ -107,7 +107,8 @@ class Deployment:
 
 def build(validated: Validated, options: ExportOptions) -> Deployment:
     """The deployment for a validated config; raises RenderError when the render fails."""
-    rendered = render(validated.config)
+    prepared = render_validated(validated)
+    rendered = prepared.rendered
     required = tuple(sorted({ref.name for ref in validated.config.secrets}))
     optional = tuple(name for name in _referenced(rendered) if name not in required)
     findings = (*validated.findings, *rendered.notices, *_state_warning(validated, options.replicas))
@@ -117,7 +118,7 @@ def build(validated: Validated, options: ExportOptions) -> Deployment:
         listeners=tuple(Listener(p.name, p.type, p.port, p.health_path) for p in rendered.listener_ports),
         required=required, optional=optional, environment=MappingProxyType(environment(rendered, options.log_level)),
         rendered=rendered.files(), supervisor=MappingProxyType(supervisor_files()),
-        config_hash=content_hash(rendered.envoy_yaml, rendered.plano_config), cli_version=__version__,
+        config_hash=prepared.config_hash, cli_version=__version__,
         findings=sorted_diagnostics(findings),
     )
 

@@ -125,12 +125,10 @@ def _config_drift(labels: Mapping[str, str]) -> tuple[bool | None, str]:
     path = labels.get(rt.CONFIG_FILE)
     if not path:
         return None, "the container does not record its config file"
-    from planoai_cli.gateway.spec import rendered_hash
-    from planoai_cli.pipeline import validate_file
-    from planoai_cli.render import render
+    from planoai_cli.pipeline import prepare
 
     try:
-        current = rendered_hash(render(validate_file(Path(path), Path()).config))
+        current = prepare(Path(path)).config_hash
     except PlanoError as e:
         return None, f"the config on disk no longer validates ({e.message.splitlines()[0]})"
     if current == labels.get(rt.CONFIG_HASH):

@@ -11,7 +11,8 @@ from planoai_cli.contract import ADMIN_PORT, HEALTH_PATH, LLM_EGRESS_PORT
 from planoai_cli.gateway.layout import Layout, Listener, encode, is_wildcard
 from planoai_cli.gateway.options import UpOptions
 from planoai_cli.loader import parse
-from planoai_cli.project import container_name, content_hash
+from planoai_cli.pipeline import rendered_hash
+from planoai_cli.project import container_name
 from planoai_cli.render import Rendered
 from planoai_cli.render.paths import ENVOY_FILE, PLANO_CONFIG_FILE
 from planoai_cli.runtime import container as rt
@@ -21,10 +22,6 @@ SUPERVISOR_DIR = "/etc/plano/supervisord"
 RUN_DIR = "/run/plano"
 INTERNAL_HOP_NAME = "egress_traffic_llm"  # Envoy's name for the 12001 listener
 COMMAND = ("/usr/local/bin/supervisord", "-n", "-c", f"{SUPERVISOR_DIR}/supervisord.conf")
-
-
-def rendered_hash(rendered: Rendered) -> str:
-    return content_hash(rendered.envoy_yaml, rendered.plano_config)
 
 
 def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:

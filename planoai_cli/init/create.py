@@ -58,10 +58,9 @@ def output_path(given: str | None) -> Path:
 
 def check(text: str, output: Path) -> Validated:
     """Run the full validation on config text about to be written (a template bug must never reach a file)."""
-    from planoai_cli.loader import RawConfig, parse
-    from planoai_cli.pipeline import validate_raw
+    from planoai_cli.pipeline import raw_from_text, validate_raw
 
-    return validate_raw(RawConfig(output, text, parse(text, str(output))))
+    return validate_raw(raw_from_text(output, text))
 
 
 def variables_of(result: Validated) -> tuple[str, ...]:

@@ -142,12 +142,13 @@ def _signature(files: Sequence[Path]) -> tuple[object, ...]:
 
 def _config_sources(request: PricingRequest, warn: Callable[[str], None]) -> tuple[Sequence[MetricsSource], str]:
     from planoai_cli.errors import InvalidConfig
-    from planoai_cli.pipeline import locate_config, validate_file
+    from planoai_cli.loader import discover
+    from planoai_cli.pipeline import validate_file
 
     if request.provider and request.url:
         return (), ""  # the flags say everything: no need to read a config
     try:
-        path = locate_config(request.config, request.search_dir)
+        path = discover(request.config, request.search_dir)
     except ConfigError:
         if request.config is not None or not request.search_dir.is_dir():
             raise

@@ -11,9 +11,9 @@ from planoai_cli.contract import DEFAULT_MODEL_PORT
 from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig, PlanoError
 from planoai_cli.gateway.options import Target, dotenv_path
 from planoai_cli.keys import ENVIRONMENT, resolve
-from planoai_cli.loader import RawConfig, discover, load, parse
+from planoai_cli.loader import RawConfig, discover, load
 from planoai_cli.ops.findings import Collected
-from planoai_cli.pipeline import Validated, validate_raw
+from planoai_cli.pipeline import Validated, raw_from_text, render_validated, validate_raw
 from planoai_cli.project import project_name
 from planoai_cli.versions import CANONICAL
 
@@ -83,8 +83,7 @@ def _zero_config(target: Target, env: Mapping[str, str], found: Collected, proje
     built = ("no provider key found, so a pass-through gateway: clients send their own keys" if zero.passthrough
              else f"one provider per key found: {names}")
     found.warn("config", f"no config in {zero.search_dir}: up would write a zero-config to {zero.path} ({built})")
-    info, validated = _validate(lambda: RawConfig(zero.path, zero.text, parse(zero.text, str(zero.path))),
-                                zero.path, found, zero=True)
+    info, validated = _validate(lambda: raw_from_text(zero.path, zero.text), zero.path, found, zero=True)
     return Subject(info, project, validated, zeroconfig.key_environment(zero.found, env),
                    {f.variable: f.origin for f in zero.found})
 
@@ -120,10 +119,8 @@ def listener_ports(subject: Subject, found: Collected) -> list[tuple[str, int]] 
     """(purpose, port) of each listener `up` would publish, from the render; None when it cannot be known."""
     if subject.validated is None:
         return None
-    from planoai_cli.render import render
-
     try:
-        rendered = render(subject.validated.config)
+        rendered = render_validated(subject.validated).rendered
     except PlanoError as e:
         found.fail("render", e.exit_code, e.message)
         return None
