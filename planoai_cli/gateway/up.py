@@ -15,7 +15,7 @@ from planoai_cli.gateway.tracing import Collector, trace_to_collector
 from planoai_cli.health import wait_healthy
 from planoai_cli.keys import require, resolve
 from planoai_cli.logs import failed_component
-from planoai_cli.pipeline import Validated, validate_file
+from planoai_cli.pipeline import Validated, validate
 from planoai_cli.project import project_name, state_dir
 from planoai_cli.render import render, write_files
 from planoai_cli.resources import data_dir
@@ -57,7 +57,7 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
     """
     timings = Timings()
     with timings.phase(reporter, "validate"):
-        validated = validate_file(target.file, target.search_dir)
+        validated = validate(target)
     reporter.findings(validated.raw.source, validated.findings)
     _describe_config(validated, reporter)
     config = validated.config
