@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from planoai_cli.errors import ContainerFailed, DockerUnavailable, HealthTimeout, PlanoError
 from planoai_cli.gateway.alive import alive_check, log_excerpt, what_happened
 from planoai_cli.gateway.layout import LOOPBACK, Endpoint, Layout, is_wildcard
-from planoai_cli.gateway.options import Target, UpOptions
+from planoai_cli.gateway.options import Target, UpOptions, dotenv_path
 from planoai_cli.gateway.progress import Reporter, Timings
 from planoai_cli.gateway.spec import container_spec, layout, port_maps
 from planoai_cli.gateway.tracing import Collector, trace_to_collector
@@ -112,7 +112,7 @@ def _describe_config(validated: Validated, reporter: Reporter) -> None:
 
 
 def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
-    dotenv = validated.raw.path.parent / ".env"
+    dotenv = dotenv_path(validated.raw.path)
     keys = resolve(validated.config.secrets, options.environment, dotenv)
     require(keys, dotenv)
     return dict(keys.values)
