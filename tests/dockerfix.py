@@ -124,6 +124,24 @@ class MockHandler(BaseHTTPRequestHandler):
         pass  # keep pytest output clean; assertions inspect `seen` instead
 
 
+# --- the docker marker -------------------------------------------------------------------------------
+
+# A test that reaches the engine depends on one of these fixtures, directly or through another fixture (the
+# exception, tests/test_doctor.py, whose command always asks the engine, marks its whole module).
+DOCKER_FIXTURES = frozenset({"docker_client", "testbed_image", "mock_provider"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `docker` every test that uses a Docker fixture, so `-m "not docker"` can never reach the engine.
+
+    The marker only selects; the default run still runs these tests, and they fail (never skip) without an engine.
+    """
+    for item in items:
+        if DOCKER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
+
+
 # --- fixtures ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

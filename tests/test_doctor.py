@@ -26,6 +26,8 @@ MANAGED, PROJECT = "org.planoai.managed", "org.planoai.project"
 ENV_KEY = "sk-doctor-env-0123456789abcdef"
 DOTENV_KEY = "sk-doctor-dotenv-fedcba9876543210"
 SHORT_KEY = "tiny-secret"  # under 12 characters: masked as stars only
+# doctor asks the engine on every run (only a test pointing DOCKER_HOST elsewhere would not need one).
+pytestmark = pytest.mark.docker
 
 CONFIG = """\
 version: v0.4.0

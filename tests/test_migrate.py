@@ -393,6 +393,7 @@ TREES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4
                      max_leaves=30)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.sampled_from(KEYS), TREES, max_size=8))
 def test_any_document_migrates_without_crashing_or_changing_its_input(data: dict[str, Any]) -> None:

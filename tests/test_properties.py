@@ -29,6 +29,7 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(
 KEY = st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=8))
 DOCUMENTS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                            st.dictionaries(KEY, inner, max_size=5)), max_leaves=30)
+pytestmark = pytest.mark.slow
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -79,6 +79,7 @@ TREES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4
                      max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.text(max_size=8), TREES, max_size=5))
 def test_any_document_reads_back_unchanged(doc: dict[str, Any]) -> None:
