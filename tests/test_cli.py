@@ -201,10 +201,10 @@ def test_debug_from_the_environment_shows_the_traceback(cli: Cli, monkeypatch: p
 
 def test_a_commands_own_debug_flag_is_not_planoai_debug(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     # `logs --debug` is upstream's debug view of the logs, not a request for tracebacks.
-    from planoai_cli.gateway import inspect
+    from planoai_cli.gateway import logs
 
     monkeypatch.delenv("PLANOAI_DEBUG", raising=False)
-    monkeypatch.setattr(inspect, "logs", _explode)
+    monkeypatch.setattr(logs, "logs", _explode)
     code, _, err = cli("logs", "--debug")
     assert code == 70
     assert "Traceback" not in err

@@ -89,7 +89,7 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
 def down(file: Path | None, search_dir: Path, project: str | None, timeout: float, with_tracing: bool) -> int:
     """Stop and remove the project's gateway (succeeds when nothing is running)."""
     from planoai_cli import console
-    from planoai_cli.gateway.inspect import down as stop
+    from planoai_cli.gateway.down import down as stop
     from planoai_cli.gateway.options import Target
 
     chosen, removed = stop(Target(file, search_dir, project), timeout, dict(os.environ), notify=console.info)
@@ -117,10 +117,10 @@ def down(file: Path | None, search_dir: Path, project: str | None, timeout: floa
 def status(file: Path | None, search_dir: Path, project: str | None, as_json: bool) -> int:
     """Report the gateway: running or not, health per listener, image, uptime, config drift."""
     from planoai_cli import console
-    from planoai_cli.gateway.inspect import status as inspect
     from planoai_cli.gateway.options import Target
+    from planoai_cli.gateway.status import status as gateway_status
 
-    report = inspect(Target(file, search_dir, project), dict(os.environ), notify=console.info)
+    report = gateway_status(Target(file, search_dir, project), dict(os.environ), notify=console.info)
     console.show_status(report, as_json=as_json)
     if report.state != "running":
         return ExitCode.CONTAINER_EXITED
@@ -148,7 +148,7 @@ def logs(file: Path | None, search_dir: Path, project: str | None, follow: bool,
     lines: start-up, and which program exited). Upstream's default, access logs only, is -c access.
     """
     from planoai_cli import console
-    from planoai_cli.gateway.inspect import logs as read_logs
+    from planoai_cli.gateway.logs import logs as read_logs
     from planoai_cli.gateway.options import Target
     from planoai_cli.logs import chosen_components
 

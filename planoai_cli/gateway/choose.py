@@ -15,6 +15,10 @@ from planoai_cli.runtime.engine import Engine
 Notify = Callable[[str], None]
 
 
+def quiet(_note: str) -> None:
+    """The Notify that says nothing (callers that do not show which gateway was chosen)."""
+
+
 def resolve_project(target: Target) -> str:
     """The project named by the target alone: --project-name, else the config's folder (else --path's folder)."""
     if target.project is not None:

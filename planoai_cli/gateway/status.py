@@ -1,38 +1,22 @@
-"""`down`, `status` and `logs`: find the project's container by label (no state file) and act on it."""
+"""`status`: the project's container, its state, each listener's health, uptime and config drift."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from planoai_cli.errors import NotRunning, PlanoError
 from planoai_cli.gateway.alive import what_happened
-from planoai_cli.gateway.choose import Notify, choose
+from planoai_cli.gateway.choose import Notify, choose, quiet
+from planoai_cli.gateway.drift import config_drift
 from planoai_cli.gateway.layout import Layout, decode
 from planoai_cli.gateway.options import Target
 from planoai_cli.gateway.tracing import Collector, running_collector
 from planoai_cli.health import probe_all
-from planoai_cli.logs import failed_component, select
-from planoai_cli.logs import tail as last
+from planoai_cli.logs import failed_component
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import session
-
-
-def _quiet(_note: str) -> None:
-    pass
-
-
-def down(target: Target, timeout: float, env: Mapping[str, str],
-         notify: Notify = _quiet) -> tuple[str, str | None]:
-    """Stop and remove the project's container: the project, and the removed container's name (None: none)."""
-    with session(env) as engine:
-        project, handle = choose(engine, target, notify)
-        if handle is None:
-            return project, None
-        handle.remove(timeout)
-        return project, handle.name
 
 
 @dataclass(frozen=True)
@@ -68,7 +52,7 @@ class Status:
         return self.state == "running" and all(li.healthy for li in self.listeners)
 
 
-def status(target: Target, env: Mapping[str, str], notify: Notify = _quiet) -> Status:
+def status(target: Target, env: Mapping[str, str], notify: Notify = quiet) -> Status:
     with session(env) as engine:
         project, handle = choose(engine, target, notify)
         if handle is None:
@@ -78,7 +62,7 @@ def status(target: Target, env: Mapping[str, str], notify: Notify = _quiet) -> S
         stopped = None if state.running else _why_stopped(handle, state)
     layout = _layout(handle)
     listeners = _listener_health(layout) if state.running and layout is not None else ()
-    changed, note = _config_drift(handle.labels)
+    changed, note = config_drift(handle.labels)
     admin = layout.admin_url() if layout is not None else None
     uptime = _uptime(state.started_at) if state.running else None
     return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
@@ -118,38 +102,3 @@ def _uptime(started_at: str) -> float | None:
     except ValueError:
         return None
     return (datetime.now(UTC) - started).total_seconds()
-
-
-def _config_drift(labels: Mapping[str, str]) -> tuple[bool | None, str]:
-    """Re-render the config the container was started from and compare with what it runs."""
-    path = labels.get(rt.CONFIG_FILE)
-    if not path:
-        return None, "the container does not record its config file"
-    from planoai_cli.pipeline import prepare
-
-    try:
-        current = prepare(Path(path)).config_hash
-    except PlanoError as e:
-        return None, f"the config on disk no longer validates ({e.message.splitlines()[0]})"
-    if current == labels.get(rt.CONFIG_HASH):
-        return False, "the config on disk is the one the gateway was started with"
-    return True, "the config on disk changed since the gateway started: run planoai up to apply it"
-
-
-def logs(target: Target, env: Mapping[str, str], *, follow: bool, tail: int | None, since: int | None,
-         components: Collection[str] | None, notify: Notify = _quiet) -> Iterator[str]:
-    """The project's container log lines (also after it exited), filtered by component."""
-    with session(env) as engine:
-        project, handle = choose(engine, target, notify)
-        if handle is None:
-            raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
-                             hint="start it with planoai up; a container removed by down has no logs left")
-        if components is None or tail is None:
-            yield from select(handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since),
-                              components)
-            return
-        # --tail counts the chosen components' lines: the engine's tail counts every line, so read the history
-        # in full, keep the last N that match, then (with --follow) continue from now.
-        yield from last(select(handle.log_lines(tail="all", since=since), components), tail)
-        if follow:
-            yield from select(handle.log_lines(tail=0, follow=True), components)
