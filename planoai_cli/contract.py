@@ -80,7 +80,7 @@ KNOWN_OVERRIDES: Final = (
 DEFAULT_UPSTREAM_CONNECT_TIMEOUT: Final = "5s"
 DEFAULT_UPSTREAM_TLS_CA_PATH: Final = "/etc/ssl/certs/ca-certificates.crt"
 
-# --- envoy.yaml / container facts the renderer relies on (config-contract §4, §5.3, §7) ---
+# --- envoy.yaml / container facts the renderer relies on ---
 ADMIN_PORT: Final = 9901
 PROMPT_HOP_PORT: Final = 10001  # ingress_traffic_prompt: the prompt and LLM wasm plugins
 OUTBOUND_PORT: Final = 11000  # outbound_api_traffic: endpoints, agents, filters and brightstaff by header

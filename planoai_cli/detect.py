@@ -1,7 +1,7 @@
 """Detect which generation of the format a raw document is written in, from its structure.
 
 The `version` label does not tell the shape (`v0.1` labels three different shapes), so the
-listener section and a few keys decide (legacy-generations.md §2).
+listener section and a few keys decide.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from planoai_cli.tree import YMap, evolve, locate
 
 CANONICAL = "v0.4.0"
 NEWEST = (0, 4, 0)
-# Every label a release ever shipped or accepted (legacy-generations.md §11); all read as one of these families.
+# Every label a release ever shipped or accepted; all read as one of these families.
 KNOWN_LABELS = ("0.1-beta", "v0.1", "v0.1.0", "0.2.0", "v0.3.0", "v0.4.0")
 _NUMERIC = re.compile(r"^\d+$")
 

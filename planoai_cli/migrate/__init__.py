@@ -3,7 +3,7 @@
 Each step takes the whole document and returns a new one plus what it did: a NOTICE per legacy form it
 migrated, a WARNING for something kept but inert (or changed in a way that may alter behaviour), and an
 ERROR for a case that cannot be migrated mechanically (that part is then left as the user wrote it).
-Shapes are detected per section from the structure, never from `version` (legacy-generations.md §1.3).
+Shapes are detected per section from the structure, never from `version` (one label covers several shapes).
 Trees are rebuilt with `tree.evolve`/`derive`, so every finding, now or later, points at the user's line.
 """
 

@@ -1,4 +1,4 @@
-"""Migration steps for agents and filters: G3a filter agents, extra agent keys, `type: rest` (§5.3, §5.4)."""
+"""Migration steps for agents and filters: G3a filter agents, extra agent keys, `type: rest`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _chained_ids(doc: YMap) -> set[str]:
 
 
 def filter_agents(doc: YMap) -> tuple[YMap, Diags]:
-    """G3a filter agents (in `agents`, named in a `filter_chain`) → `filters` with `type: http` (§10 row 12).
+    """G3a filter agents (in `agents`, named in a `filter_chain`) → `filters` with `type: http`.
 
     A file that already has a `filters` section is 0.4.0 or later, where chained entries left in `agents` are
     MCP filters that work as they are; only files without it are read as G3a.
@@ -81,7 +81,7 @@ def agent_keys(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def filter_types(doc: YMap) -> tuple[YMap, Diags]:
-    """`filters[].type: rest` → `http` (the unreleased name; §10 row 29)."""
+    """`filters[].type: rest` → `http` (the unreleased name)."""
     filters = doc.get("filters")
     if not isinstance(filters, YList):
         return doc, []

@@ -12,7 +12,7 @@ Diags = list[Diagnostic]
 Step = Callable[[YMap], tuple[YMap, Diags]]
 
 REWRITE = "`planoai migrate --write` rewrites the file in the current format"
-HOSTED_MODELS = frozenset({"arch-function", "plano-orchestrator"})  # injected by the gateway (§8)
+HOSTED_MODELS = frozenset({"arch-function", "plano-orchestrator"})  # injected by the gateway
 # `user:password@` after `scheme://` or at the start of a bare `host:port` address; greedy up to the last `@`
 # before the path, as a password may itself contain `@`.
 

@@ -14,7 +14,7 @@ _NESTED = "model_providers"  # handled by `hoist_providers`, not dropped
 DEFAULT_PORTS = {"model": 12000, "prompt": 10000}
 ROUTER = "plano_orchestrator_v1"  # the only `router` value the current format accepts
 # Router names upstream's documentation shows for agent listeners; no schema accepted them, and nothing reads
-# the field (contract §1.3), so they stand for the current value.
+# the field, so they stand for the current value.
 _DOCUMENTED_ROUTERS = frozenset({"plano_agent_router", "arch_agent_router"})
 _UNREAD = ("the gateway never reads the field (agents are chosen by the orchestrator model, "
            "`overrides.agent_orchestration_model`)")
@@ -122,7 +122,7 @@ def _chains(doc: YMap, path: tuple[str, int], item: YMap) -> tuple[YMap, Diags]:
 
 
 def hoist_providers(doc: YMap) -> tuple[YMap, Diags]:
-    """`model_providers` nested under a listener (0.3.16–0.4.3) → the top-level list (§10 row 13)."""
+    """`model_providers` nested under a listener (0.3.16–0.4.3) → the top-level list."""
     listeners = doc.get("listeners")
     carriers = [(i, item) for i, item in maps_in(listeners) if _NESTED in item]
     if not carriers:

@@ -19,7 +19,7 @@ _INERT_KEYS = {
 }
 _UNREACHABLE = ("the 0.2.2–0.3.15 default 127.0.0.1 could not be reached through the container's published "
                 "port, so 0.0.0.0 is written")
-# What an omitted `timeout` meant in 0.2.2–0.3.15, per side (legacy-generations §9); it is 300s for both now.
+# What an omitted `timeout` meant in 0.2.2–0.3.15, per side; it is 300s for both now.
 _OLD_TIMEOUTS = {
     "egress_traffic": "10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15",
     "ingress_traffic": "10s in 0.2.2–0.3.15",
@@ -47,7 +47,7 @@ def _dropped(doc: YMap, section: tuple[str, ...], src: YMap) -> Diags:
 
 
 def singular_listener(doc: YMap) -> tuple[YMap, Diags]:
-    """G1 `listener:` → a prompt listener on 0.0.0.0:10000 and a model listener on 0.0.0.0:12000 (§3.2)."""
+    """G1 `listener:` → a prompt listener on 0.0.0.0:10000 and a model listener on 0.0.0.0:12000."""
     old = as_map(doc.get("listener"))
     if old is None:
         return doc, []
@@ -78,7 +78,7 @@ def _ignored_values(doc: YMap, old: YMap) -> Diags:
 
 
 def mapping_listeners(doc: YMap) -> tuple[YMap, Diags]:
-    """G2 `listeners: {ingress_traffic, egress_traffic}` (or no `listeners` at all) → list form (§4.2)."""
+    """G2 `listeners: {ingress_traffic, egress_traffic}` (or no `listeners` at all) → list form."""
     if "listener" in doc:
         return doc, []
     if "listeners" not in doc:
@@ -104,7 +104,7 @@ def mapping_listeners(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def _defaults(doc: YMap, side: str, src: YMap | None) -> Diags:
-    """Report what an omitted address or timeout meant then, and what it means now (§9)."""
+    """Report what an omitted address or timeout meant then, and what it means now."""
     old = src if src is not None else YMap()
     what = []
     if "address" not in old:

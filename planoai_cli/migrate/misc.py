@@ -21,7 +21,7 @@ _INERT = {
 
 
 def never_read_keys(doc: YMap) -> tuple[YMap, Diags]:
-    """Root `mode` and `error_target` go: no release read them (§3.1, §3.10)."""
+    """Root `mode` and `error_target` go: no release read them."""
     present = [key for key in _NEVER_READ if key in doc]
     found = [notice_at(doc, (key,), _NEVER_READ[key][0], f"dropped `{key}`: {_NEVER_READ[key][1]}", rewrite_hint())
              for key in present]
@@ -53,7 +53,7 @@ def guard_keys(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def inert_settings(doc: YMap) -> tuple[YMap, Diags]:
-    """Keys kept for compatibility that do nothing: a warning each (§10 row 18)."""
+    """Keys kept for compatibility that do nothing: a warning each."""
     found = [warning_at(doc, path, "migrate.inert-key", f"`{'.'.join(path)}` has no effect: {why}",
                         f"delete `{path[-1]}`", at_key=True)
              for path, why in _INERT.items() if dig(doc, *path) is not None]
@@ -61,7 +61,7 @@ def inert_settings(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def tracing_sampling_rate(doc: YMap) -> tuple[YMap, Diags]:
-    """`tracing.sampling_rate` (never read) → `random_sampling` percent when that is absent (§10 row 16)."""
+    """`tracing.sampling_rate` (never read) → `random_sampling` percent when that is absent."""
     tracing = as_map(doc.get("tracing"))
     if tracing is None or "sampling_rate" not in tracing:
         return doc, []
@@ -80,7 +80,7 @@ def tracing_sampling_rate(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def ratelimit_models(doc: YMap) -> tuple[YMap, Diags]:
-    """`ratelimits[].model` written `<prefix>/<id>` for a configured provider → the bare id (§10 row 19)."""
+    """`ratelimits[].model` written `<prefix>/<id>` for a configured provider → the bare id."""
     models = {m for _, item in maps_in(doc.get("model_providers")) if isinstance(m := item.get("model"), str)}
     migrated = doc
     found: Diags = []
@@ -97,7 +97,7 @@ def ratelimit_models(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def metrics_sources(doc: YMap) -> tuple[YMap, Diags]:
-    """Pre-release metrics source types → `cost` / `latency` sources; `cost_metrics` is refused (§6)."""
+    """Pre-release metrics source types → `cost` / `latency` sources; `cost_metrics` is refused."""
     migrated = doc
     found: Diags = []
     for index, source in maps_in(doc.get("model_metrics_sources")):

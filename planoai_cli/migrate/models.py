@@ -1,4 +1,4 @@
-"""The canonical `model` string of a legacy provider entry, worked out without changing anything (§3.3, §4.3, §7).
+"""The canonical `model` string of a legacy provider entry, worked out without changing anything.
 
 Shared by the provider step (which rewrites the entries) and the routing step (which must name the router's
 model before the entries change).
@@ -30,7 +30,7 @@ class FileShape:
     """What the rest of the file says about how its provider entries were read."""
 
     endpoints: Mapping[str, Any]
-    slash: SlashRule  # how `x/y` with `provider_interface` and an unknown `x` was read (§10 row 9)
+    slash: SlashRule  # how `x/y` with `provider_interface` and an unknown `x` was read
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Refused:
 
 
 def shape_of(doc: Mapping[str, Any]) -> FileShape:
-    """Read the file-level markers once per step (legacy-generations §10 row 9)."""
+    """Read the file-level markers once per step."""
     endpoints = doc.get("endpoints")
     return FileShape(endpoints if isinstance(endpoints, Mapping) else {}, _slash_rule(doc))
 

@@ -1,4 +1,4 @@
-"""Migration steps for routing preferences: G2a `usage` and inline lists → top level; duplicate ids (§4.5, §10)."""
+"""Migration steps for routing preferences: G2a `usage` and inline lists → top level; duplicate ids."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ class _Group:
 
 
 def reference(item: YMap) -> str:
-    """What the router matches a provider by: its explicit `name`, else its full `model` (contract §8 item 1)."""
+    """What the router matches a provider by: its explicit `name`, else its full `model`."""
     name = item.get("name")
     return name if isinstance(name, str) else str(item.get("model"))
 
 
 def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
-    """Inline `routing_preferences` and `usage` → top-level `routing_preferences` with `models` (§4.5)."""
+    """Inline `routing_preferences` and `usage` → top-level `routing_preferences` with `models`."""
     providers = doc.get("model_providers")
     if not isinstance(providers, YList):
         return doc, []
@@ -141,7 +141,7 @@ def _notices(doc: YMap, path: Path, item: YMap, taken: set[str], final: str) -> 
 
 
 def merge_duplicates(doc: YMap) -> tuple[YMap, Diags]:
-    """Entries serving the same model id through the same upstream merge into one (§10 row 4)."""
+    """Entries serving the same model id through the same upstream merge into one."""
     providers = doc.get("model_providers")
     pairs = _pairs(doc)
     if not isinstance(providers, YList) or not pairs:

@@ -1,4 +1,4 @@
-"""Migration steps for provider entries: `llm_providers`, legacy model forms, upstream keys (§3.3, §4.3, §7, §8)."""
+"""Migration steps for provider entries: `llm_providers`, legacy model forms, upstream keys."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _INERT = {
 
 
 def rename_llm_providers(doc: YMap) -> tuple[YMap, Diags]:
-    """`llm_providers` → `model_providers`; both present is refused (§10 row 27)."""
+    """`llm_providers` → `model_providers`; both present is refused."""
     if "llm_providers" not in doc:
         return doc, []
     if "model_providers" in doc:
@@ -139,7 +139,7 @@ def _then(*advice: str) -> str:
 
 
 def _upstream(doc: YMap, path: Path, item: YMap, shape: FileShape, outcome: Resolved) -> tuple[YMap, Diags]:
-    """`endpoint` (+ `protocol`, `port`) → `base_url` (§3.3, §10 row 6)."""
+    """`endpoint` (+ `protocol`, `port`) → `base_url`."""
     if "endpoint" not in item:
         if outcome.base_url is not None and "base_url" not in item:
             item = evolve(item, put={"base_url": outcome.base_url})
@@ -179,7 +179,7 @@ def _inert_keys(doc: YMap, path: Path, item: YMap) -> tuple[YMap, Diags]:
 
 
 def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnostic:
-    """Provider `rate_limits` never took effect (§10 row 17); offer the top-level form.
+    """Provider `rate_limits` never took effect; offer the top-level form.
 
     The header value is left as a placeholder: a selector may match a credential header (`x-api-key`), and a
     message must never echo a secret.
@@ -208,7 +208,7 @@ def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnost
 
 
 def _base_url_path(doc: YMap, path: Path, old: YMap, new: YMap) -> Diags:
-    """0.2.4–0.3.3 ignored a `base_url` path; since 0.3.18 it replaces the default prefix (§10 row 24)."""
+    """0.2.4–0.3.3 ignored a `base_url` path; since 0.3.18 it replaces the default prefix."""
     url = old.get("base_url")
     model = old.get("model")
     if not isinstance(url, str) or not isinstance(model, str) or "/" in model:

@@ -1,4 +1,4 @@
-"""Migration steps for router settings: legacy `routing` keys, Arch-Router, the budget rename (§4.5, §6, §8)."""
+"""Migration steps for router settings: legacy `routing` keys, Arch-Router, the budget rename."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _RETIRED = ("Arch-Router was retired in 0.4.19 (routing now uses Plano-Orchestra
 
 
 def legacy_routing(doc: YMap) -> tuple[YMap, Diags]:
-    """`routing.model` / `llm_provider` / `model_provider` → `overrides.llm_routing_model`, or dropped (§10 row 8)."""
+    """`routing.model` / `llm_provider` / `model_provider` → `overrides.llm_routing_model`, or dropped."""
     routing = as_map(doc.get("routing"))
     legacy = [k for k in routing or () if k in LEGACY_KEYS]
     if routing is None or not legacy:
@@ -81,7 +81,7 @@ def _name(item: YMap) -> Any:
 
 
 def routing_model_override(doc: YMap) -> tuple[YMap, Diags]:
-    """`overrides.llm_routing_model: Arch-Router` → dropped (§6)."""
+    """`overrides.llm_routing_model: Arch-Router` → dropped."""
     model = dig(doc, "overrides", "llm_routing_model")
     if not isinstance(model, str) or not is_arch_router(model):
         return doc, []
@@ -94,7 +94,7 @@ def routing_model_override(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def budget_rename(doc: YMap) -> tuple[YMap, Diags]:
-    """`routing.routing_budget.max_overhead_pct` → `max_switch_spend_pct` (renamed in 0.4.31; §10 row 28)."""
+    """`routing.routing_budget.max_overhead_pct` → `max_switch_spend_pct` (renamed in 0.4.31)."""
     budget = as_map(dig(doc, "routing", "routing_budget"))
     if budget is None or "max_overhead_pct" not in budget:
         return doc, []

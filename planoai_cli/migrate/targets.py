@@ -1,4 +1,4 @@
-"""Migration steps for prompt targets: the G1 dispatch default and parameter type spellings (§3.5, §9, §10)."""
+"""Migration steps for prompt targets: the G1 dispatch default and parameter type spellings."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _RESPELLED = {"number": "float", "object": "dict"}
 
 
 def default_target_dispatch(doc: YMap) -> tuple[YMap, Diags]:
-    """A G1 default target without `auto_llm_dispatch_on_response` gets an explicit `false` (§10 row 15).
+    """A G1 default target without `auto_llm_dispatch_on_response` gets an explicit `false`.
 
     Detected by the singular `listener:` (the only structural mark of a file from before 0.2.4), so this
     step runs before the listener steps rewrite it.
@@ -37,7 +37,7 @@ def default_target_dispatch(doc: YMap) -> tuple[YMap, Diags]:
 
 
 def parameter_types(doc: YMap) -> tuple[YMap, Diags]:
-    """Parameter `type: number`/`object` → `float`/`dict`; other unknown spellings are reported (§10 row 23)."""
+    """Parameter `type: number`/`object` → `float`/`dict`; other unknown spellings are reported."""
     targets = doc.get("prompt_targets")
     if not isinstance(targets, YList):
         return doc, []

@@ -1,7 +1,7 @@
 """Render stage: the rendered config (`plano_config_rendered.yaml`) as an ordered document in the Rust consumer's shape.
 
 Built from the model, section by section, in the canonical order; values the user did not write are
-left out unless the data plane needs them (config-contract §3).
+left out unless the data plane needs them.
 """
 
 from __future__ import annotations
