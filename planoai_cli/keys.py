@@ -34,12 +34,12 @@ class Keys:
     origins: Mapping[str, str]
     missing: tuple[MissingKey, ...]
 
-    def masked(self, name: str) -> str:
-        """A display form of a value: its length and last two characters at most."""
-        value = self.values.get(name, "")
-        if len(value) < 12:
-            return "*" * len(value) if value else "(empty)"
-        return f"{'*' * 8}{value[-2:]} ({len(value)} chars)"
+
+def mask(value: str) -> str:
+    """The only display form of a secret: its length and last two characters at most (stars alone under 12)."""
+    if len(value) < 12:
+        return "*" * len(value) if value else "(empty)"
+    return f"{'*' * 8}{value[-2:]} ({len(value)} chars)"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

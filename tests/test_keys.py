@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from planoai_cli.errors import ExitCode, MissingKeys
-from planoai_cli.keys import ENVIRONMENT, read_dotenv, require, resolve
+from planoai_cli.keys import ENVIRONMENT, mask, read_dotenv, require, resolve
 from planoai_cli.loader import parse
 from planoai_cli.model import SecretRef, build
 
@@ -67,5 +67,6 @@ def test_missing_keys_are_listed_with_their_users_and_no_values(tmp_path: Path) 
 def test_masking_never_shows_more_than_two_characters() -> None:
     keys = resolve(_refs(), {"OPENAI_API_KEY": "sk-abcdefghijklmnop", "ANTHROPIC_API_KEY": "short",
                              "GROQ_API_KEY": "x", "TEAM_ID": "y"}, Path("/nonexistent/.env"))
-    assert keys.masked("OPENAI_API_KEY") == "********op (19 chars)"
-    assert keys.masked("ANTHROPIC_API_KEY") == "*****"
+    assert mask(keys.values["OPENAI_API_KEY"]) == "********op (19 chars)"
+    assert mask(keys.values["ANTHROPIC_API_KEY"]) == "*****"
+    assert [mask(""), mask("12345678901"), mask("123456789012")] == ["(empty)", "*" * 11, "********12 (12 chars)"]

@@ -94,10 +94,3 @@ def _judge(request: Request, config: PlanoConfig) -> Finding:
         return Finding(request, found, "warning", f"{text}; fix: {request.fix}")
     return Finding(request, found, "error", f"{text}; fix: {request.fix}")
 
-
-def mask(value: str) -> str:
-    """A display form of a secret: its length and last two characters at most (as keys are shown elsewhere)."""
-    if len(value) < 12:
-        return "*" * len(value) if value else "(empty)"
-    return f"{'*' * 8}{value[-2:]} ({len(value)} chars)"
-

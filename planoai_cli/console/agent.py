@@ -49,8 +49,8 @@ def show_findings(findings: Any, notes: Any) -> None:
 
 def plan_lines(prepared: Any, binary: str | None) -> list[str]:
     """The dry-run report: environment changes (secrets masked), model verdicts, and the command line."""
-    from planoai_cli.agent.plan import mask
     from planoai_cli.agent.settings import shown_argument
+    from planoai_cli.keys import mask
 
     plan = prepared.plan
     port = plan.base_url.rsplit(":", 1)[-1].split("/")[0]

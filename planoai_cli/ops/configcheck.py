@@ -10,7 +10,7 @@ from planoai_cli import zeroconfig
 from planoai_cli.contract import DEFAULT_MODEL_PORT
 from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig, PlanoError
 from planoai_cli.gateway.options import Target, dotenv_path
-from planoai_cli.keys import ENVIRONMENT, resolve
+from planoai_cli.keys import ENVIRONMENT, mask, resolve
 from planoai_cli.loader import RawConfig, discover, load
 from planoai_cli.ops.findings import Collected
 from planoai_cli.pipeline import Validated, raw_from_text, render_validated, validate_raw
@@ -148,7 +148,7 @@ def check_keys(subject: Subject, found: Collected) -> tuple[KeyInfo, ...] | None
     for name in sorted(owners):
         if name in keys.values:
             origin = subject.origins.get(name, keys.origins[name])
-            infos.append(KeyInfo(name, True, origin, keys.masked(name), tuple(owners[name])))
+            infos.append(KeyInfo(name, True, origin, mask(keys.values[name]), tuple(owners[name])))
             continue
         # Set but empty counts as missing, as for `up`; say where the empty value came from (the shell wins).
         where = (ENVIRONMENT if name in subject.environment else str(dotenv)) if name in empty else None
