@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from planoai_cli.diagnostics import Diagnostic, Severity, error_at, warning_at
+from planoai_cli.diagnostics import Diagnostic, error_at, warning_at
 from planoai_cli.errors import ConfigError
 from planoai_cli.tree import YMap, evolve, locate
 
@@ -81,7 +81,3 @@ def read_version(doc: YMap, source: str) -> tuple[YMap, Version | None, list[Dia
 
 def _with_version(doc: YMap, value: str) -> YMap:
     return evolve(doc, put={"version": value})
-
-
-def is_error(diagnostic: Diagnostic) -> bool:
-    return diagnostic.severity is Severity.ERROR

@@ -35,11 +35,6 @@ def diagnostic_lines(source: str, diagnostic: Diagnostic) -> list[tuple[str, str
     return lines
 
 
-def render_diagnostics(source: str, diagnostics: Iterable[Diagnostic]) -> str:
-    """Plain text of several diagnostics (no colour), exactly what a user sees."""
-    return "".join(text + "\n" for d in diagnostics for text, _ in diagnostic_lines(source, d))
-
-
 def show_diagnostics(source: str, diagnostics: Iterable[Diagnostic]) -> None:
     console = _console(stderr=True)
     for diagnostic in diagnostics:
