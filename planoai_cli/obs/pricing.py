@@ -88,9 +88,6 @@ class PriceTable:
                 return rate
         return None
 
-    def with_aliases(self, aliases: Mapping[str, str]) -> PriceTable:
-        return PriceTable(self.entries, dict(aliases))
-
 
 def normalize(name: str) -> str:
     """The comparison form of a model name (lower case, dashes for dotted versions, Claude family first)."""
