@@ -32,7 +32,6 @@ class Running:
 
     project: str
     container: str
-    container_id: str
     image: str
     config_file: str
     endpoints: tuple[Endpoint, ...]
@@ -92,7 +91,7 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
                               files_dir=files_dir, supervisor_dir=data_dir("supervisord"), published=published)
         handle = _start_and_wait(engine, spec, published, options, reporter=reporter, timings=timings)
-        running = Running(project, handle.name, handle.short_id, options.image, str(validated.raw.path.resolve()),
+        running = Running(project, handle.name, options.image, str(validated.raw.path.resolve()),
                           published.endpoints(), published.admin_url() or "", existing is not None,
                           tuple(timings.phases), published.addresses, options.foreground, collector)
         on_healthy(running)
