@@ -36,12 +36,12 @@ def export_command(target: str, file: Path | None, search_dir: Path, out_dir: Pa
     from planoai_cli.console.export import show_export
     from planoai_cli.export import ExportOptions, export, guide
     from planoai_cli.export.write import write
-    from planoai_cli.gateway.options import image_reference
+    from planoai_cli.gateway.options import DEFAULT_BIND, image_reference
     from planoai_cli.pipeline import validate_file
 
     _check_usage(target, out_dir, to_stdout, publish, replicas, helm)
     options = ExportOptions(project=project, image=image_reference(image, os.environ),
-                            log_level=log_level, publish=publish or ("127.0.0.1",), replicas=replicas or 2, helm=helm)
+                            log_level=log_level, publish=publish or (DEFAULT_BIND,), replicas=replicas or 2, helm=helm)
     validated = validate_file(file, search_dir)
     exported = export(validated, target, options)  # type: ignore[arg-type]
     written = write(exported, out_dir) if out_dir is not None else ()

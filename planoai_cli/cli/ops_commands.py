@@ -11,6 +11,7 @@ import click
 from planoai_cli.cli.options import FILE, JSON, PATH, PROJECT, gateway_options
 from planoai_cli.cli.root import planoai
 from planoai_cli.errors import ExitCode
+from planoai_cli.gateway.options import DEFAULT_WAIT_TIMEOUT
 
 if TYPE_CHECKING:
     from planoai_cli.gateway.options import PullPolicy
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 @FILE
 @PATH
 @PROJECT
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_WAIT_TIMEOUT, show_default=True,
               help="Seconds to wait for every listener's /healthz.")
 @JSON
 def wait(file: Path | None, search_dir: Path, project: str | None, timeout: float, as_json: bool) -> int:
