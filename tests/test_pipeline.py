@@ -7,18 +7,9 @@ from pathlib import Path
 from planoai_cli.gateway.options import Target
 from planoai_cli.pipeline import prepare, raw_from_text, render_validated, validate
 from planoai_cli.project import content_hash
+from tests.configs import GATEWAY
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: 12000
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = GATEWAY.format(port=12000, mock_port=8000)
 
 
 def test_every_source_prepares_to_the_same_hash(tmp_path: Path) -> None:
