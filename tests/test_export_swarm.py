@@ -21,7 +21,7 @@ import pytest
 from docker.client import DockerClient
 from docker.models.containers import Container
 
-from planoai_cli.export import swarm
+from planoai_cli.export import compose
 from tests.configs import GATEWAY
 from tests.dockerfix import IMAGE, MockProvider, free_port, labelled
 from tests.swarmfix import GWBRIDGE, single_node_swarm
@@ -104,7 +104,7 @@ def test_stack_deploy_two_replicas_rolling_update_and_rm(cli: Cli, tmp_path: Pat
     assert f"docker secret create {secret} -" in output
     created = docker("secret", "create", secret, "-", stdin=KEY)
     assert created.returncode == 0, created.stderr
-    service = f"{stack}_{swarm.compose.SERVICE}"
+    service = f"{stack}_{compose.SERVICE}"
     try:
         deploy = docker("stack", "deploy", "--resolve-image", "never", "-c", str(folder / "deploy" / "stack.yaml"),
                         stack)

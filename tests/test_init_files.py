@@ -99,7 +99,7 @@ def test_quote(value: str, written: str) -> None:
     assert parse_env(f"K={written}\n") == {"K": value}
 
 
-values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+values = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=30)
 names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,8}", fullmatch=True)
 
 

@@ -34,9 +34,9 @@ def test_failed_component() -> None:
 
 def test_debug_is_upstreams_view_and_adds_to_named_components() -> None:
     assert chosen_components((), debug=False) is None  # the default: every component, as before
-    assert chosen_components((), debug=True) == {"access", "envoy", "brightstaff"}
-    assert chosen_components(("envoy",), debug=False) == {"envoy"}
-    assert chosen_components(("access", "access"), debug=False) == {"access"}
-    assert chosen_components(("envoy",), debug=True) == {"access", "envoy", "brightstaff"}
+    assert chosen_components((), debug=True) == frozenset({"access", "envoy", "brightstaff"})
+    assert chosen_components(("envoy",), debug=False) == frozenset({"envoy"})
+    assert chosen_components(("access", "access"), debug=False) == frozenset({"access"})
+    assert chosen_components(("envoy",), debug=True) == frozenset({"access", "envoy", "brightstaff"})
     assert chosen_components(("supervisord",), debug=True) is None  # all four named: the same as the default
     assert list(select(LINES, chosen_components((), debug=True))) == [LINES[1], LINES[2], LINES[3], LINES[4]]

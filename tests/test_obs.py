@@ -47,7 +47,8 @@ def span(n: int, **attributes: Any) -> SpanRecord:
                       attributes=attributes)
 
 
-def llm_span(n: int, model: str = "gpt-4o-mini", *, prompt: int = 100, completion: int = 50, **more: Any) -> SpanRecord:
+def llm_span(n: int, model: str = "gpt-4o-mini", /, *, prompt: int = 100, completion: int = 50,
+             **more: Any) -> SpanRecord:
     return span(n, **{"llm.model": model, "llm.provider": "openai", "llm.usage.prompt_tokens": prompt,
                       "llm.usage.completion_tokens": completion, "llm.duration_ms": 1000.0,
                       "http.status_code": 200, **more})

@@ -55,7 +55,8 @@ def golden_config(folder: Path) -> PlanoConfig:
 # --- reading an envoy.yaml ------------------------------------------------------------------------
 
 def hcm(listener: dict[str, Any]) -> dict[str, Any]:
-    return listener["filter_chains"][0]["filters"][0]["typed_config"]
+    config: dict[str, Any] = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    return config
 
 
 def listeners(envoy: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -67,7 +68,8 @@ def clusters(envoy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def routes(listener: dict[str, Any]) -> list[dict[str, Any]]:
-    return hcm(listener)["route_config"]["virtual_hosts"][0]["routes"]
+    found: list[dict[str, Any]] = hcm(listener)["route_config"]["virtual_hosts"][0]["routes"]
+    return found
 
 
 def header_routes(listener: dict[str, Any], header: str) -> dict[str, str]:

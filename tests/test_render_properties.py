@@ -27,7 +27,7 @@ HOSTS = ["localhost", "127.0.0.1", "gpu.lan", "GPU.lan", "api.kimi.com", "host.d
 URLS = st.builds(lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
                  st.sampled_from(["http", "https"]), st.sampled_from(HOSTS),
                  st.sampled_from(["", ":8000", ":11434", ":443"]), st.sampled_from(["", "/", "/v1", "/coding/"]))
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
 @st.composite

@@ -123,7 +123,7 @@ def receiver(docker_client: DockerClient, testbed_image: str) -> Iterator[tuple[
     # On the bridge address only: the gateway container reaches it as host.docker.internal.
     servicer = Receiver()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(servicer, server)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     port = server.add_insecure_port(f"{bridge_gateway(docker_client)}:0")
     server.start()
     yield servicer, port
@@ -399,7 +399,7 @@ def test_spans_are_flushed_on_sigterm(tmp_path: Path) -> None:
     """A span still in the batch when supervisord stops the stand-in is exported before it exits (host run)."""
     servicer = Receiver()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(servicer, server)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     otel_port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     upstream = MockProvider("127.0.0.1")

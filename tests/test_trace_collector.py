@@ -64,7 +64,7 @@ def send_spans(exporter: SpanExporter, service: str = "checkout") -> dict[str, s
     provider = TracerProvider(resource=Resource.create({"service.name": service, "deployment": "test"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("tests")
-    ids = {}
+    ids: dict[str, str] = {}
     with tracer.start_as_current_span("POST /v1/chat/completions", kind=SpanKind.SERVER,
                                       attributes={"llm.model": "gpt-4o-mini", "llm.usage.prompt_tokens": 12,
                                                   "llm.is_streaming": False, "llm.duration_ms": 950.25}) as root:
@@ -194,7 +194,9 @@ def test_spans_older_than_the_age_limit_are_not_stored_and_the_log_says_so(env: 
     (("POST", "/v1/metrics", "application/json", b"{}", {}), 404),
     (("GET", "/v1/traces", "application/json", b"", {}), 405),
 ])
-def test_otlp_http_refusals_have_proper_status_codes(env: dict[str, str], request_: tuple, status: int) -> None:
+def test_otlp_http_refusals_have_proper_status_codes(env: dict[str, str],
+                                                     request_: tuple[str, str, str, bytes, dict[str, str]],
+                                                     status: int) -> None:
     state = daemon.start(options(), env)
     method, path, content_type, body, headers = request_
     code, answer_headers, answer = post(state.http_port, body, content_type, path, method, **headers)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +22,8 @@ T0 = 1_800_000_000_000_000_000
 S = 1_000_000_000
 
 
-def span(trace: int, n: int, *, at: float = 0.0, parent: int | None = None, attrs: dict | None = None,
-         service: str = "svc", resource: dict | None = None, **fields: object) -> SpanRecord:
+def span(trace: int, n: int, *, at: float = 0.0, parent: int | None = None, attrs: dict[str, Any] | None = None,
+         service: str = "svc", resource: dict[str, Any] | None = None, **fields: object) -> SpanRecord:
     start = T0 + trace * S + int(at * 1e6)
     return SpanRecord(trace_id=f"{trace:032x}", span_id=f"{trace:08x}{n:08x}",
                       parent_span_id=None if parent is None else f"{trace:08x}{parent:08x}", name=f"span {n}",
@@ -30,7 +32,7 @@ def span(trace: int, n: int, *, at: float = 0.0, parent: int | None = None, attr
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "traces.sqlite3")
     yield opened
     opened.close()
@@ -76,7 +78,8 @@ def test_a_span_stored_twice_is_kept_once_and_counted_once(store: Store) -> None
     ({"tags": '["a","b"]'}, {"tags": '["a","b"]'}, True),
     ({"empty": ""}, {"empty": ""}, True),
 ])
-def test_where_compares_attribute_text_exactly(store: Store, attrs: dict, where: dict, found: bool) -> None:
+def test_where_compares_attribute_text_exactly(store: Store, attrs: dict[str, Any], where: dict[str, Any],
+                                                found: bool) -> None:
     store.add([span(1, 1, attrs={"first": 1, **attrs, "last": "x"})])
     assert bool(store.trace_ids(where=where)) is found
 
@@ -100,7 +103,8 @@ _values = st.one_of(st.text(max_size=6), st.integers(-3, 300), st.booleans(),
        where=st.dictionaries(_keys, st.one_of(st.text(max_size=4), st.sampled_from(
            ["0", "1", "200", "true", "false", "0.5", "1.0", "1e+20", "-2.25", ""])), min_size=1, max_size=2))
 def test_where_in_sql_agrees_with_the_reference_semantics(tmp_path_factory: pytest.TempPathFactory,
-                                                          traces: list[list[dict]], where: dict) -> None:
+                                                          traces: list[list[dict[str, Any]]],
+                                                          where: dict[str, Any]) -> None:
     with Store.open(tmp_path_factory.mktemp("db") / "t.sqlite3") as store:
         records = [TraceRecord(f"{t + 1:032x}", tuple(span(t + 1, n, at=n, attrs=a) for n, a in enumerate(spans)))
                    for t, spans in enumerate(traces)]
