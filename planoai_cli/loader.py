@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.reader import ReaderError
@@ -16,12 +17,25 @@ from planoai_cli.fs import Snapshot
 from planoai_cli.tree import Mark, Slot, YList, YMap, format_path
 from planoai_cli.tree import Path as TreePath
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    _Loader: TypeAlias = yaml.SafeLoader | yaml.CSafeLoader
+
 CONFIG_NAMES = ("config.yaml", "plano_config.yaml", "arch_config.yaml")
 _MAX_DEPTH = 64
 # Aliases can repeat aliases ("billion laughs"): a few lines may expand to millions of values. Real configs
 # have tens of thousands at most, so stop well before the expansion could stall the CLI.
 _MAX_VALUES = 500_000
 _EXAMPLES_HINT = "examples/ in the planoai-cli repository has complete configs to start from"
+# libyaml composes 10-20 times faster than PyYAML's pure-Python parser, but the two disagree at the edges: tabs,
+# byte-order marks, `?` inside flow collections, a `|#` or `>#` block header, control and Unicode line-break
+# characters (all of them here), and where an empty value is said to be (checked on the tree). Only text free
+# of them takes libyaml; everything else, and every error, is PyYAML's own, so messages and positions never
+# change (tests/test_loader.py runs both parsers over the corpus and mutations of it).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_NOT_FOR_LIBYAML = re.compile(
+    "[^\n\x20-\x3e\x40-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
 # PyYAML's wording of the common mistakes, and what they mean in plain words (with what to do).
 _PLAIN_SYNTAX = (
     ("expected <block end>", "the indentation of this line does not fit the lines above it",
@@ -101,16 +115,12 @@ def load(path: Path) -> RawConfig:
 
 def parse(text: str, source: str) -> YMap:
     """Parse YAML text into a YMap; `source` names the file in messages."""
+    loader, node = _compose_fast(text)
+    if loader is None:
+        loader = _pure_loader(text, source)
     try:
-        loader = yaml.SafeLoader(text)  # the reader already rejects unprintable characters here
-    except ReaderError as e:
-        before = text[: e.position]
-        line, column = before.count("\n") + 1, e.position - before.rfind("\n")
-        raise ConfigError(f"{source}:{line}:{column}: the file contains the control character U+{e.character:04X}, "
-                          "which YAML does not allow",
-                          hint="delete it (most editors do not show it; `cat -A` does)") from e
-    try:
-        node = loader.get_single_node()
+        if node is None:
+            node = loader.get_single_node()
         if node is None:
             raise ConfigError(f"{source}: the file is empty",
                               hint=f"a config needs at least `version: v0.4.0` and `listeners:`; {_EXAMPLES_HINT}")
@@ -130,6 +140,52 @@ def parse(text: str, source: str) -> YMap:
         raise ConfigError(f"{source}:{line}:{col}: the top level must be a mapping of sections, found {kind}",
                           hint="start the file with `version: v0.4.0` followed by `listeners:` and the other sections")
     return data
+
+
+def _compose_fast(text: str) -> tuple[_Loader | None, yaml.Node | None]:
+    """libyaml's tree when it is sure to equal PyYAML's; (None, None) sends the text to PyYAML."""
+    if _FAST_LOADER is None or _NOT_FOR_LIBYAML.search(text):
+        return None, None
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        loader.dispose()
+        return None, None  # PyYAML says what is wrong, in its own words and at its own position
+    if node is None or _has_empty_plain_value(node):
+        loader.dispose()
+        return None, None
+    return loader, node
+
+
+def _has_empty_plain_value(root: yaml.Node) -> bool:
+    # An empty value (`key:` with nothing after it) is placed differently by the two parsers.
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.value == "" and not node.style:
+                return True
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return False
+
+
+def _pure_loader(text: str, source: str) -> yaml.SafeLoader:
+    try:
+        return yaml.SafeLoader(text)  # the reader already rejects unprintable characters here
+    except ReaderError as e:
+        before = text[: e.position]
+        line, column = before.count("\n") + 1, e.position - before.rfind("\n")
+        raise ConfigError(f"{source}:{line}:{column}: the file contains the control character U+{e.character:04X}, "
+                          "which YAML does not allow",
+                          hint="delete it (most editors do not show it; `cat -A` does)") from e
 
 
 def _syntax_error(e: yaml.MarkedYAMLError, source: str) -> ConfigError:
@@ -153,7 +209,7 @@ def _mark(node: yaml.Node) -> Mark:
 class _Builder:
     """Turns composed YAML nodes into YMap/YList/scalars, collecting duplicate-key problems."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(self, loader: _Loader, source: str) -> None:
         self.loader = loader
         self.source = source
         self.problems: list[Diagnostic] = []

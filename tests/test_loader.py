@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from planoai_cli import loader
-from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig
+from planoai_cli.errors import ConfigError, ExitCode, InvalidConfig, PlanoError
 from planoai_cli.loader import discover, load, parse
 
 
@@ -150,3 +151,54 @@ def test_a_readable_special_file_is_read_like_a_config(tmp_path: Path) -> None:
     assert discover(null, tmp_path) == null
     with pytest.raises(ConfigError, match="/dev/null: the file is empty"):
         load(null)
+
+
+# --- libyaml and PyYAML give the same trees, positions and errors ---------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+_CORPUS = sorted(p for pattern in ("examples/**/*.yaml", "tests/golden/*/config.yaml", "tests/invalid/*.yaml",
+                                    "tests/notices/*.yaml") for p in REPO.glob(pattern))
+_PIECES = [*" \t\n\n:-#&*!|>'\"{}[],?%@`\\é中.\ufeff\r\x07\x85\u2028", "  ", "- ", ": ", "---", "...", "&a ", "*a",
+           "!!str ", "? ", "<<: ", "\n  - ", "|-\n", ">+\n", "''", "|#"]
+
+
+def _outcome(text: str) -> object:
+    """Everything parse() gives: the tree with every position, or the error it raises."""
+    try:
+        return _shape(parse(text, "c.yaml"))
+    except PlanoError as e:
+        return (type(e).__name__, e.message, e.hint, list(getattr(e, "diagnostics", ())))
+    except ValueError as e:  # PyYAML's own, e.g. an impossible date: a bug report either way, but the same one
+        return (type(e).__name__, str(e))
+
+
+def _shape(node: object) -> object:
+    if isinstance(node, dict):
+        slots = {key: (slot.key, slot.value, slot.name) for key, slot in getattr(node, "slots", {}).items()}
+        return ("map", getattr(node, "mark", None), [(k, _shape(v)) for k, v in node.items()], slots)
+    if isinstance(node, list):
+        return ("list", getattr(node, "mark", None), [_shape(v) for v in node], list(getattr(node, "slots", [])))
+    return (type(node).__name__, node)
+
+
+def _mutations(count: int) -> list[str]:
+    rng = random.Random(10)
+    texts = []
+    for _ in range(count):
+        chars = list(rng.choice(_CORPUS).read_text(encoding="utf-8", errors="replace"))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars) + 1)
+            if rng.random() < 0.5:
+                chars[at:at] = rng.choice(_PIECES)
+            elif chars:
+                del chars[min(at, len(chars) - 1): at + rng.randint(1, 3)]
+        texts.append("".join(chars))
+    return texts
+
+
+@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8", errors="replace") for p in _CORPUS] + _mutations(400),
+                         ids=[str(p.relative_to(REPO)) for p in _CORPUS] + [f"mutation-{i}" for i in range(400)])
+def test_libyaml_and_pyyaml_agree_on_every_tree_position_and_error(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _outcome(text)
+    monkeypatch.setattr(loader, "_FAST_LOADER", None)
+    assert fast == _outcome(text)
