@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planoai_cli.errors import ContainerFailed, PlanoError
-from planoai_cli.gateway.layout import client_host
+from planoai_cli.errors import PlanoError
+from planoai_cli.gateway.alive import alive_check
+from planoai_cli.gateway.layout import decode
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter
 from planoai_cli.gateway.up import Running, up
-from planoai_cli.health import Probe, wait_healthy
+from planoai_cli.health import wait_healthy
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import session
@@ -49,32 +49,16 @@ def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway |
     """A running container with a model listener, once healthy; None when it must be (re)started instead."""
     if not handle.state().running:
         return None
-    layout = _layout(handle.labels)
-    entries = layout.get("listeners")
-    listeners = [item for item in (entries if isinstance(entries, list) else []) if isinstance(item, dict)]
-    model = next((item for item in listeners if item.get("type") == "model"), None)
+    try:
+        layout = decode(handle.labels, handle.name)
+    except PlanoError:
+        return None  # started by another tool or an older planoai: `up` replaces it
+    model = next((li for li in layout.listeners if li.type == "model"), None)
     if model is None:
         return None
-    host = client_host(str(layout.get("bind", "127.0.0.1")))
-    probes = [Probe(f"{item['type']} listener {item['name']}",
-                    f"http://{host}:{item['port']}{item.get('health', '/healthz')}") for item in listeners]
-    wait_healthy(probes, timeout=options.wait_timeout, check=_still_running(handle), max_interval=0.25)
+    # The same watch as `up` and `wait`: an exit, a restart or an OOM kill fails at once, with the component's log.
+    wait_healthy(layout.probes(), timeout=options.wait_timeout,
+                 check=alive_check(handle, "planoai logs shows why; planoai up starts it again"), max_interval=0.25)
     changed = handle.labels.get(rt.CONFIG_HASH) != config_hash
-    return Gateway(handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{host}:{model['port']}", False, changed)
-
-
-def _layout(labels: Mapping[str, str]) -> dict[str, object]:
-    try:
-        value = json.loads(labels.get(rt.ENDPOINTS, "{}"))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _still_running(handle: rt.Handle) -> Callable[[], None]:
-    def check() -> None:
-        state = handle.state()
-        if not state.running:
-            raise ContainerFailed(f"gateway {handle.name} stopped while waiting for it ({state.status})",
-                                  hint="planoai logs shows why; planoai up starts it again")
-    return check
+    return Gateway(handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{layout.host}:{model.port}", False,
+                   changed)
