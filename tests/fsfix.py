@@ -83,6 +83,8 @@ def planoai_child(args: Sequence[str], *, cwd: Path, max_file_size: int | None =
     """The real CLI in a child process: that may not write files larger than `max_file_size` bytes, and/or that is
     subject to file permissions even when the tests run as root (`obey_permissions`)."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO)}
+    if max_file_size is not None:  # under `pytest --cov`, coverage could not write its data file past the limit
+        env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
     prefix = _NO_OVERRIDE if obey_permissions and os.geteuid() == 0 else []
     return subprocess.run([*prefix, sys.executable, "-B", "-c", _CHILD.format(limit=max_file_size), *args],
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False)

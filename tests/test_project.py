@@ -52,9 +52,11 @@ def test_nothing_imports_the_cli_layer() -> None:
 
 
 def _imported_modules(*args: str, cwd: Path = REPO) -> set[str]:
+    # Without coverage's variables: under `pytest --cov` the child would otherwise count coverage's own imports.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", *args],
                             capture_output=True, text=True, cwd=cwd, timeout=60, check=False,
-                            env={**os.environ, "NO_COLOR": "1"})
+                            env={**env, "NO_COLOR": "1"})
     modules = set()
     for line in result.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", line)

@@ -79,9 +79,11 @@ def test_help_imports_neither_sqlite_nor_grpc_nor_rich() -> None:
     import sys
     from pathlib import Path
 
+    # Without coverage's variables: under `pytest --cov` the child would otherwise count coverage's own imports.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", "trace", "--help"],
                             capture_output=True, text=True, timeout=60, check=True,
-                            cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "NO_COLOR": "1"})
+                            cwd=Path(__file__).resolve().parent.parent, env={**env, "NO_COLOR": "1"})
     loaded = {m.group(1).split(".")[0] for m in re.finditer(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr)}
     assert "planoai_cli" in loaded
     assert loaded.isdisjoint({"sqlite3", "_sqlite3", "grpc", "google", "rich", "opentelemetry"})
