@@ -21,7 +21,11 @@ RENDERED_DIR = "/etc/plano/rendered"
 SUPERVISOR_DIR = "/etc/plano/supervisord"
 RUN_DIR = "/run/plano"
 INTERNAL_HOP_NAME = "egress_traffic_llm"  # Envoy's name for the 12001 listener
+# supervisord as every deployment runs it (export's entrypoint execs exactly this). `up` runs it through start.sh,
+# which adds the wake plugin (wake.conf, wake.py): the same programs, started and stopped without supervisord's
+# one-second ticks.
 COMMAND = ("/usr/local/bin/supervisord", "-n", "-c", f"{SUPERVISOR_DIR}/supervisord.conf")
+START = ("/bin/sh", f"{SUPERVISOR_DIR}/start.sh")
 
 
 def environment(rendered: Rendered, values: Mapping[str, str], options: UpOptions) -> dict[str, str]:
@@ -89,7 +93,7 @@ def container_spec(project: str, config_file: Path, rendered: Rendered, *, value
               rt.CONFIG_FILE: str(config_file.resolve()), rt.CLI_VERSION: __version__,
               rt.ENDPOINTS: encode(published)}
     return rt.ContainerSpec(
-        name=container_name(project), image=options.image, command=COMMAND, labels=labels,
+        name=container_name(project), image=options.image, command=START, labels=labels,
         environment=environment(rendered, values, options),
         ports=port_maps(published),
         mounts=(rt.BindMount(str(files_dir), RENDERED_DIR), rt.BindMount(str(supervisor_dir), SUPERVISOR_DIR)),
