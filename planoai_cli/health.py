@@ -68,13 +68,14 @@ def _short(error: httpx.TransportError) -> str:
 
 
 def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[], None] = lambda: None,
-                 interval: float = 0.05, max_interval: float = 1.0, request_timeout: float = 2.0,
-                 on_round: Callable[[tuple[Observation, ...]], None] | None = None,
+                 interval: float = 0.05, max_interval: float = 1.0, backoff: float = 1.5,
+                 request_timeout: float = 2.0, on_round: Callable[[tuple[Observation, ...]], None] | None = None,
                  client: httpx.Client | None = None) -> HealthReport:
     """Wait until every probe answers 200, or raise HealthTimeout naming each one that did not.
 
     `check` runs at the start of every round (it raises when the container died, so the wait fails at
-    once); the interval starts short and backs off to `max_interval`; no request outlives the deadline.
+    once); the interval starts at `interval` and grows by `backoff` up to `max_interval`; no request
+    outlives the deadline.
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -100,7 +101,7 @@ def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[],
             if remaining <= 0:
                 raise _timeout(observations, timeout)
             time.sleep(min(interval, remaining))
-            interval = min(interval * 1.5, max_interval)
+            interval = min(interval * backoff, max_interval)
     finally:
         if owned:
             http.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planoai_cli.errors import PlanoError
-from planoai_cli.gateway.alive import alive_check
+from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, paced
 from planoai_cli.gateway.layout import decode
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter
@@ -58,7 +58,8 @@ def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway |
         return None
     # The same watch as `up` and `wait`: an exit, a restart or an OOM kill fails at once, with the component's log.
     wait_healthy(layout.probes(), timeout=options.wait_timeout,
-                 check=alive_check(handle, "planoai logs shows why; planoai up starts it again"), max_interval=0.25)
+                 check=paced(alive_check(handle, "planoai logs shows why; planoai up starts it again")),
+                 interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.25)
     changed = handle.labels.get(rt.CONFIG_HASH) != config_hash
     return Gateway(handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{layout.host}:{model.port}", False,
                    changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from planoai_cli.errors import ContainerFailed, PlanoError
@@ -9,6 +10,12 @@ from planoai_cli.logs import failed_component, select, tail
 from planoai_cli.runtime.container import Handle, State
 
 LOG_LINES_ON_FAILURE = 30
+# How a wait on a gateway paces itself (`up`, `wait`, cli-agent's reuse): probes start 20 ms apart and slow down
+# gently, so a listener that turns healthy during a start is seen within tens of milliseconds; the container's
+# state is read at most every 0.1 s, so a component that died is reported well within half a second.
+PROBE_INTERVAL = 0.02
+PROBE_BACKOFF = 1.1
+CHECK_EVERY = 0.1
 
 
 def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
@@ -23,6 +30,19 @@ def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
         component = failed_component(lines or ())
         raise ContainerFailed(f"{what_happened(state, component)}\n{excerpt(lines, component)}", hint=hint)
     return check
+
+
+def paced(check: Callable[[], None], every: float = CHECK_EVERY) -> Callable[[], None]:
+    """`check`, run at most once per `every` seconds (the first call always runs): probes may come faster."""
+    last: float | None = None
+
+    def run_when_due() -> None:
+        nonlocal last
+        now = time.monotonic()
+        if last is None or now - last >= every:
+            last = now
+            check()
+    return run_when_due
 
 
 def what_happened(state: State, component: str | None) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planoai_cli.errors import ContainerFailed, DockerUnavailable, HealthTimeout, PlanoError
-from planoai_cli.gateway.alive import alive_check, log_excerpt, what_happened
+from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, log_excerpt, paced, what_happened
 from planoai_cli.gateway.layout import LOOPBACK, Endpoint, Layout, is_wildcard
 from planoai_cli.gateway.options import Target, UpOptions, dotenv_path
 from planoai_cli.gateway.progress import Reporter, Timings
@@ -196,8 +196,8 @@ def _wait(handle: Handle, published: Layout, options: UpOptions, reporter: Repor
     if options.verbose:
         check = _echo_new_lines(handle, reporter, check)
     with timings.phase(reporter, "health"):
-        wait_healthy(published.probes(), timeout=options.wait_timeout, check=check, max_interval=0.25,
-                     on_round=reporter.health)
+        wait_healthy(published.probes(), timeout=options.wait_timeout, check=paced(check), interval=PROBE_INTERVAL,
+                     backoff=PROBE_BACKOFF, max_interval=0.25, on_round=reporter.health)
 
 
 def _echo_new_lines(handle: Handle, reporter: Reporter, check: Callable[[], None]) -> Callable[[], None]:

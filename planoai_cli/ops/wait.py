@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planoai_cli.errors import HealthTimeout, NotRunning
-from planoai_cli.gateway.alive import alive_check, log_excerpt
+from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, log_excerpt, paced
 from planoai_cli.gateway.choose import Notify, choose
 from planoai_cli.gateway.layout import Endpoint, decode
 from planoai_cli.gateway.options import Target
@@ -39,7 +39,8 @@ def wait(target: Target, env: Mapping[str, str], timeout: float, notify: Notify 
                              hint="start it first with planoai up (wait never starts one), or pass --project-name")
         layout = decode(handle.labels, handle.name)
         try:
-            report = wait_healthy(layout.probes(), timeout=timeout, check=alive_check(handle, _HINT), max_interval=0.5)
+            report = wait_healthy(layout.probes(), timeout=timeout, check=paced(alive_check(handle, _HINT)),
+                                  interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.5)
         except HealthTimeout as e:
             raise _timed_out(e, handle) from None
     return Waited(project, handle.name, layout.endpoints(), layout.admin_url(), report.elapsed, report.rounds,
