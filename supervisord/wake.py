@@ -13,12 +13,12 @@ programs see the environment they always saw.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_current: Waker | None = None
 
 
 class Waker:
@@ -40,10 +40,8 @@ class Waker:
     def handle_read_event(self) -> None:
         # One byte per round: supervisord handles one recorded signal per round, so a second signal that came
         # in the same wait (a program's exit, then a stop request) keeps the pipe readable for the next round.
-        try:
+        with contextlib.suppress(BlockingIOError):
             os.read(self.fd, 1)
-        except BlockingIOError:
-            pass
 
     def handle_write_event(self) -> None:
         pass
@@ -54,12 +52,11 @@ class Waker:
 
 def make(supervisord: Any, **_config: str) -> object:
     """The RPC interface factory named in wake.conf: install the waker, offer no RPC methods."""
-    global _current
     sockets = supervisord.options.get_socket_map()
-    if _current is not None and sockets.get(_current.fd) is _current:
-        del sockets[_current.fd]  # a reload (SIGHUP) closed its pipe already; a new one replaces it
-    _current = Waker()
-    sockets[_current.fd] = _current
+    for fd in [fd for fd, dispatcher in sockets.items() if isinstance(dispatcher, Waker)]:
+        del sockets[fd]  # a reload (SIGHUP) closed its pipe already; a new one replaces it
+    waker = Waker()
+    sockets[waker.fd] = waker
     _restore_pythonpath()
     return object()
 
