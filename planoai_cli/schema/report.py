@@ -1,9 +1,7 @@
-"""Schema stage: validate a tree against a versioned JSON Schema and report every violation, located."""
+"""Every schema violation of a document, located and in plain words (jsonschema's errors, translated)."""
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -13,8 +11,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from planoai_cli.detect import Generation
 from planoai_cli.diagnostics import Diagnostic, did_you_mean, error_at
-from planoai_cli.errors import PlanoError
-from planoai_cli.resources import data_file
+from planoai_cli.schema import load_schema
 from planoai_cli.tree import Path, YMap
 
 # Values of these keys are secrets (or may hold them): never echo them back.
@@ -24,26 +21,10 @@ _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "
 _MAX_LISTED = 12
 
 
-@functools.cache
-def load_schema(generation: Generation) -> dict[str, Any]:
-    """Load (once) the schema file of a generation."""
-    path = data_file("config_schema", generation.schema_file)
-    try:
-        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise PlanoError(f"cannot read the bundled schema {path}: {e}", hint="reinstall planoai-cli") from e
-    return schema
-
-
-@functools.cache
-def _validator(generation: Generation) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema(generation))
-
-
-def validate(doc: YMap, generation: Generation) -> tuple[Diagnostic, ...]:
+def violations(doc: YMap, generation: Generation) -> tuple[Diagnostic, ...]:
     """Every schema violation of `doc` under `generation`, as located diagnostics."""
     found: list[Diagnostic] = []
-    for error in _validator(generation).iter_errors(doc):
+    for error in jsonschema.Draft202012Validator(load_schema(generation)).iter_errors(doc):
         found.extend(_translate(doc, error))
     return tuple(found)
 
