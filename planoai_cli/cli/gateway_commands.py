@@ -55,7 +55,6 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
     and .env (see the README).
     """
     from planoai_cli import console
-    from planoai_cli.console.agent import show_zero_config
     from planoai_cli.gateway.options import Target, UpOptions, image_reference
     from planoai_cli.gateway.progress import Silent
     from planoai_cli.gateway.up import up
@@ -64,6 +63,8 @@ def up(file: Path | None, search_dir: Path, project: str | None, image: str | No
     resolved = resolve(Target(file, search_dir, project), dict(os.environ), listener_port, write_file=True,
                        passthrough=True)
     if resolved.zero is not None:
+        from planoai_cli.console.agent import show_zero_config
+
         show_zero_config(resolved.zero)
     options = UpOptions(image=image_reference(image, os.environ), pull=pull, bind=bind, admin_port=admin_port,
                         wait_timeout=wait_timeout, keep_on_failure=keep_on_failure, foreground=foreground,

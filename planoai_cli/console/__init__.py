@@ -1,27 +1,64 @@
-"""Presentation: the only module that imports rich. Results go to stdout, diagnostics to stderr."""
+"""Presentation: the only module that imports rich. Results go to stdout, diagnostics to stderr.
+
+rich is imported only when a stream is a terminal (or forced to be one): written to a file or a pipe, rich
+prints a line's text unchanged, so that text is written directly (a line rich would change, with a tab or a
+control character it drops, still goes through rich).
+"""
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from planoai_cli.diagnostics import Diagnostic, Severity
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 _LABELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
+_RICH_CHANGES = frozenset("\t\a\b\v\f\r")  # rich's Text expands tabs and drops these control characters
 
 
 def _console(stderr: bool) -> Console:
     # Built per call so tests (and redirected streams) always get the current sys.stdout/sys.stderr.
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     return Console(file=stream, highlight=False, markup=False, soft_wrap=True,
                    no_color="NO_COLOR" in os.environ or None)
+
+
+def _plain(stream: IO[str]) -> bool:
+    """Whether rich would write to `stream` without styles: its own test for a terminal, said negatively."""
+    if hasattr(builtins, "get_ipython"):
+        return False  # Jupyter: rich renders HTML
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "0"
+    forced = os.environ.get("FORCE_COLOR")
+    if forced is not None:
+        return forced == ""
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+def _emit(text: str, style: str = "", *, stderr: bool = True) -> None:
+    """One line of text in a style: through rich on a terminal, written as it is anywhere else."""
+    stream = sys.stderr if stderr else sys.stdout
+    if _plain(stream) and _RICH_CHANGES.isdisjoint(text):
+        stream.write(text + "\n")
+        stream.flush()
+        return
+    from rich.text import Text
+
+    _console(stderr).print(Text(text, style=style))
 
 
 def diagnostic_lines(source: str, diagnostic: Diagnostic) -> list[tuple[str, str]]:
@@ -36,51 +73,47 @@ def diagnostic_lines(source: str, diagnostic: Diagnostic) -> list[tuple[str, str
 
 
 def show_diagnostics(source: str, diagnostics: Iterable[Diagnostic]) -> None:
-    console = _console(stderr=True)
     for diagnostic in diagnostics:
         for text, style in diagnostic_lines(source, diagnostic):
-            console.print(Text(text, style=style))
+            _emit(text, style)
 
 
 def verdict(message: str) -> None:
     """The result line of a check, on stdout."""
-    _console(stderr=False).print(Text(message, style="bold green"))
+    _emit(message, "bold green", stderr=False)
 
 
 def success(message: str) -> None:
-    _console(stderr=True).print(Text(message, style="bold green"))
+    _emit(message, "bold green")
 
 
 def info(message: str) -> None:
-    _console(stderr=True).print(Text(message))
+    _emit(message)
 
 
 def warning(message: str) -> None:
-    _console(stderr=True).print(Text(f"warning: {message}", style="yellow"))
+    _emit(f"warning: {message}", "yellow")
 
 
 def quoted_output(title: str, text: str) -> None:
     """Another program's own words (e.g. Envoy's), on stderr, indented under a title line."""
-    console = _console(stderr=True)
-    console.print(Text(title, style="bold red"))
+    _emit(title, "bold red")
     for line in text.splitlines():
-        console.print(Text(f"  {line}"))
+        _emit(f"  {line}")
 
 
 def error(message: str, hint: str | None = None) -> None:
-    console = _console(stderr=True)
-    console.print(Text(f"error: {message}", style="bold red"))
+    _emit(f"error: {message}", "bold red")
     if hint:
-        console.print(Text(f"hint: {hint}"))
+        _emit(f"hint: {hint}")
 
 
 def unexpected(summary: str, trace: str | None) -> None:
-    console = _console(stderr=True)
     if trace:
-        console.print(Text(trace, style="dim"))
-    console.print(Text(f"unexpected error (a bug in planoai-cli): {summary}", style="bold red"))
+        _emit(trace, "dim")
+    _emit(f"unexpected error (a bug in planoai-cli): {summary}", "bold red")
     if not trace:
-        console.print(Text("hint: run again with --debug (or PLANOAI_DEBUG=1) for the traceback, and report it"))
+        _emit("hint: run again with --debug (or PLANOAI_DEBUG=1) for the traceback, and report it")
 
 
 def out(text: str) -> None:
@@ -99,24 +132,27 @@ _PHASES = {"validate": "config validated", "render": "rendered envoy.yaml and pl
 
 
 class UpReporter:
-    """Phase-by-phase progress on stderr: a spinner while a phase runs, a line with its duration after."""
+    """Phase-by-phase progress on stderr: a spinner while a phase runs (on a terminal), a line with its duration."""
 
     def __init__(self, verbose: bool = False) -> None:
-        self._console = _console(stderr=True)
+        self._console = None if _plain(sys.stderr) else _console(stderr=True)  # no spinner in a file or a pipe
         self._verbose = verbose
         self._status: Any = None
         self._pull: Any = None  # a gateway.progress.PullTally once a pull has started
 
     def phase_started(self, name: str) -> None:
-        self._status = self._console.status(Text(f"{_PHASES.get(name, name)}…"), spinner="dots")
-        self._status.start()
+        if self._console is not None:
+            from rich.text import Text
+
+            self._status = self._console.status(Text(f"{_PHASES.get(name, name)}…"), spinner="dots")
+            self._status.start()
 
     def phase_done(self, name: str, seconds: float) -> None:
         self._stop()
         label = _PHASES.get(name, name)
         if name == "image" and self._pull is not None:
             label = f"image pulled ({self._pull.summary()})"
-        self._console.print(Text(f"✓ {label} ({seconds:.2f}s)", style="green"))
+        self._print(f"✓ {label} ({seconds:.2f}s)", "green")
 
     def phase_aborted(self, name: str) -> None:
         self._stop()
@@ -136,31 +172,40 @@ class UpReporter:
             from planoai_cli.gateway.progress import PullTally
 
             self._pull = PullTally()
-            if not self._console.is_terminal:  # no spinner in a log: say once what the wait is for
-                self._console.print(Text("pulling the gateway image (this can take a few minutes)…"))
+            if self._console is None or not self._console.is_terminal:  # no spinner: say once what the wait is for
+                self._print("pulling the gateway image (this can take a few minutes)…")
         self._pull.add(event)
-        if self._status is not None:
-            self._status.update(Text(f"pulling the image: {self._pull.summary()}"))
+        self._update(f"pulling the image: {self._pull.summary()}")
 
     def health(self, observations: Any) -> None:
+        waiting = [f"{o.probe.label} ({o.describe()})" for o in observations if not o.ok]
+        self._update("waiting for " + ", ".join(waiting) if waiting else "healthy")
+
+    def _update(self, text: str) -> None:
         if self._status is not None:
-            waiting = [f"{o.probe.label} ({o.describe()})" for o in observations if not o.ok]
-            self._status.update(Text("waiting for " + ", ".join(waiting) if waiting else "healthy"))
+            from rich.text import Text
+
+            self._status.update(Text(text))
 
     def log_line(self, line: str) -> None:
         self._stop()
         out(line)
 
     def note(self, text: str) -> None:
-        self._print(Text(f"note: {text}", style="cyan"))
+        self._print(f"note: {text}", "cyan")
 
     def detail(self, text: str) -> None:
         if self._verbose:
-            self._print(Text(f"  {text}", style="dim"))
+            self._print(f"  {text}", "dim")
 
-    def _print(self, text: Text) -> None:
+    def _print(self, text: str, style: str = "") -> None:
+        if self._console is None:
+            _emit(text, style)
+            return
+        from rich.text import Text
+
         # Above a running spinner: rich's status prints the line and redraws the spinner below it.
-        self._console.print(text)
+        self._console.print(Text(text, style=style))
 
 
 def _loopback(address: str) -> bool:
