@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any, NoReturn
 
 import click
@@ -36,9 +35,15 @@ def run(argv: list[str] | None = None) -> int:
         return e.exit_code
     except Exception as e:  # the one place where bugs become a readable report
         # Only the group's own --debug counts: `logs --debug` or `cli-agent claude -- --debug` mean other things.
-        _console().unexpected(f"{type(e).__name__}: {e}", traceback.format_exc() if debug_requested() else None)
+        _console().unexpected(f"{type(e).__name__}: {e}", _traceback() if debug_requested() else None)
         return ExitCode.INTERNAL
     return int(result or 0)
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
 
 
 def _by_position(items: tuple[Any, ...]) -> tuple[Any, ...]:

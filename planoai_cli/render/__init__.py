@@ -7,12 +7,27 @@ only user of jinja2, so commands import it lazily.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from planoai_cli.render.core import ListenerPort, Rendered, listener_ports, render
 from planoai_cli.render.output import write_files
 from planoai_cli.render.paths import CONTAINER_PATHS, ENVOY_FILE, PLANO_CONFIG_FILE, RenderPaths
-from planoai_cli.render.validation import EnvoyVerdict, check_with_envoy, validation_paths
+
+if TYPE_CHECKING:
+    from planoai_cli.render.validation import EnvoyVerdict, check_with_envoy, validation_paths
+
+_VALIDATION = frozenset({"EnvoyVerdict", "check_with_envoy", "validation_paths"})
 
 __all__ = [
     "CONTAINER_PATHS", "ENVOY_FILE", "PLANO_CONFIG_FILE", "EnvoyVerdict", "ListenerPort", "RenderPaths", "Rendered",
     "check_with_envoy", "listener_ports", "render", "validation_paths", "write_files",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Only `validate --envoy` runs Envoy: its module (which finds the binary through importlib.metadata) loads then.
+    if name in _VALIDATION:
+        from planoai_cli.render import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
