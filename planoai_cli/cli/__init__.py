@@ -67,20 +67,27 @@ def main() -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit without tearing the interpreter down module by module (about 15 ms) when nothing is left to finish.
+
+    The exit handlers run and the output is flushed, as at any exit; only when another thread still runs, or the
+    flush fails (a closed pipe, which CPython reports its own way), does the usual shutdown take over.
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() == 1:
+        atexit._run_exitfuncs()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        os._exit(code)
     sys.exit(code)
 
 
-# Importing the command modules registers their commands on `planoai`.
-from planoai_cli.cli import (  # noqa: E402
-    agent_commands,
-    config_commands,
-    export_command,
-    gateway_commands,
-    init_command,
-    obs_command,
-    ops_commands,
-    trace_commands,
-)
-
-__all__ = ["agent_commands", "config_commands", "export_command", "gateway_commands", "init_command", "main",
-           "obs_command", "ops_commands", "planoai", "run", "trace_commands"]
+__all__ = ["main", "planoai", "run"]

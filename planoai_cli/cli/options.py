@@ -10,7 +10,6 @@ import click
 
 from planoai_cli.contract import DEFAULT_IMAGE
 from planoai_cli.errors import UsageError
-from planoai_cli.gateway import options as gw
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +43,8 @@ def ip_addresses(flag: str, values: tuple[str, ...], hint: str) -> tuple[str, ..
 
 def _flag(name: str, help_text: str, *, check_bind: bool) -> Callable[[F], F]:
     """One gateway flag, with the shared defaults; `help_text` says what it means for the command at hand."""
+    from planoai_cli.gateway import options as gw  # the config commands use this module without the gateway's
+
     port = click.IntRange(1, 65535)
     flags: dict[str, Callable[[], Callable[[F], F]]] = {
         "image": lambda: click.option("--image", default=None,
