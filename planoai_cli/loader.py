@@ -34,8 +34,9 @@ _EXAMPLES_HINT = "examples/ in the planoai-cli repository has complete configs t
 # of them takes libyaml; everything else, and every error, is PyYAML's own, so messages and positions never
 # change (tests/test_loader.py runs both parsers over the corpus and mutations of it).
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
-_NOT_FOR_LIBYAML = re.compile(
-    "[^\n\x20-\x3e\x40-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
+_NOT_FOR_LIBYAML_ASCII = re.compile("[^\n\x20-\x3e\x40-\x7e]|[|>][-+0-9]*#")
+# The same for any text (compiled on first use: its Unicode ranges take milliseconds to compile).
+_NOT_FOR_LIBYAML = "[^\n\x20-\x3e\x40-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#"
 # PyYAML's wording of the common mistakes, and what they mean in plain words (with what to do).
 _PLAIN_SYNTAX = (
     ("expected <block end>", "the indentation of this line does not fit the lines above it",
@@ -144,7 +145,8 @@ def parse(text: str, source: str) -> YMap:
 
 def _compose_fast(text: str) -> tuple[_Loader | None, yaml.Node | None]:
     """libyaml's tree when it is sure to equal PyYAML's; (None, None) sends the text to PyYAML."""
-    if _FAST_LOADER is None or _NOT_FOR_LIBYAML.search(text):
+    pattern = _NOT_FOR_LIBYAML_ASCII if text.isascii() else re.compile(_NOT_FOR_LIBYAML)
+    if _FAST_LOADER is None or pattern.search(text):
         return None, None
     loader = _FAST_LOADER(text)
     try:

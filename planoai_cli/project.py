@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -37,6 +36,8 @@ def state_dir(project: str, env: Mapping[str, str] | None = None) -> Path:
 
 
 def content_hash(*texts: str) -> str:
+    import hashlib  # only `up` and the commands that compare a gateway's config need it
+
     digest = hashlib.sha256()
     for text in texts:
         digest.update(text.encode())
