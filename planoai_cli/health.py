@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from planoai_cli.errors import HealthTimeout
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class HealthReport:
 
 def probe_once(client: httpx.Client, probe: Probe, timeout: float) -> Observation:
     """One GET with a hard timeout; transport errors become observations, never exceptions."""
+    import httpx
+
     try:
         response = client.get(probe.url, timeout=httpx.Timeout(timeout))
     except httpx.TimeoutException:
@@ -77,6 +81,8 @@ def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[],
     once); the interval starts at `interval` and grows by `backoff` up to `max_interval`; no request
     outlives the deadline.
     """
+    import httpx  # loaded here: a gateway's start, not the CLI's, is then what it waits for
+
     start = time.monotonic()
     deadline = start + timeout
     latest = {p: Observation(p, None, None) for p in probes}
@@ -118,6 +124,8 @@ def _timeout(observations: tuple[Observation, ...], timeout: float) -> HealthTim
 
 def probe_all(probes: Sequence[Probe], timeout: float) -> tuple[Observation, ...]:
     """One round over every probe, each bounded by `timeout` (for status reports)."""
+    import httpx
+
     with httpx.Client(trust_env=False, follow_redirects=False) as client:
         return tuple(probe_once(client, probe, timeout) for probe in probes)
 
@@ -133,6 +141,8 @@ class Download:
 
 def download(url: str, *, timeout: float, max_bytes: int = 64 << 20) -> Download:
     """GET `url` within `timeout` seconds in all (connect, answer and every chunk); failures are described."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     try:
         with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(timeout)) as client, \

@@ -6,11 +6,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.health import Observation
-from planoai_cli.runtime.image import PullProgress
+if TYPE_CHECKING:
+    from planoai_cli.diagnostics import Diagnostic
+    from planoai_cli.health import Observation
+    from planoai_cli.runtime.image import PullProgress
 
 
 class Reporter(Protocol):
