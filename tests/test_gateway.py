@@ -286,7 +286,8 @@ def test_container_that_cannot_start(cli: Cli, project: Project, docker_client: 
 
 
 def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
-    code, _, err = cli(*project.up_args("--wait-timeout", "0.3"))
+    # The shortest wait allowed: a gateway needs longer than that to boot (supervisord, then Envoy) once started.
+    code, _, err = cli(*project.up_args("--wait-timeout", "0.1"))
     assert code == 10, err
     assert f"model listener llm (http://127.0.0.1:{project.port}/healthz)" in err
     assert "was removed (--keep-on-failure keeps it)" in err
@@ -294,7 +295,7 @@ def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker
 
 
 def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
-    code, _, err = cli(*project.up_args("--wait-timeout", "0.3", "--keep-on-failure"))
+    code, _, err = cli(*project.up_args("--wait-timeout", "0.1", "--keep-on-failure"))
     assert code == 10
     assert "was kept for inspection" in err
     assert len(containers_of(docker_client, project.name)) == 1

@@ -193,31 +193,39 @@ def _start_and_wait(engine: Engine, spec: ContainerSpec, published: Layout, opti
 
 def _wait(handle: Handle, published: Layout, options: UpOptions, reporter: Reporter, timings: Timings) -> None:
     check = alive_check(handle, _hint(options))
-    if options.verbose:
-        check = _echo_new_lines(handle, reporter, check)
+    echo = _LogEcho(handle, reporter) if options.verbose else None
     with timings.phase(reporter, "health"):
-        wait_healthy(published.probes(), timeout=options.wait_timeout, check=paced(check), interval=PROBE_INTERVAL,
-                     backoff=PROBE_BACKOFF, max_interval=0.25, on_round=reporter.health)
+        wait_healthy(published.probes(), timeout=options.wait_timeout, check=paced(echo.then(check) if echo else check),
+                     interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.25, on_round=reporter.health)
+        if echo is not None:
+            echo.show_new()  # the lines of the last round, which ended the wait before its check came
 
 
-def _echo_new_lines(handle: Handle, reporter: Reporter, check: Callable[[], None]) -> Callable[[], None]:
-    """`--verbose`: each round, show the container's log lines that appeared since the last one, then check it.
+class _LogEcho:
+    """`--verbose`: the container's log lines that appeared since the last look, shown before each check.
 
-    Start-up logs are short, so re-reading them each round is cheap and needs no thread or follow stream.
+    Start-up logs are short, so re-reading them each time is cheap and needs no thread or follow stream.
     """
-    shown = 0
 
-    def echo_then_check() -> None:
-        nonlocal shown
+    def __init__(self, handle: Handle, reporter: Reporter) -> None:
+        self._handle = handle
+        self._reporter = reporter
+        self._shown = 0
+
+    def show_new(self) -> None:
         try:
-            lines = list(handle.log_lines(tail="all"))
+            lines = list(self._handle.log_lines(tail="all"))
         except PlanoError:
             lines = []
-        for line in lines[shown:]:
-            reporter.detail(f"| {line}")
-        shown = max(shown, len(lines))
-        check()
-    return echo_then_check
+        for line in lines[self._shown:]:
+            self._reporter.detail(f"| {line}")
+        self._shown = max(self._shown, len(lines))
+
+    def then(self, check: Callable[[], None]) -> Callable[[], None]:
+        def echo_then_check() -> None:
+            self.show_new()
+            check()
+        return echo_then_check
 
 
 def _hint(options: UpOptions) -> str:
