@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -285,18 +286,33 @@ def test_container_that_cannot_start(cli: Cli, project: Project, docker_client: 
     assert containers_of(docker_client, project.name) == []
 
 
-def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
-    # The shortest wait allowed: a gateway needs longer than that to boot (supervisord, then Envoy) once started.
-    code, _, err = cli(*project.up_args("--wait-timeout", "0.1"))
+SLEEPER = "planoai-test-sleeper:latest"
+
+
+@pytest.fixture(scope="module")
+def sleeper(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
+    """The testbed with a supervisord that only sleeps: the container runs but no listener ever answers, so a
+    health timeout does not depend on how fast a real gateway boots."""
+    dockerfile = (f"FROM {testbed_image}\n"
+                  "RUN printf '#!/bin/sh\\nexec sleep 600\\n' > /usr/local/bin/supervisord\n")
+    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=SLEEPER, labels=TEST_LABELS, rm=True)
+    yield SLEEPER
+    docker_client.images.remove(SLEEPER, force=True)
+
+
+def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker_client: DockerClient,
+                                              sleeper: str) -> None:
+    code, _, err = cli(*project.up_args("--image", sleeper, "--wait-timeout", "1"))
     assert code == 10, err
     assert f"model listener llm (http://127.0.0.1:{project.port}/healthz)" in err
     assert "was removed (--keep-on-failure keeps it)" in err
     assert containers_of(docker_client, project.name) == []
 
 
-def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
-    code, _, err = cli(*project.up_args("--wait-timeout", "0.1", "--keep-on-failure"))
-    assert code == 10
+def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_client: DockerClient,
+                                             sleeper: str) -> None:
+    code, _, err = cli(*project.up_args("--image", sleeper, "--wait-timeout", "1", "--keep-on-failure"))
+    assert code == 10, err
     assert "was kept for inspection" in err
     assert len(containers_of(docker_client, project.name)) == 1
     assert cli("down", *project.args("--timeout", "5"))[0] == 0
