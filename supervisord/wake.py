@@ -3,9 +3,11 @@
 Between rounds supervisord waits in poll() for up to a second, and a signal does not end that wait (Python
 retries the call). So it spawns the programs only after a first idle second, acts on a stop request (SIGTERM)
 up to a second late, and, while stopping, may notice that a program has exited (SIGCHLD) a second late at each
-step. supervisord calls RPC interface factories in its own process, with nothing else running yet: the factory
-here points Python's signal wake-up file descriptor at a pipe that supervisord polls with its own sockets, so
-every signal ends the wait, and one byte written at once ends the first one.
+step. Events wait too: one emitted in a round (a program's exit, for the exit listener) is handed to its
+listeners in the next round, after the next wait. supervisord calls RPC interface factories in its own process,
+with nothing else running yet: the factory here points Python's signal wake-up file descriptor at a pipe that
+supervisord polls with its own sockets, and writes to that pipe for every event, so every signal and every
+event ends the wait; one byte written at once ends the first one.
 
 wake.conf loads it; start.sh puts this folder on PYTHONPATH for that, and the factory takes it off again, so the
 programs see the environment they always saw.
@@ -29,7 +31,12 @@ class Waker:
         os.set_blocking(self.fd, False)
         os.set_blocking(self._write, False)
         signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
-        os.write(self._write, b"\0")  # the first poll returns at once: programs spawn without an idle second
+        self.poke()  # the first poll returns at once: programs spawn without an idle second
+
+    def poke(self, _event: object = None) -> None:
+        """Make the next poll return at once."""
+        with contextlib.suppress(BlockingIOError):  # full: it returns at once anyway
+            os.write(self._write, b"\0")
 
     def readable(self) -> bool:
         return True
@@ -57,6 +64,9 @@ def make(supervisord: Any, **_config: str) -> object:
         del sockets[fd]  # a reload (SIGHUP) closed its pipe already; a new one replaces it
     waker = Waker()
     sockets[waker.fd] = waker
+    from supervisor import events  # supervisord's own package (a reload clears the subscription with the rest)
+
+    events.subscribe(events.Event, waker.poke)
     _restore_pythonpath()
     return object()
 

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import select
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,15 +36,39 @@ def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
+class Events(ModuleType):
+    """Stand-in for supervisor.events: subscribe and notify, as supervisord's own module does."""
+
+    class Event:
+        pass
+
+    def __init__(self) -> None:
+        super().__init__("supervisor.events")
+        self.callbacks: list[tuple[type, Any]] = []
+
+    def subscribe(self, kind: type, callback: Any) -> None:
+        self.callbacks.append((kind, callback))
+
+    def notify(self, event: object) -> None:
+        for kind, callback in self.callbacks:
+            if isinstance(event, kind):
+                callback(event)
+
+
 @pytest.fixture
 def supervisord(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, dict[int, Any], Any]]:
-    """The plugin and a stand-in for supervisord's socket map; the signal wake-up fd is restored after."""
+    """The plugin and a stand-in for supervisord's socket map and events; the signal wake-up fd is restored after."""
     wake = _wake()
     sockets: dict[int, Any] = {}
+    events = Events()
+    package = ModuleType("supervisor")
+    package.events = events  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "supervisor", package)
+    monkeypatch.setitem(sys.modules, "supervisor.events", events)
     monkeypatch.setattr(wake, "HERE", "/etc/plano/supervisord")
     previous = signal.signal(signal.SIGUSR1, lambda *_: None)
     try:
-        yield wake, sockets, SimpleNamespace(options=SimpleNamespace(get_socket_map=lambda: sockets))
+        yield wake, sockets, SimpleNamespace(options=SimpleNamespace(get_socket_map=lambda: sockets), events=events)
     finally:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGUSR1, previous)
@@ -65,6 +90,17 @@ def test_the_loop_wakes_at_once_and_after_every_signal(supervisord: tuple[Module
         assert _readable(fd)
         waker.handle_read_event()
     assert not _readable(fd)
+
+
+def test_every_event_wakes_the_next_round(supervisord: tuple[ModuleType, dict[int, Any], Any]) -> None:
+    # An event emitted while a round reaps (a program's exit) reaches its listeners in the next round only.
+    wake, sockets, fake = supervisord
+    wake.make(fake)
+    ((fd, waker),) = sockets.items()
+    waker.handle_read_event()
+    assert not _readable(fd)
+    fake.events.notify(Events.Event())
+    assert _readable(fd)
 
 
 def test_a_reload_replaces_the_waker(supervisord: tuple[ModuleType, dict[int, Any], Any]) -> None:
