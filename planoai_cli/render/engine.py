@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import traceback
 from pathlib import Path
 
 import jinja2
@@ -77,6 +76,8 @@ def render_template(name: str, env: jinja2.Environment | None = None, **values: 
 
 def _template_line(error: BaseException) -> tuple[str, int | None] | None:
     """The innermost template frame of a rendering error (Jinja rewrites its frames to template file and line)."""
+    import traceback  # only a failed render needs it
+
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(TEMPLATE_SUFFIX)]
     if not frames:
         return None
