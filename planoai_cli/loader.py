@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import yaml
 from yaml.reader import ReaderError
 
 from planoai_cli.diagnostics import Diagnostic, Severity
+from planoai_cli.discovery import _EXAMPLES_HINT, CONFIG_NAMES, discover
 from planoai_cli.errors import ConfigError, InvalidConfig
 from planoai_cli.fs import Snapshot
 from planoai_cli.tree import Mark, Slot, YList, YMap, format_path
@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 
     _Loader: TypeAlias = yaml.SafeLoader | yaml.CSafeLoader
 
-CONFIG_NAMES = ("config.yaml", "plano_config.yaml", "arch_config.yaml")
+# Finding the file reads no YAML, so it lives in discovery.py (down, status and logs need it without PyYAML).
+__all__ = ["CONFIG_NAMES", "RawConfig", "discover", "load", "parse"]
+
 _MAX_DEPTH = 64
 # Aliases can repeat aliases ("billion laughs"): a few lines may expand to millions of values. Real configs
 # have tens of thousands at most, so stop well before the expansion could stall the CLI.
 _MAX_VALUES = 500_000
-_EXAMPLES_HINT = "examples/ in the planoai-cli repository has complete configs to start from"
 # libyaml composes 10-20 times faster than PyYAML's pure-Python parser, but the two disagree at the edges: tabs,
 # byte-order marks, `?` inside flow collections, a `|#` or `>#` block header, control and Unicode line-break
 # characters (all of them here), and where an empty value is said to be (checked on the tree). Only text free
@@ -72,28 +73,6 @@ class RawConfig:
     @property
     def source(self) -> str:
         return str(self.path)
-
-
-def discover(file: Path | None, search_dir: Path) -> Path:
-    """The config to use: an explicit FILE must exist; otherwise look in `search_dir`."""
-    if file is not None:
-        # Anything readable that is not a folder will do (e.g. /dev/stdin for a piped config).
-        if file.is_dir() or not file.exists():
-            what = ("is a directory, not a file" if file.is_dir()
-                    else f"is a symbolic link to {os.readlink(file)}, which does not exist" if file.is_symlink()
-                    else "does not exist")
-            raise ConfigError(f"config file {file} {what}",
-                              hint="check the path, or omit FILE to search --path for a config")
-        return file
-    if not search_dir.is_dir():
-        raise ConfigError(f"--path {search_dir} is not a directory",
-                          hint="point --path at the folder holding your config")
-    for name in CONFIG_NAMES:
-        candidate = search_dir / name
-        if candidate.is_file():
-            return candidate
-    raise ConfigError(f"no config found in {search_dir} (looked for {', '.join(CONFIG_NAMES)})",
-                      hint=f"pass the config file as an argument, or point --path at its folder; {_EXAMPLES_HINT}")
 
 
 def load(path: Path) -> RawConfig:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from planoai_cli.discovery import discover
 from planoai_cli.errors import ConfigError, UsageError
 from planoai_cli.gateway.options import Target
-from planoai_cli.loader import discover
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import Engine
