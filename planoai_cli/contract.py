@@ -89,6 +89,9 @@ DEFAULT_PROMPT_LISTENER: Final = MappingProxyType({"name": "ingress_traffic", "a
 DEFAULT_MODEL_LISTENER: Final = MappingProxyType({"name": "egress_traffic", "address": "0.0.0.0", "timeout": "300s"})
 DEFAULT_AGENT_TIMEOUT: Final = "30s"
 HEALTH_PATH: Final = "/healthz"
+# Envoy answers /healthz on the model listener itself and sends every other path to Brightstaff, which lists the
+# models at this path: an answer here is the one sign from outside the container that Brightstaff serves requests.
+BRIGHTSTAFF_READY_PATH: Final = "/v1/models"
 PROVIDER_HEADER: Final = "x-arch-llm-provider"  # routing key on 10001 and 12001 (value: a cluster name)
 UPSTREAM_HEADER: Final = "x-arch-upstream"  # routing key on 11000 (value: an endpoint cluster name)
 AGENT_LISTENER_HEADER: Final = "x-arch-agent-listener-name"

@@ -122,4 +122,5 @@ def test_the_pod_runs_non_root_on_a_read_only_root_with_memory_backed_scratch() 
     assert mounts["/run/plano"]["name"] == "run"
     assert mounts["/etc/plano/rendered"]["readOnly"] is True
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["exec"]["command"][-1].endswith("/healthz")
+        urls = container[probe]["exec"]["command"][3:]
+        assert urls == ["http://127.0.0.1:12000/healthz", "http://127.0.0.1:12000/v1/models"], probe

@@ -96,6 +96,8 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     assert report["healthy"] is True
     assert report["published_addresses"] == ["127.0.0.1", bridge]
     assert report["listeners"][0]["urls"] == running["endpoints"][0]["urls"]
+    assert report["components"] == [{"name": "brightstaff", "url": f"http://127.0.0.1:{project.port}/v1/models",
+                                     "healthy": True, "detail": "HTTP 200"}]
     assert report["config_changed"] is False
     code, out, _ = cli("logs", *project.args("--component", "brightstaff", "--tail", "50"))
     assert code == 0
@@ -315,6 +317,54 @@ def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_
     assert code == 10, err
     assert "was kept for inspection" in err
     assert len(containers_of(docker_client, project.name)) == 1
+    assert cli("down", *project.args("--timeout", "5"))[0] == 0
+    assert containers_of(docker_client, project.name) == []
+
+
+def _brightstaff_variant(client: DockerClient, base: str, tag: str, script: str) -> str:
+    """The testbed with /app/brightstaff replaced by `script` (the stand-in moved to /app/brightstaff.real)."""
+    body = script.replace("\n", "\\n")
+    dockerfile = (f"FROM {base}\n"
+                  "RUN mv /app/brightstaff /app/brightstaff.real && "
+                  f"printf '{body}' > /app/brightstaff && chmod 755 /app/brightstaff\n")
+    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, labels=TEST_LABELS, rm=True)
+    return tag
+
+
+@pytest.fixture(scope="module")
+def late_brightstaff(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
+    """Brightstaff binds 2 s after Envoy answers /healthz (as the real one does while it loads model metrics)."""
+    yield _brightstaff_variant(docker_client, testbed_image, "planoai-test-late-brightstaff:latest",
+                               "#!/bin/sh\nsleep 2\nexec /app/brightstaff.real \"$@\"\n")
+    docker_client.images.remove("planoai-test-late-brightstaff:latest", force=True)
+
+
+@pytest.fixture(scope="module")
+def mute_brightstaff(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
+    """Brightstaff runs but never listens: Envoy's listeners are all healthy, requests get 503."""
+    yield _brightstaff_variant(docker_client, testbed_image, "planoai-test-mute-brightstaff:latest",
+                               "#!/bin/sh\nexec sleep 600\n")
+    docker_client.images.remove("planoai-test-mute-brightstaff:latest", force=True)
+
+
+def test_up_returns_once_brightstaff_serves(cli: Cli, project: Project, late_brightstaff: str) -> None:
+    code, _, err = cli(*project.up_args("--image", late_brightstaff))
+    assert code == 0, err
+    # The first request after up returns is served: Brightstaff, not only Envoy's /healthz, was waited for.
+    status, body = chat(project.port)
+    assert status == 200, body
+
+
+def test_a_brightstaff_that_never_listens_is_named(cli: Cli, project: Project, docker_client: DockerClient,
+                                                  mute_brightstaff: str) -> None:
+    code, _, err = cli(*project.up_args("--image", mute_brightstaff, "--wait-timeout", "3", "--keep-on-failure"))
+    assert code == 10, err
+    assert f"brightstaff (through model listener llm) (http://127.0.0.1:{project.port}/v1/models): HTTP 503" in err
+    assert "model listener llm (" not in err  # Envoy's own /healthz answered: only Brightstaff is named
+    code, out, _ = cli("status", *project.args())
+    assert code == 1, out
+    assert f"  model  listener llm                  http://127.0.0.1:{project.port}  healthy" in out
+    assert f"  brightstaff (checked at http://127.0.0.1:{project.port}/v1/models)  HTTP 503" in out
     assert cli("down", *project.args("--timeout", "5"))[0] == 0
     assert containers_of(docker_client, project.name) == []
 

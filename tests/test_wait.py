@@ -105,7 +105,8 @@ def test_healthy_after_a_503_prints_the_endpoints_and_writes_github_outputs(
     assert result["published_addresses"] == ["127.0.0.1"]  # a label as an older planoai wrote it (`bind` only)
     assert (result["project"], result["container"], result["healthy"]) == (labelled.name, labelled.made[0].name, True)
     assert result["admin_url"] == "http://127.0.0.1:19901"
-    assert seen == ["/healthz", "/healthz"]
+    # Round 1: the listener's 503, then Brightstaff through the model listener (200); round 2: the listener again.
+    assert seen == ["/healthz", "/v1/models", "/healthz"]
     url = f"http://127.0.0.1:{port}"
     assert outputs.read_text(encoding="utf-8") == (
         f"earlier=kept\nproject={labelled.name}\ncontainer={labelled.made[0].name}\nmodel_url={url}\n"

@@ -273,6 +273,8 @@ def show_status(report: Any, *, as_json: bool) -> None:
                   "healthy": report.healthy, "image": report.image, "uptime_seconds": report.uptime_seconds,
                   "listeners": [{"name": li.name, "type": li.type, "url": li.url, "urls": list(li.urls),
                                  "healthy": li.healthy, "detail": li.detail} for li in report.listeners],
+                  "components": [{"name": c.name, "url": c.url, "healthy": c.healthy, "detail": c.detail}
+                                 for c in report.components],
                   "published_addresses": list(report.addresses), "admin_url": report.admin_url,
                   "collector": _collector_json(report.collector),
                   "config_file": report.config_file,
@@ -287,6 +289,7 @@ def show_status(report: Any, *, as_json: bool) -> None:
                   "planoai up starts it again, planoai down removes it"]
     lines += [f"  {li.type:<6} listener {li.name:<20} {li.url}  {'healthy' if li.healthy else li.detail}"
               for li in report.listeners]
+    lines += [f"  {c.name} (checked at {c.url})  {'healthy' if c.healthy else c.detail}" for c in report.components]
     if report.admin_url and not report.stopped:
         lines.append(f"  admin  {report.admin_url}")
     if len(report.addresses) > 1 and not report.stopped:

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from planoai_cli import __version__
-from planoai_cli.contract import DEFAULT_IMAGE
+from planoai_cli.contract import BRIGHTSTAFF_READY_PATH, DEFAULT_IMAGE
 from planoai_cli.diagnostics import Diagnostic, Severity, at, sorted_diagnostics
 from planoai_cli.loader import parse
 from planoai_cli.pipeline import Validated, render_validated
@@ -29,7 +29,8 @@ RUN_DIR = "/run/plano"
 SUPERVISOR_FILES = ("supervisord.conf", "component.sh", "stop-on-exit.sh")
 ENTRYPOINT_FILE = "entrypoint.py"
 ENTRYPOINT = ("python3", f"{SUPERVISOR_DIR}/{ENTRYPOINT_FILE}")
-# Every listener's health path, in one check: any answer but 2xx (or no answer within 2 s) fails it.
+# Every listener's health path and Brightstaff behind the model listener, in one check: any answer but 2xx (or no
+# answer within 2 s) fails it.
 HEALTH_SCRIPT = "import sys, urllib.request as r; [r.urlopen(u, timeout=2).close() for u in sys.argv[1:]]"
 # Docker labels: the names `up` gives its container's hash and version (runtime/container.py), and the export's own.
 LABEL_CONFIG_HASH = "org.planoai.config-hash"
@@ -89,8 +90,15 @@ class Deployment:
         return tuple(sorted((*self.required, *self.optional)))
 
     @property
+    def health_urls(self) -> tuple[str, ...]:
+        """Every listener's health URL, then Brightstaff's through the model listener (as `up` waits for them)."""
+        model = self.model_listener()
+        brightstaff = (f"http://127.0.0.1:{model.port}{BRIGHTSTAFF_READY_PATH}",) if model is not None else ()
+        return (*(li.health_url for li in self.listeners), *brightstaff)
+
+    @property
     def health_command(self) -> tuple[str, ...]:
-        return ("python3", "-c", HEALTH_SCRIPT, *(li.health_url for li in self.listeners))
+        return ("python3", "-c", HEALTH_SCRIPT, *self.health_urls)
 
     @property
     def files_digest(self) -> str:

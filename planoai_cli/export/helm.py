@@ -49,6 +49,7 @@ def values(deployment: Deployment) -> dict[str, Any]:
         "listeners": [{"name": li.name, "type": li.type, "port": li.port, "healthPath": li.health_path,
                        "portName": k8s.port_name(li.type, li.port), "service": service}
                       for li, service in zip(deployment.listeners, names, strict=True)],
+        "healthUrls": list(deployment.health_urls),
         "environment": [{"name": name, "value": value} for name, value in deployment.environment.items()],
         "secret": {"name": k8s.secret_name(deployment), "create": False, "required": list(deployment.required),
                    "optional": list(deployment.optional), "values": {}},

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from planoai_cli.contract import BRIGHTSTAFF_READY_PATH
 from planoai_cli.errors import PlanoError
 from planoai_cli.health import Probe
 from planoai_cli.runtime.container import ENDPOINTS
@@ -85,9 +86,23 @@ class Layout:
     def admin_url(self) -> str | None:
         return f"http://{self.host}:{self.admin_port}" if self.admin_port is not None else None
 
-    def probes(self) -> list[Probe]:
+    def listener_probes(self) -> list[Probe]:
         return [Probe(f"{li.type} listener {li.name}", f"http://{self.host}:{li.port}{li.health}")
                 for li in self.listeners]
+
+    def brightstaff_probe(self) -> Probe | None:
+        """Brightstaff through the model listener: Envoy answers /healthz without it, so a start that waits on the
+        listeners alone can report healthy while every request still gets a 503."""
+        model = next((li for li in self.listeners if li.type == "model"), None)
+        if model is None:
+            return None
+        return Probe(f"brightstaff (through model listener {model.name})",
+                     f"http://{self.host}:{model.port}{BRIGHTSTAFF_READY_PATH}")
+
+    def probes(self) -> list[Probe]:
+        """What must answer 200 before the gateway serves: every listener, then Brightstaff behind them."""
+        brightstaff = self.brightstaff_probe()
+        return self.listener_probes() + ([brightstaff] if brightstaff is not None else [])
 
 
 def encode(layout: Layout) -> str:

@@ -30,6 +30,16 @@ class ListenerStatus:
 
 
 @dataclass(frozen=True)
+class ComponentStatus:
+    """A component behind the listeners (Brightstaff), checked through one of them."""
+
+    name: str
+    url: str
+    healthy: bool
+    detail: str
+
+
+@dataclass(frozen=True)
 class Status:
     """What `planoai status` reports."""
 
@@ -46,10 +56,12 @@ class Status:
     stopped: str | None = None  # when not running: what happened (which component stopped, the exit code)
     addresses: tuple[str, ...] = ()  # host addresses the listeners are published on
     collector: Collector | None = None  # planoai's trace collector, when one runs
+    components: tuple[ComponentStatus, ...] = ()
 
     @property
     def healthy(self) -> bool:
-        return self.state == "running" and all(li.healthy for li in self.listeners)
+        return (self.state == "running" and all(li.healthy for li in self.listeners)
+                and all(c.healthy for c in self.components))
 
 
 def status(target: Target, env: Mapping[str, str], notify: Notify = quiet) -> Status:
@@ -61,13 +73,13 @@ def status(target: Target, env: Mapping[str, str], notify: Notify = quiet) -> St
         state = handle.state()
         stopped = None if state.running else _why_stopped(handle, state)
     layout = _layout(handle)
-    listeners = _listener_health(layout) if state.running and layout is not None else ()
+    listeners, components = _health(layout) if state.running and layout is not None else ((), ())
     changed, note = config_drift(handle.labels)
     admin = layout.admin_url() if layout is not None else None
     uptime = _uptime(state.started_at) if state.running else None
     return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
                   handle.labels.get(rt.CONFIG_FILE), changed, note, stopped,
-                  layout.addresses if layout is not None else (), running_collector(env))
+                  layout.addresses if layout is not None else (), running_collector(env), components)
 
 
 def _why_stopped(handle: rt.Handle, state: rt.State) -> str:
@@ -89,11 +101,15 @@ def _layout(handle: rt.Handle) -> Layout | None:
         return None
 
 
-def _listener_health(layout: Layout) -> tuple[ListenerStatus, ...]:
+def _health(layout: Layout) -> tuple[tuple[ListenerStatus, ...], tuple[ComponentStatus, ...]]:
     endpoints = layout.endpoints()
-    seen = probe_all(layout.probes(), timeout=2.0)
-    return tuple(ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
-                 for e, obs in zip(endpoints, seen, strict=True))
+    brightstaff = layout.brightstaff_probe()
+    seen = probe_all([*layout.listener_probes(), *([brightstaff] if brightstaff else [])], timeout=2.0)
+    listeners = tuple(ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
+                      for e, obs in zip(endpoints, seen, strict=False))
+    components = tuple(ComponentStatus("brightstaff", obs.probe.url, obs.ok, obs.describe())
+                       for obs in seen[len(endpoints):])
+    return listeners, components
 
 
 def _uptime(started_at: str) -> float | None:

@@ -14,15 +14,15 @@ planoai.org/config-hash: {{ index .Chart.Annotations "planoai.org/config-hash" |
 planoai.org/cli-version: {{ index .Chart.Annotations "planoai.org/cli-version" | quote }}
 {{- end }}
 
-{{/* Every listener's health path in one check (the same command as the compose health check). */}}
+{{/* Every listener's health path and Brightstaff's in one check (the same command as the compose health check). */}}
 {{- define "plano.health" -}}
 exec:
   command:
     - python3
     - -c
     - "import sys, urllib.request as r; [r.urlopen(u, timeout=2).close() for u in sys.argv[1:]]"
-    {{- range .Values.listeners }}
-    - {{ printf "http://127.0.0.1:%v%s" .port .healthPath | quote }}
+    {{- range .Values.healthUrls }}
+    - {{ . | quote }}
     {{- end }}
 timeoutSeconds: 3
 {{- end }}
