@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from planoai_cli.errors import ConfigError
-from planoai_cli.tree import Path, YMap, format_path, locate
+from planoai_cli.tree import JsonPath, YMap, format_path, locate
 
 
 class Generation(enum.Enum):
@@ -59,7 +59,7 @@ def detect(doc: YMap, source: str) -> Generation:
     return Generation.G2
 
 
-def _prototype_markers(doc: YMap) -> Iterator[Path]:
+def _prototype_markers(doc: YMap) -> Iterator[JsonPath]:
     for key in sorted(_PROTOTYPE_ROOT.intersection(doc)):
         yield (key,)
     targets = doc.get("prompt_targets")
@@ -82,7 +82,7 @@ def _dig(node: Any, *keys: str) -> Any:
     return node
 
 
-def _prototype_error(doc: YMap, path: Path, source: str) -> ConfigError:
+def _prototype_error(doc: YMap, path: JsonPath, source: str) -> ConfigError:
     location = locate(doc, path, at_key=True)
     where = f"{source}:{location.mark.line}:{location.mark.column}" if location.mark else source
     return ConfigError(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from planoai_cli.tree import Location, Path, format_path, locate
+from planoai_cli.tree import JsonPath, Location, format_path, locate
 
 
 class Severity(enum.Enum):
@@ -50,19 +50,19 @@ def at(severity: Severity, code: str, message: str, location: Location, hint: st
                       mark.line if mark else None, mark.column if mark else None, hint)
 
 
-def error_at(root: Any, path: Path, code: str, message: str, hint: str | None = None, *,
+def error_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
              at_key: bool = False) -> Diagnostic:
     """An error located at `path` in tree `root` (the user's position and path)."""
     return at(Severity.ERROR, code, message, locate(root, path, at_key=at_key), hint)
 
 
-def warning_at(root: Any, path: Path, code: str, message: str, hint: str | None = None, *,
+def warning_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
                at_key: bool = False) -> Diagnostic:
     """A warning located at `path` in tree `root`."""
     return at(Severity.WARNING, code, message, locate(root, path, at_key=at_key), hint)
 
 
-def notice_at(root: Any, path: Path, code: str, message: str, hint: str | None = None, *,
+def notice_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
               at_key: bool = True) -> Diagnostic:
     """A migration notice located at `path` in tree `root` (by default at the key)."""
     return at(Severity.NOTICE, code, message, locate(root, path, at_key=at_key), hint)

@@ -14,8 +14,7 @@ from planoai_cli.diagnostics import Diagnostic, Severity
 from planoai_cli.discovery import _EXAMPLES_HINT, CONFIG_NAMES, discover
 from planoai_cli.errors import ConfigError, InvalidConfig
 from planoai_cli.fs import Snapshot
-from planoai_cli.tree import Mark, Slot, YList, YMap, format_path
-from planoai_cli.tree import Path as TreePath
+from planoai_cli.tree import JsonPath, Mark, Slot, YList, YMap, format_path
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -197,7 +196,7 @@ class _Builder:
         self._active: set[int] = set()
         self._built = 0
 
-    def build(self, node: yaml.Node, path: TreePath) -> Any:
+    def build(self, node: yaml.Node, path: JsonPath) -> Any:
         where = f"{self.source}:{_mark(node).line}:{_mark(node).column}"
         if id(node) in self._active:
             raise ConfigError(f"{where}: the anchor here contains an alias to itself, so its value never ends",
@@ -221,7 +220,7 @@ class _Builder:
         finally:
             self._active.discard(id(node))
 
-    def _mapping(self, node: yaml.MappingNode, path: TreePath) -> YMap:
+    def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> YMap:
         self.loader.flatten_mapping(node)  # resolves `<<` merge keys like the safe loader would
         out = YMap(mark=_mark(node), origin=path)
         for key_node, value_node in node.value:
@@ -245,5 +244,5 @@ class _Builder:
                           hint="use a simple name as the key")
 
 
-def _path_text(path: TreePath, key: str) -> str:
+def _path_text(path: JsonPath, key: str) -> str:
     return format_path((*path, key))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Segment = str | int
-Path = tuple[Segment, ...]
+JsonPath = tuple[Segment, ...]  # a place in a config tree, e.g. ("model_providers", 0, "name"); not a file path
 
 
 @dataclass(frozen=True, order=True)
@@ -37,7 +37,7 @@ class YMap(dict[str, Any]):
     """A mapping that knows its own position, its original path and its entries' positions."""
 
     def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] = (), *,
-                 mark: Mark | None = None, origin: Path | None = None,
+                 mark: Mark | None = None, origin: JsonPath | None = None,
                  slots: Mapping[str, Slot] | None = None) -> None:
         super().__init__(items)
         self.mark = mark
@@ -49,7 +49,7 @@ class YList(list[Any]):
     """A sequence that knows its own position, its original path and its items' positions."""
 
     def __init__(self, items: Iterable[Any] = (), *, mark: Mark | None = None,
-                 origin: Path | None = None, slots: Iterable[Mark | None] = ()) -> None:
+                 origin: JsonPath | None = None, slots: Iterable[Mark | None] = ()) -> None:
         super().__init__(items)
         self.mark = mark
         self.origin = origin
@@ -60,7 +60,7 @@ class YList(list[Any]):
 class Location:
     """A path as the user wrote it, and the best-known position for it."""
 
-    path: Path
+    path: JsonPath
     mark: Mark | None
 
 
@@ -108,7 +108,7 @@ def derive_list(items: Iterable[Any], *, like: Any = None) -> YList:
                  slots=[mark_of(v) for v in values])
 
 
-def locate(root: Any, path: Path, *, at_key: bool = False) -> Location:
+def locate(root: Any, path: JsonPath, *, at_key: bool = False) -> Location:
     """Map a path in (possibly migrated) tree `root` to the user's path and position.
 
     Walks as far as the tree goes; a segment that does not exist keeps the last known position.
@@ -149,7 +149,7 @@ def plain(node: Any) -> Any:
     return node
 
 
-def format_path(path: Path) -> str:
+def format_path(path: JsonPath) -> str:
     """Render a path as `model_providers[0].default`; odd keys are quoted."""
     out = ""
     for seg in path:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from planoai_cli.diagnostics import Diagnostic
-from planoai_cli.tree import Mark, Path, YList, YMap, evolve, format_path, locate
+from planoai_cli.tree import JsonPath, Mark, YList, YMap, evolve, format_path, locate
 
 Diags = list[Diagnostic]
 Step = Callable[[YMap], tuple[YMap, Diags]]
@@ -66,14 +66,14 @@ def extend_list(src: Any, items: Iterable[Any]) -> YList:
     return YList([*base, *extra], mark=base.mark, origin=base.origin, slots=slots)
 
 
-def put_in(root: YMap, path: Path, value: Any) -> YMap:
+def put_in(root: YMap, path: JsonPath, value: Any) -> YMap:
     """A copy of `root` with `value` stored at `path` (missing mappings on the way are created)."""
     out = _put(root, path, value)
     assert isinstance(out, YMap)
     return out
 
 
-def _put(node: Any, path: Path, value: Any) -> Any:
+def _put(node: Any, path: JsonPath, value: Any) -> Any:
     if not path:
         return value
     head, rest = path[0], path[1:]
@@ -86,7 +86,7 @@ def _put(node: Any, path: Path, value: Any) -> Any:
     return evolve(current, put={head: _put(current.get(head), rest, value)})
 
 
-def drop_in(root: YMap, path: Path) -> YMap:
+def drop_in(root: YMap, path: JsonPath) -> YMap:
     """A copy of `root` without the mapping key at the end of `path`."""
     parent = path[:-1]
     key = path[-1]
@@ -120,7 +120,7 @@ def quoted(values: Iterable[Any]) -> str:
 
 
 
-def user_path(doc: YMap, path: Path) -> str:
+def user_path(doc: YMap, path: JsonPath) -> str:
     """How the user's file spells `path` of the (possibly migrated) `doc`, e.g. `llm_providers[1]`."""
     return format_path(locate(doc, path).path) or "(top level)"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from planoai_cli.diagnostics import Diagnostic, error_at, notice_at, warning_at
 from planoai_cli.migrate.common import Diags, counted, extend_list, maps_in, put_in, quoted, rewrite_hint, user_path
-from planoai_cli.tree import Path, YList, YMap, derive, derive_list, evolve, plain
+from planoai_cli.tree import JsonPath, YList, YMap, derive, derive_list, evolve, plain
 
 
 @dataclass
@@ -41,7 +41,7 @@ def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
     for index, item in maps_in(providers):
         if "routing_preferences" not in item and "usage" not in item:
             continue
-        path: Path = ("model_providers", index)
+        path: JsonPath = ("model_providers", index)
         entry = item
         if str(item.get("model", "")).endswith("/*") and "routing_preferences" in item:
             found.append(_wildcard_preferences(doc, path, item))
@@ -58,7 +58,7 @@ def lift_preferences(doc: YMap) -> tuple[YMap, Diags]:
     return migrated, found
 
 
-def _wildcard_preferences(doc: YMap, path: Path, item: YMap) -> Diagnostic:
+def _wildcard_preferences(doc: YMap, path: JsonPath, item: YMap) -> Diagnostic:
     """Preferences on a wildcard never routed anything (refused by the generators that lifted them, ignored by the
     router since 0.4.15), so dropping them keeps routing as it was; a warning, as the user meant something."""
     names = [name for _, p in maps_in(item.get("routing_preferences")) if isinstance(name := p.get("name"), str)]
@@ -77,7 +77,7 @@ def _same_list(src: YList, items: list[Any]) -> YList:
     return YList(items, mark=src.mark, origin=src.origin, slots=src.slots)
 
 
-def _pieces(item: YMap, path: Path) -> list[tuple[YMap, Path]]:
+def _pieces(item: YMap, path: JsonPath) -> list[tuple[YMap, JsonPath]]:
     """Each inline preference (with its path), then the `usage`, as `{name, description}` mappings."""
     pieces = [(pref, (*path, "routing_preferences", j)) for j, pref in maps_in(item.get("routing_preferences"))]
     usage = item.get("usage")
@@ -90,7 +90,7 @@ def _pieces(item: YMap, path: Path) -> list[tuple[YMap, Path]]:
     return pieces
 
 
-def _add(doc: YMap, groups: dict[str, _Group], taken: set[str], *, piece: YMap, where: Path, ref: str) -> Diags:
+def _add(doc: YMap, groups: dict[str, _Group], taken: set[str], *, piece: YMap, where: JsonPath, ref: str) -> Diags:
     name, description = piece.get("name"), piece.get("description")
     if not isinstance(name, str):
         return []
@@ -118,7 +118,7 @@ def _as_entry(group: _Group) -> YMap:
                   slots_from=group.source)
 
 
-def _notices(doc: YMap, path: Path, item: YMap, taken: set[str], final: str) -> list[Diagnostic]:
+def _notices(doc: YMap, path: JsonPath, item: YMap, taken: set[str], final: str) -> list[Diagnostic]:
     """What was lifted; `final` is the entry the lifted preferences list (the one this entry merges into, if any)."""
     ref = reference(item)
     merged = f" (this entry is merged into {final!r}, which serves the same model)" if final != ref else ""

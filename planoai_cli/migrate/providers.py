@@ -16,7 +16,7 @@ from planoai_cli.migrate.common import (
 )
 from planoai_cli.migrate.models import FileShape, Refused, Resolved, endpoint_url, resolve, shape_of, url_for
 from planoai_cli.secrets import redact_url
-from planoai_cli.tree import Path, YList, YMap, evolve
+from planoai_cli.tree import JsonPath, YList, YMap, evolve
 
 _INERT = {
     "stream": "no release read it (clients choose streaming per request)",
@@ -70,7 +70,7 @@ def _record_rename(renamed: dict[str, str], old: YMap, new: YMap) -> None:
 
 
 def _convert(doc: YMap, index: int, item: YMap, shape: FileShape) -> tuple[YMap | None, Diags]:
-    path: Path = ("model_providers", index)
+    path: JsonPath = ("model_providers", index)
     outcome = resolve(item, shape)
     if isinstance(outcome, Refused):
         where = (*path, outcome.key) if outcome.key else path
@@ -88,7 +88,7 @@ def _convert(doc: YMap, index: int, item: YMap, shape: FileShape) -> tuple[YMap 
     return new, found + _base_url_path(doc, path, item, new)
 
 
-def _resolution_note(doc: YMap, path: Path, outcome: Resolved, named: str | None) -> Diagnostic:
+def _resolution_note(doc: YMap, path: JsonPath, outcome: Resolved, named: str | None) -> Diagnostic:
     extra = f"; `name: {named}` was added so clients keep using the same id" if named else ""
     message = f"{outcome.note}{extra}"
     if outcome.warn:
@@ -104,7 +104,7 @@ def _keep_name(old: YMap, new: YMap) -> tuple[YMap, str | None]:
     return evolve(new, put={"name": before}), before
 
 
-def _removal(doc: YMap, path: Path, item: YMap, outcome: Resolved) -> Diagnostic | None:
+def _removal(doc: YMap, path: JsonPath, item: YMap, outcome: Resolved) -> Diagnostic | None:
     """Arch-Router copies go (retired); hosted models without `base_url` go (the gateway adds them)."""
     prefix, _, ident = outcome.model.partition("/")
     was_default = item.get("default") is True
@@ -138,7 +138,7 @@ def _then(*advice: str) -> str:
     return "; ".join(a for a in advice if a)
 
 
-def _upstream(doc: YMap, path: Path, item: YMap, shape: FileShape, outcome: Resolved) -> tuple[YMap, Diags]:
+def _upstream(doc: YMap, path: JsonPath, item: YMap, shape: FileShape, outcome: Resolved) -> tuple[YMap, Diags]:
     """`endpoint` (+ `protocol`, `port`) → `base_url`."""
     if "endpoint" not in item:
         if outcome.base_url is not None and "base_url" not in item:
@@ -168,7 +168,7 @@ def _upstream(doc: YMap, path: Path, item: YMap, shape: FileShape, outcome: Reso
                                 rewrite_hint())]
 
 
-def _inert_keys(doc: YMap, path: Path, item: YMap) -> tuple[YMap, Diags]:
+def _inert_keys(doc: YMap, path: JsonPath, item: YMap) -> tuple[YMap, Diags]:
     found = [notice_at(doc, (*path, key), "migrate.provider-key", f"dropped `{key}`: {why}", rewrite_hint())
              for key, why in _INERT.items() if key in item]
     drop = [key for key in _INERT if key in item]
@@ -178,7 +178,7 @@ def _inert_keys(doc: YMap, path: Path, item: YMap) -> tuple[YMap, Diags]:
     return evolve(item, drop=drop), found
 
 
-def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnostic:
+def _rate_limits(doc: YMap, path: JsonPath, item: YMap, *, listed: bool) -> Diagnostic:
     """Provider `rate_limits` never took effect; offer the top-level form.
 
     The header value is left as a placeholder: a selector may match a credential header (`x-api-key`), and a
@@ -207,7 +207,7 @@ def _rate_limits(doc: YMap, path: Path, item: YMap, *, listed: bool) -> Diagnost
                      "applied by any release", rewrite_hint(f"to enforce it now, {add}"))
 
 
-def _base_url_path(doc: YMap, path: Path, old: YMap, new: YMap) -> Diags:
+def _base_url_path(doc: YMap, path: JsonPath, old: YMap, new: YMap) -> Diags:
     """0.2.4–0.3.3 ignored a `base_url` path; since 0.3.18 it replaces the default prefix."""
     url = old.get("base_url")
     model = old.get("model")

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from planoai_cli.tree import Location, Path, Segment, YMap, locate
+from planoai_cli.tree import JsonPath, Location, Segment, YMap, locate
 
 # A mapping of the tree: a YMap from the loader, or a plain dict a migration may have built.
 Node = Mapping[str, Any]
@@ -18,20 +18,20 @@ Node = Mapping[str, Any]
 class LocationIndex:
     """Every path of the (possibly migrated) tree → where the user wrote it (value and key positions)."""
 
-    values: Mapping[Path, Location]
-    keys: Mapping[Path, Location]
+    values: Mapping[JsonPath, Location]
+    keys: Mapping[JsonPath, Location]
 
     @classmethod
     def of(cls, doc: YMap) -> LocationIndex:
-        values: dict[Path, Location] = {}
-        keys: dict[Path, Location] = {}
+        values: dict[JsonPath, Location] = {}
+        keys: dict[JsonPath, Location] = {}
         for path, is_entry in _walk(doc, ()):
             values[path] = locate(doc, path)
             if is_entry:
                 keys[path] = locate(doc, path, at_key=True)
         return cls(MappingProxyType(values), MappingProxyType(keys))
 
-    def at(self, path: Path, *, at_key: bool = False) -> Location:
+    def at(self, path: JsonPath, *, at_key: bool = False) -> Location:
         """The user's location of `path`; a missing path extends its nearest existing ancestor."""
         found = self.keys.get(path) if at_key else None
         found = found or self.values.get(path)
@@ -44,7 +44,7 @@ class LocationIndex:
         return Location(path, None)
 
 
-def _walk(node: Any, path: Path) -> Iterator[tuple[Path, bool]]:
+def _walk(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, bool]]:
     yield path, bool(path) and isinstance(path[-1], str)
     if isinstance(node, dict):
         for key, value in node.items():
@@ -58,7 +58,7 @@ def _walk(node: Any, path: Path) -> Iterator[tuple[Path, bool]]:
 class Record:
     """A typed element of the config that knows where the user wrote it and each of its fields."""
 
-    tree_path: Path = field(repr=False)
+    tree_path: JsonPath = field(repr=False)
     index: LocationIndex = field(repr=False, compare=False)
 
     @property

@@ -45,7 +45,7 @@ from planoai_cli.model.sections import (
     build_state_storage,
     build_tracing,
 )
-from planoai_cli.tree import Path, YMap
+from planoai_cli.tree import JsonPath, YMap
 
 
 def build(doc: YMap) -> PlanoConfig:
@@ -81,7 +81,7 @@ def _replace_secrets(config: PlanoConfig) -> PlanoConfig:
     return dataclasses.replace(config, secrets=collect_secrets(config))
 
 
-def _listener(node: Node, path: Path, ix: LocationIndex) -> Listener:
+def _listener(node: Node, path: JsonPath, ix: LocationIndex) -> Listener:
     agents = tuple(ListenerAgent(tree_path=(*path, "agents", i), index=ix, id=text(a, "id") or "",
                                  description=text(a, "description") or "", default=flag(a, "default") is True,
                                  input_filters=strings(a, "input_filters"))
@@ -111,18 +111,18 @@ def _endpoint(name: str, node: Node, ix: LocationIndex) -> Endpoint:
                     prefix_affinity=flag(node, "prefix_affinity") is True)
 
 
-def _agent(node: Node, path: Path, ix: LocationIndex) -> Agent:
+def _agent(node: Node, path: JsonPath, ix: LocationIndex) -> Agent:
     url = text(node, "url") or ""
     return Agent(tree_path=path, index=ix, id=text(node, "id") or "", url=url, upstream=parse_url(url))
 
 
-def _filter(node: Node, path: Path, ix: LocationIndex) -> Filter:
+def _filter(node: Node, path: JsonPath, ix: LocationIndex) -> Filter:
     url = text(node, "url") or ""
     return Filter(tree_path=path, index=ix, id=text(node, "id") or "", url=url, upstream=parse_url(url),
                   type=text(node, "type"), transport=text(node, "transport"), tool=text(node, "tool"))
 
 
-def _prompt_target(node: Node, path: Path, ix: LocationIndex) -> PromptTarget:
+def _prompt_target(node: Node, path: JsonPath, ix: LocationIndex) -> PromptTarget:
     params = (tuple(_parameter(n, (*path, "parameters", i), ix) for i, n in items(node, "parameters"))
               if isinstance(node.get("parameters"), list) else None)
     end = node.get("endpoint")
@@ -136,7 +136,7 @@ def _prompt_target(node: Node, path: Path, ix: LocationIndex) -> PromptTarget:
                         system_prompt=text(node, "system_prompt"), parameters=params, endpoint=endpoint)
 
 
-def _parameter(node: Node, path: Path, ix: LocationIndex) -> Parameter:
+def _parameter(node: Node, path: JsonPath, ix: LocationIndex) -> Parameter:
     enum = node.get("enum")
     return Parameter(tree_path=path, index=ix, name=text(node, "name") or "", type=text(node, "type") or "",
                      description=text(node, "description") or "", required=flag(node, "required"),
@@ -149,14 +149,14 @@ def _scalar(value: Any) -> Scalar | None:
     return value if isinstance(value, str | int | bool) else None
 
 
-def _ratelimit(node: Node, path: Path, ix: LocationIndex) -> Ratelimit:
+def _ratelimit(node: Node, path: JsonPath, ix: LocationIndex) -> Ratelimit:
     selector, limit = section(node, "selector"), section(node, "limit")
     return Ratelimit(tree_path=path, index=ix, model=text(node, "model") or "",
                      selector_key=text(selector, "key") or "", selector_value=text(selector, "value") or "",
                      tokens=whole(limit, "tokens") or 0, unit=text(limit, "unit") or "")
 
 
-def _preference(node: Node, path: Path, ix: LocationIndex) -> RoutingPreference:
+def _preference(node: Node, path: JsonPath, ix: LocationIndex) -> RoutingPreference:
     return RoutingPreference(tree_path=path, index=ix, name=text(node, "name") or "",
                              description=text(node, "description") or "", models=strings(node, "models"),
                              prefer=text(section(node, "selection_policy"), "prefer"))

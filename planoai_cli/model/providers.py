@@ -15,10 +15,10 @@ from planoai_cli.contract import (
 )
 from planoai_cli.model.base import LocationIndex, Node, Upstream, flag, parse_url, string_map, text
 from planoai_cli.model.records import InternalProvider, Provider
-from planoai_cli.tree import Path
+from planoai_cli.tree import JsonPath
 
 
-def build_provider(node: Node, path: Path, index: LocationIndex) -> Provider:
+def build_provider(node: Node, path: JsonPath, index: LocationIndex) -> Provider:
     """One `model_providers` entry; `cluster_name` is filled in later by `assign_clusters`."""
     model = text(node, "model") or ""
     prefix, _, model_id = model.partition("/")

@@ -18,7 +18,7 @@ from planoai_cli.model.base import (
     text,
     whole,
 )
-from planoai_cli.tree import Path
+from planoai_cli.tree import JsonPath
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +143,7 @@ def build_tracing(doc: Node, ix: LocationIndex) -> Tracing | None:
                    exporters=exporters)
 
 
-def _exporter(node: Node, path: Path, ix: LocationIndex) -> Exporter:
+def _exporter(node: Node, path: JsonPath, ix: LocationIndex) -> Exporter:
     return Exporter(tree_path=path, index=ix, type=text(node, "type") or "", url=text(node, "url") or "",
                     api_key=text(node, "api_key") or "", distinct_id_header=text(node, "distinct_id_header"),
                     capture_messages=flag(node, "capture_messages"))
@@ -181,7 +181,7 @@ def build_state_storage(doc: Node, ix: LocationIndex) -> StateStorage | None:
                         connection_string=text(node, "connection_string"))
 
 
-def build_metrics_source(node: Node, path: Path, ix: LocationIndex) -> MetricsSource:
+def build_metrics_source(node: Node, path: JsonPath, ix: LocationIndex) -> MetricsSource:
     return MetricsSource(tree_path=path, index=ix, type=text(node, "type") or "", provider=text(node, "provider") or "",
                          url=text(node, "url"), query=text(node, "query"),
                          refresh_interval=whole(node, "refresh_interval"),

@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from planoai_cli.detect import Generation
 from planoai_cli.diagnostics import Diagnostic, did_you_mean, error_at
 from planoai_cli.schema import load_schema
-from planoai_cli.tree import Path, YMap
+from planoai_cli.tree import JsonPath, YMap
 
 # Values of these keys are secrets (or may hold them): never echo them back.
 SECRET_KEYS = frozenset({"access_key", "api_key", "connection_string", "headers", "http_headers"})
@@ -42,7 +42,7 @@ def _translate(doc: YMap, error: ValidationError) -> Iterator[Diagnostic]:
         # Report the branch that got furthest instead of "is not valid under any of the given schemas".
         yield from _translate(doc, _deepest(error.context))
         return
-    path: Path = tuple(error.absolute_path)
+    path: JsonPath = tuple(error.absolute_path)
     # A failing key name is reported by the inner keyword (`pattern`), with the key as the instance.
     name = "propertyNames" if "propertyNames" in error.absolute_schema_path else str(error.validator)
     handler = _HANDLERS.get(name, _generic)
@@ -54,7 +54,7 @@ def _deepest(errors: Sequence[ValidationError]) -> ValidationError:
     return chosen if chosen is not None else errors[0]
 
 
-def _additional(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _additional(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     allowed = sorted(_subschema(error).get("properties", {}))
     for key in _extra_keys(error):
         suggestion = did_you_mean(key, allowed)
@@ -70,7 +70,7 @@ def _extra_keys(error: ValidationError) -> list[str]:
     return [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
 
 
-def _required(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _required(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     instance = error.instance if isinstance(error.instance, dict) else {}
     for key in _expected(error):
         if key not in instance:
@@ -78,11 +78,11 @@ def _required(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnos
                            f"add `{key}:` here")
 
 
-def _under(path: Path) -> str:
+def _under(path: JsonPath) -> str:
     return "" if not path else " in this entry"
 
 
-def _enum(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _enum(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     options = [str(v) for v in _expected(error)]
     value = _show(path, error.instance)
     suggestion = did_you_mean(str(error.instance), options) if isinstance(error.instance, str) else None
@@ -91,12 +91,12 @@ def _enum(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]
     yield error_at(doc, path, "schema.bad-value", f"{value} is not an accepted value", hint)
 
 
-def _const(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _const(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     yield error_at(doc, path, "schema.bad-value", f"{_show(path, error.instance)} must be {_expected(error)!r}",
                    f"write {_expected(error)!r}")
 
 
-def _type(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _type(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     wanted = _expected(error) if isinstance(_expected(error), list) else [_expected(error)]
     names = " or ".join(_TYPE_NAMES.get(str(w), str(w)) for w in wanted)
     yield error_at(doc, path, "schema.wrong-type", f"expected {names}, found {_kind(error.instance)}",
@@ -111,14 +111,14 @@ def _type_hint(instance: Any, wanted: list[Any]) -> str | None:
     return None
 
 
-def _pattern(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _pattern(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     described = _subschema(error).get("description")
     hint = described if isinstance(described, str) else f"it must match {_expected(error)}"
     yield error_at(doc, path, "schema.bad-format", f"{_show(path, error.instance)} does not have the expected form",
                    hint)
 
 
-def _property_names(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _property_names(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     key = error.instance
     described = _subschema(error).get("description")
     hint = described if isinstance(described, str) else "use letters, digits, '_' and '-', starting with a letter"
@@ -126,7 +126,7 @@ def _property_names(doc: YMap, path: Path, error: ValidationError) -> Iterator[D
                    at_key=True)
 
 
-def _bounds(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _bounds(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
              "exclusiveMaximum": "less than"}
     bound = words[str(error.validator)]
@@ -134,7 +134,7 @@ def _bounds(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnosti
                    f"{_show(path, error.instance)} is out of range: it must be {bound} {_expected(error)}")
 
 
-def _sizes(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _sizes(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     words = {"minItems": ("needs at least", "item"), "maxItems": ("allows at most", "item"),
              "minLength": ("needs at least", "character"), "maxLength": ("allows at most", "character"),
              "minProperties": ("needs at least", "key"), "maxProperties": ("allows at most", "key")}
@@ -143,16 +143,16 @@ def _sizes(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic
     yield error_at(doc, path, "schema.size", f"this {verb} {count} {noun}{'' if count == 1 else 's'}")
 
 
-def _generic(doc: YMap, path: Path, error: ValidationError) -> Iterator[Diagnostic]:
+def _generic(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     message = error.message if not _secret(path) else f"this value is not valid ({error.validator})"
     yield error_at(doc, path, f"schema.{error.validator}", message)
 
 
-def _secret(path: Path) -> bool:
+def _secret(path: JsonPath) -> bool:
     return any(isinstance(seg, str) and seg in SECRET_KEYS for seg in path)
 
 
-def _show(path: Path, value: Any) -> str:
+def _show(path: JsonPath, value: Any) -> str:
     if _secret(path):
         return "this value"
     text = repr(value)
