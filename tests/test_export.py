@@ -87,12 +87,13 @@ def test_compose_output_names_what_was_written_the_variables_and_the_next_comman
     code, stdout, stderr = cli("export", "compose", str(gw / "config.yaml"), "--out", str(out))
     assert (code, stderr) == (0, "")
     lines = stdout.splitlines()
-    assert lines[:7] == [f"wrote {out}/{name}" for name in (
+    assert lines[:10] == [f"wrote {out}/{name}" for name in (
         "compose.yaml", "plano/rendered/envoy.yaml", "plano/rendered/plano_config_rendered.yaml",
         "plano/supervisord/supervisord.conf", "plano/supervisord/component.sh", "plano/supervisord/stop-on-exit.sh",
+        "plano/supervisord/start.sh", "plano/supervisord/wake.conf", "plano/supervisord/wake.py",
         "plano/supervisord/entrypoint.py")]
-    assert lines[7].startswith("compose export of project 'gw': 1 listener(s) (12000), image katanemo/plano:0.4.39")
-    assert lines[8:] == ["variables to provide (by name; their values never go into these files):",
+    assert lines[10].startswith("compose export of project 'gw': 1 listener(s) (12000), image katanemo/plano:0.4.39")
+    assert lines[11:] == ["variables to provide (by name; their values never go into these files):",
                          f"  OPENAI_API_KEY: in {gw}/.env, or exported in the shell",
                          "next:",
                          f"  docker compose --env-file {gw}/.env -f {out}/compose.yaml up -d"]
@@ -267,13 +268,12 @@ def test_entrypoint_drops_one_trailing_line_break_of_a_secret(tmp_path: Path, co
     assert entrypoint.read_secret("K", str(tmp_path)) == value
 
 
-def test_entrypoint_keeps_a_non_root_user() -> None:
-    assert entrypoint.command(0) == list(entrypoint.SUPERVISORD)
-    assert entrypoint.command(65534) == [*entrypoint.SUPERVISORD, "--user", "65534"]
-    assert entrypoint.SUPERVISORD[0] == "/usr/local/bin/supervisord"
-    from planoai_cli.gateway.spec import COMMAND
+def test_entrypoint_starts_as_up_does_and_keeps_a_non_root_user() -> None:
+    from planoai_cli.gateway.spec import START
 
-    assert tuple(entrypoint.SUPERVISORD) == COMMAND
+    assert tuple(entrypoint.START) == START  # one start path: supervisord with the wake plugin, through start.sh
+    assert entrypoint.command(0) == list(START)
+    assert entrypoint.command(65534) == [*START, "--user", "65534"]
 
 
 @pytest.mark.parametrize("target", ["compose", "swarm", "kubernetes"])

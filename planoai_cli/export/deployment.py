@@ -26,7 +26,7 @@ from planoai_cli.resources import data_dir
 RENDERED_DIR = "/etc/plano/rendered"
 SUPERVISOR_DIR = "/etc/plano/supervisord"
 RUN_DIR = "/run/plano"
-SUPERVISOR_FILES = ("supervisord.conf", "component.sh", "stop-on-exit.sh")
+SUPERVISOR_FILES = ("supervisord.conf", "component.sh", "stop-on-exit.sh", "start.sh", "wake.conf", "wake.py")
 ENTRYPOINT_FILE = "entrypoint.py"
 ENTRYPOINT = ("python3", f"{SUPERVISOR_DIR}/{ENTRYPOINT_FILE}")
 # Every listener's health path and Brightstaff behind the model listener, in one check: any answer but 2xx (or no

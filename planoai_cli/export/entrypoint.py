@@ -7,8 +7,9 @@ same in the container before supervisord starts:
 
 - each name listed in PLANO_ENVOY_VARS / PLANO_CONFIG_VARS is read from /run/secrets/NAME when that file exists
   (swarm), else from the environment, and exported escaped exactly as `up` escapes it (a JSON string body);
-- supervisord runs as `up` runs it; under a non-root user (Kubernetes' runAsUser) it is told to stay that user,
-  since its config names root.
+- supervisord starts exactly as under `up`, through start.sh (its config plus the wake plugin, which makes it
+  act on start, stop and exits at once); under a non-root user (Kubernetes' runAsUser) it is told to stay that
+  user, since its config names root.
 
 It runs under the image's python3 (supervisord is a Python program, so every gateway image has one) and uses the
 standard library only.
@@ -22,7 +23,7 @@ import sys
 from collections.abc import MutableMapping
 
 SECRETS_DIR = "/run/secrets"
-SUPERVISORD = ("/usr/local/bin/supervisord", "-n", "-c", "/etc/plano/supervisord/supervisord.conf")
+START = ("/bin/sh", "/etc/plano/supervisord/start.sh")  # `up`'s command too (gateway/spec.py)
 LISTS = ("PLANO_ENVOY_VARS", "PLANO_CONFIG_VARS")
 
 
@@ -59,7 +60,7 @@ def prepare(environ: MutableMapping[str, str], secrets_dir: str = SECRETS_DIR) -
 
 def command(uid: int) -> list[str]:
     """supervisord's command line; a non-root user keeps its uid (supervisord would refuse `user=root`)."""
-    args = list(SUPERVISORD)
+    args = list(START)
     return [*args, "--user", str(uid)] if uid != 0 else args
 
 

@@ -21,10 +21,9 @@ RENDERED_DIR = "/etc/plano/rendered"
 SUPERVISOR_DIR = "/etc/plano/supervisord"
 RUN_DIR = "/run/plano"
 INTERNAL_HOP_NAME = "egress_traffic_llm"  # Envoy's name for the 12001 listener
-# supervisord as every deployment runs it (export's entrypoint execs exactly this). `up` runs it through start.sh,
-# which adds the wake plugin (wake.conf, wake.py): the same programs, started and stopped without supervisord's
-# one-second ticks.
-COMMAND = ("/usr/local/bin/supervisord", "-n", "-c", f"{SUPERVISOR_DIR}/supervisord.conf")
+# The gateway's command, under `up` and in every export (the export's entrypoint execs exactly this): supervisord
+# with supervisord.conf plus the wake plugin (wake.conf, wake.py), which starts and stops the programs without
+# supervisord's one-second ticks.
 START = ("/bin/sh", f"{SUPERVISOR_DIR}/start.sh")
 
 
