@@ -10,22 +10,13 @@ import pytest
 
 from planoai_cli import __version__, pipeline
 from planoai_cli.cli.suggest import closest_flag, edit_distance
+from tests.configs import MINIMAL
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
 Project = Callable[[dict[str, str]], Path]
 
-CANONICAL = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: 12000
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CANONICAL = MINIMAL.format(port=12000)
 LEGACY = """\
 version: v0.1
 listeners:

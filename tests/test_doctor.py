@@ -18,6 +18,7 @@ from docker.models.containers import Container
 
 from planoai_cli import __version__, zeroconfig
 from planoai_cli.runtime.endpoint import candidates
+from tests.configs import MINIMAL
 from tests.dockerfix import TEST_LABELS, free_port
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -29,17 +30,7 @@ SHORT_KEY = "tiny-secret"  # under 12 characters: masked as stars only
 # doctor asks the engine on every run (only a test pointing DOCKER_HOST elsewhere would not need one).
 pytestmark = pytest.mark.docker
 
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: {port}
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = MINIMAL
 
 KEYS_CONFIG = """\
 version: v0.4.0

@@ -16,21 +16,12 @@ from planoai_cli.gateway.spec import environment as up_environment
 from planoai_cli.pipeline import validate_file
 from planoai_cli.render import render
 from planoai_cli.resources import data_dir
+from tests.configs import MINIMAL
 from tests.exportfix import CASES, export_case, export_file
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-export-test-0123456789"
-CONFIG = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: 12000
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+CONFIG = MINIMAL.format(port=12000)
 AGENT_CONFIG = """\
 version: v0.4.0
 agents:

@@ -16,6 +16,7 @@ from planoai_cli.errors import RenderError
 from planoai_cli.model import PlanoConfig
 from planoai_cli.pipeline import raw_from_text, validate_raw
 from planoai_cli.render import CONTAINER_PATHS, ListenerPort, RenderPaths, render
+from tests import configs
 
 
 def read_yaml(text: str) -> Any:
@@ -31,17 +32,7 @@ RUST_INTERFACES = {"deepseek", "groq", "mistral", "openai", "xiaomi", "gemini", 
                    "moonshotai", "zhipu", "chatgpt", "digitalocean", "vercel", "openrouter", "edenai", "azure_openai",
                    "ollama", "qwen", "amazon_bedrock", "plano", "astraflow", "astraflow_cn"}
 
-MINIMAL = """\
-version: v0.4.0
-listeners:
-  - name: llm
-    type: model
-    port: 12000
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+MINIMAL = configs.MINIMAL.format(port=12000)
 
 
 def load(text: str) -> PlanoConfig:

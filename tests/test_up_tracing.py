@@ -7,16 +7,9 @@ from planoai_cli.gateway.tracing import trace_to_collector
 from planoai_cli.loader import parse
 from planoai_cli.model import PlanoConfig, build
 from planoai_cli.render import render
+from tests.configs import MINIMAL
 
-BASE = """\
-version: v0.4.0
-listeners:
-  - {name: llm, type: model, port: 12000}
-model_providers:
-  - model: openai/gpt-4o
-    access_key: $OPENAI_API_KEY
-    default: true
-"""
+BASE = MINIMAL.format(port=12000)
 
 
 def config(extra: str = "") -> PlanoConfig:
@@ -44,7 +37,7 @@ def test_the_configs_sampling_and_attributes_are_kept_and_its_endpoint_replaced(
     assert traced.tracing.random_sampling == 25
     assert traced.tracing.header_prefixes == ("x-user-",)
     assert traced.tracing.opentracing_grpc_endpoint == "http://host.docker.internal:14317"
-    assert [(n.code, n.line) for n in notes] == [("up.tracing-endpoint", 10)]
+    assert [(n.code, n.line) for n in notes] == [("up.tracing-endpoint", 12)]  # the endpoint's line in MINIMAL + extra
     assert "instead of the config's http://otel.example:4317" in notes[0].message
 
 
