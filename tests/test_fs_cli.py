@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from planoai_cli import report, upgrade
+from planoai_cli.console import report, upgrade
 from planoai_cli.fs import LEDGER
 from planoai_cli.init import catalog
 from tests.fsfix import fill, immutable, listing, planoai_child, read_only, tmpfs
@@ -164,7 +164,7 @@ def test_migrate_write_refuses_a_file_changed_after_it_was_read(cli: Cli, tmp_pa
         config.write_text(edited, encoding="utf-8")  # the user saves between planoai's read and its write
         return canonical(doc)  # type: ignore[arg-type]
 
-    canonical = upgrade.canonical_text  # what report.py imported, replaced there below
+    canonical = upgrade.canonical_text  # what console/report.py imported, replaced there below
     monkeypatch.setattr(report, "canonical_text", canonical_while_an_editor_saves)
     code, _, err = cli("migrate", "--write", str(config))
     assert code == 1

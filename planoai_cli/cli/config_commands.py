@@ -21,7 +21,7 @@ from planoai_cli.errors import ExitCode, UsageError
                    "a pass-through module).")
 def validate(file: Path | None, search_dir: Path, fmt: str, with_envoy: bool) -> int:
     """Check a config (any generation) and report every problem at once."""
-    from planoai_cli import report
+    from planoai_cli.console import report
     from planoai_cli.pipeline import validate_file
 
     if fmt == "json":
@@ -43,7 +43,7 @@ def validate(file: Path | None, search_dir: Path, fmt: str, with_envoy: bool) ->
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the whole file.")
 def migrate(file: Path | None, search_dir: Path, write: bool, show_diff: bool) -> int:
     """Print the config in the canonical v0.4.0 form (or a diff), or rewrite it with --write."""
-    from planoai_cli import report
+    from planoai_cli.console import report
     from planoai_cli.pipeline import validate_file
 
     report.migrate(validate_file(file, search_dir), write=write, show_diff=show_diff)
@@ -58,7 +58,7 @@ def migrate(file: Path | None, search_dir: Path, write: bool, show_diff: bool) -
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print envoy.yaml to stdout instead of writing files.")
 def render(file: Path | None, search_dir: Path, out_dir: Path | None, to_stdout: bool) -> int:
     """Render the files the Plano data plane reads; secrets stay $VAR references."""
-    from planoai_cli import report
+    from planoai_cli.console import report
     from planoai_cli.pipeline import validate_file
 
     if (out_dir is None) != to_stdout:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planoai_cli import console
+from planoai_cli.console.upgrade import canonical_text, rewrite, unified_diff
 from planoai_cli.diagnostics import Diagnostic, sorted_diagnostics
 from planoai_cli.errors import ConfigError, EnvoyRejected, ExitCode, InvalidConfig
 from planoai_cli.pipeline import Validated
 from planoai_cli.tree import plain
-from planoai_cli.upgrade import canonical_text, rewrite, unified_diff
 
 if TYPE_CHECKING:
     from planoai_cli.render import EnvoyVerdict, Rendered
