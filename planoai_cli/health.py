@@ -5,6 +5,7 @@ The only httpx user: `obs` fetches its pricing catalog through `download`.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ from planoai_cli.errors import HealthTimeout
 
 if TYPE_CHECKING:
     import httpx
+
+# httpx's package imports its own command-line tool (httpx._main, which loads rich and pygments: 30-60 ms of CPU)
+# whenever click and rich are installed, as they are here. planoai never runs that tool, and `up` imports httpx
+# while the gateway container boots on the same cores, so the import is left out: a missing module httpx handles.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

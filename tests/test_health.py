@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -79,3 +81,12 @@ def test_progress_is_reported_every_round() -> None:
         wait_healthy([Probe("m", f"{url}/healthz")], timeout=5, interval=0.01,
                      on_round=lambda obs: rounds.append(tuple(o.ok for o in obs)))
     assert rounds == [(False,), (True,)]
+
+
+def test_probing_does_not_load_httpxs_command_line_tool() -> None:
+    # up imports httpx while the container boots on the same cores; httpx's own CLI would bring rich and pygments.
+    script = ("import sys; from planoai_cli.health import Probe, probe_all; "
+              "probe_all([Probe('x', 'http://127.0.0.1:9/healthz')], 0.5); "
+              "print(sorted(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["['httpx']"]
