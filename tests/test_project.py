@@ -50,6 +50,17 @@ def test_each_library_has_one_owner(path: Path) -> None:
             assert _owned_by(path, owners), f"{path.name} imports {library}; only {sorted(owners)} may"
 
 
+def test_nothing_imports_a_private_name_of_the_console() -> None:
+    # console/__init__.py shares rich_console, the writers and a few helpers with the console's own modules and the
+    # CLI under public names; a private one imported elsewhere would be a seam nobody promised to keep.
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "planoai_cli.console":
+                offenders += [f"{path.relative_to(REPO)}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not offenders, offenders
+
+
 def test_nothing_imports_the_cli_layer() -> None:
     for path in PACKAGE.rglob("*.py"):
         if _module_name(path) not in ("cli", "__main__"):

@@ -11,21 +11,41 @@ import builtins
 import json
 import os
 import sys
-from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING, TypeAlias
 
 from planoai_cli.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.status import Status as Spinner
+
+    from planoai_cli.gateway.layout import Endpoint
+    from planoai_cli.gateway.progress import PullTally
+    from planoai_cli.gateway.status import Status
+    from planoai_cli.gateway.tracing import Collector
+    from planoai_cli.gateway.up import Running
+    from planoai_cli.health import Observation
+    from planoai_cli.runtime.image import PullProgress
+
+# What `out_json` writes: exactly the values json.dumps takes (a tuple is written as an array). list and dict are
+# invariant, so a list[str] held in a variable passes only as a copy made in place (list(...)); a domain module's
+# own JSON form, typed dict[str, Any] there, passes as it is.
+JSONValue: TypeAlias = ("bool | int | float | str | list[JSONValue] | tuple[JSONValue, ...] | dict[str, JSONValue]"
+                        " | None")
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 _LABELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
 _RICH_CHANGES = frozenset("\t\a\b\v\f\r")  # rich's Text expands tabs and drops these control characters
 
 
-def _console(stderr: bool) -> Console:
-    # Built per call so tests (and redirected streams) always get the current sys.stdout/sys.stderr.
+def rich_console(stderr: bool) -> Console:
+    """The console's shared way to rich: a Console on stderr (`stderr=True`) or stdout, without markup,
+    highlighting or wrapping, colourless under NO_COLOR. The console's modules print styled Text, tables, prompts
+    and live views through it; plain lines go through `out`, `info` and the other writers here instead.
+
+    Built per call, so tests (and redirected streams) always get the current sys.stdout/sys.stderr.
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
@@ -58,7 +78,7 @@ def _emit(text: str, style: str = "", *, stderr: bool = True) -> None:
         return
     from rich.text import Text
 
-    _console(stderr).print(Text(text, style=style))
+    rich_console(stderr).print(Text(text, style=style))
 
 
 def diagnostic_lines(source: str, diagnostic: Diagnostic) -> list[tuple[str, str]]:
@@ -122,7 +142,7 @@ def out(text: str) -> None:
     sys.stdout.flush()
 
 
-def out_json(value: Any) -> None:
+def out_json(value: JSONValue) -> None:
     out(json.dumps(value, indent=2, sort_keys=False))
 
 
@@ -135,10 +155,10 @@ class UpReporter:
     """Phase-by-phase progress on stderr: a spinner while a phase runs (on a terminal), a line with its duration."""
 
     def __init__(self, verbose: bool = False) -> None:
-        self._console = None if _plain(sys.stderr) else _console(stderr=True)  # no spinner in a file or a pipe
+        self._console = None if _plain(sys.stderr) else rich_console(stderr=True)  # no spinner in a file or a pipe
         self._verbose = verbose
-        self._status: Any = None
-        self._pull: Any = None  # a gateway.progress.PullTally once a pull has started
+        self._status: Spinner | None = None
+        self._pull: PullTally | None = None  # once a pull has started
 
     def phase_started(self, name: str) -> None:
         if self._console is not None:
@@ -162,12 +182,12 @@ class UpReporter:
             self._status.stop()
             self._status = None
 
-    def findings(self, source: str, items: Any) -> None:
+    def findings(self, source: str, items: Sequence[Diagnostic]) -> None:
         if items:
             self._stop()
             show_diagnostics(source, items)
 
-    def pull(self, event: Any) -> None:
+    def pull(self, event: PullProgress) -> None:
         if self._pull is None:
             from planoai_cli.gateway.progress import PullTally
 
@@ -177,7 +197,7 @@ class UpReporter:
         self._pull.add(event)
         self._update(f"pulling the image: {self._pull.summary()}")
 
-    def health(self, observations: Any) -> None:
+    def health(self, observations: Iterable[Observation]) -> None:
         waiting = [f"{o.probe.label} ({o.describe()})" for o in observations if not o.ok]
         self._update("waiting for " + ", ".join(waiting) if waiting else "healthy")
 
@@ -217,13 +237,13 @@ def _loopback(address: str) -> bool:
         return False
 
 
-def endpoint_json(endpoint: Any) -> dict[str, Any]:
+def endpoint_json(endpoint: Endpoint) -> dict[str, JSONValue]:
     """One listener in `up`, `status` and `wait` JSON: the URL to use here, and every published one."""
     return {"name": endpoint.name, "type": endpoint.type, "url": endpoint.url, "urls": list(endpoint.urls),
             "container_url": endpoint.container_url}
 
 
-def publishing_lines(addresses: Any, endpoints: Any) -> list[str]:
+def publishing_lines(addresses: Sequence[str], endpoints: Iterable[Endpoint]) -> list[str]:
     """Where else the listeners answer: containers on this host, other machines."""
     lines = []
     reach = [e.container_url for e in endpoints if e.container_url]
@@ -234,14 +254,14 @@ def publishing_lines(addresses: Any, endpoints: Any) -> list[str]:
     return lines
 
 
-def _collector_json(collector: Any) -> dict[str, Any] | None:
+def _collector_json(collector: Collector | None) -> dict[str, JSONValue] | None:
     if collector is None:
         return None
     return {"pid": collector.pid, "grpc": list(collector.grpc), "http": list(collector.http),
             "started": collector.started}
 
 
-def show_running(running: Any, *, as_json: bool) -> None:
+def show_running(running: Running, *, as_json: bool) -> None:
     """The endpoints of a healthy gateway (stdout), as text or JSON."""
     if as_json:
         out_json({"project": running.project, "container": running.container, "image": running.image,
@@ -267,7 +287,7 @@ def show_running(running: Any, *, as_json: bool) -> None:
     out("\n".join(lines))
 
 
-def show_status(report: Any, *, as_json: bool) -> None:
+def show_status(report: Status, *, as_json: bool) -> None:
     if as_json:
         out_json({"project": report.project, "container": report.container, "state": report.state,
                   "healthy": report.healthy, "image": report.image, "uptime_seconds": report.uptime_seconds,
@@ -281,7 +301,7 @@ def show_status(report: Any, *, as_json: bool) -> None:
                   "config_changed": report.config_changed, "config_note": report.config_note,
                   "stopped": report.stopped})
         return
-    uptime = f", up {_duration(report.uptime_seconds)}" if report.uptime_seconds is not None else ""
+    uptime = f", up {duration_text(report.uptime_seconds)}" if report.uptime_seconds is not None else ""
     lines = [f"project {report.project}: {report.container} {report.state}{uptime} (image {report.image})"]
     if report.stopped:
         lines += [f"  {report.stopped}",
@@ -300,7 +320,8 @@ def show_status(report: Any, *, as_json: bool) -> None:
     out("\n".join(lines))
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """3h 12m, 4m 5s or 7s: an uptime in its two largest units."""
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from planoai_cli.console import _console, out
+from planoai_cli.console import out, rich_console
+
+if TYPE_CHECKING:
+    from planoai_cli.agent.gateway import Gateway
+    from planoai_cli.agent.plan import Finding
+    from planoai_cli.agent.session import Prepared
+    from planoai_cli.zeroconfig import ZeroConfig
 
 _LEVEL_STYLES = {"ok": "", "warning": "yellow", "error": "bold red"}
 
 
-def show_zero_config(zero: Any, *, written: bool = True) -> None:
+def show_zero_config(zero: ZeroConfig, *, written: bool = True) -> None:
     """Where the zero-config went and which key variables it uses (names only, never values)."""
     found = ", ".join(f"{f.provider.prefix} ({f.variable} from {_origin(f.origin)})" for f in zero.found)
     verb = "wrote" if written else "would write"
-    console = _console(stderr=True)
+    console = rich_console(stderr=True)
     if zero.passthrough:
         console.print(Text(f"no config in {zero.search_dir} and no provider key in the environment or "
                            f"{zero.search_dir / '.env'}: starting a pass-through gateway; clients must send their "
@@ -37,9 +44,9 @@ def _origin(origin: str) -> str:
     return "the environment" if origin == "environment" else origin
 
 
-def show_findings(findings: Any, notes: Any) -> None:
+def show_findings(findings: Iterable[Finding], notes: Iterable[str]) -> None:
     """Warnings and errors about the models the agent will use, and about the user's shell (stderr)."""
-    console = _console(stderr=True)
+    console = rich_console(stderr=True)
     for note in notes:
         console.print(Text(f"warning: {note}", style="yellow"))
     for finding in findings:
@@ -47,7 +54,7 @@ def show_findings(findings: Any, notes: Any) -> None:
             console.print(Text(f"{finding.level}: {finding.message}", style=_LEVEL_STYLES[finding.level]))
 
 
-def plan_lines(prepared: Any, binary: str | None) -> list[str]:
+def plan_lines(prepared: Prepared, binary: str | None) -> list[str]:
     """The dry-run report: environment changes (secrets masked), model verdicts, and the command line."""
     from planoai_cli.agent.settings import shown_argument
     from planoai_cli.keys import mask
@@ -71,15 +78,15 @@ def plan_lines(prepared: Any, binary: str | None) -> list[str]:
     return lines
 
 
-def show_plan(prepared: Any, binary: str | None) -> None:
+def show_plan(prepared: Prepared, binary: str | None) -> None:
     out("\n".join(plan_lines(prepared, binary)))
 
 
-def show_launch(title: str, gateway: Any) -> None:
+def show_launch(title: str, gateway: Gateway) -> None:
     """One line before the agent takes over the terminal."""
     how = "started" if gateway.started else "running"
-    _console(stderr=True).print(Text(f"gateway {gateway.container} {how}; launching {title} against "
+    rich_console(stderr=True).print(Text(f"gateway {gateway.container} {how}; launching {title} against "
                                      f"{gateway.base_url}", style="green"))
     if gateway.config_changed:
-        _console(stderr=True).print(Text(
+        rich_console(stderr=True).print(Text(
             "warning: the config changed since this gateway started; run planoai up to apply it", style="yellow"))

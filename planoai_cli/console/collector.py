@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from planoai_cli.console import _duration, info, out, out_json, success
+from planoai_cli.console import JSONValue, duration_text, info, out, out_json, success
 from planoai_cli.trace.daemon import CollectorState, CollectorStatus
 
 
@@ -29,7 +28,7 @@ def show_status(report: CollectorStatus, *, as_json: bool) -> None:
         lines = ["trace collector: not running (planoai trace listen starts it)"]
     else:
         mode = ", in the foreground" if state.foreground else ""
-        lines = [f"trace collector: running (pid {state.pid}, up {_duration(report.uptime_seconds() or 0)}{mode})"]
+        lines = [f"trace collector: running (pid {state.pid}, up {duration_text(report.uptime_seconds() or 0)}{mode})"]
         lines += _where(state)
     lines.append(f"  stored     {_stored(report)}")
     out("\n".join(lines))
@@ -56,11 +55,11 @@ def _stored(report: CollectorStatus) -> str:
             f"{_local(report.newest_ns)} ({report.db_path}, {size})")
 
 
-def status_json(report: CollectorStatus) -> dict[str, Any]:
+def status_json(report: CollectorStatus) -> dict[str, JSONValue]:
     """`trace status --json`: every field of the text form; null where there is nothing to say."""
     state = report.state
     return {"running": report.running, "pid": state.pid if state else None,
-            "grpc": state.grpc_addresses() if state else [], "http": state.http_urls() if state else [],
+            "grpc": list(state.grpc_addresses()) if state else [], "http": list(state.http_urls()) if state else [],
             "hosts": list(state.hosts) if state else [], "port": state.port if state else None,
             "http_port": state.http_port if state else None, "foreground": state.foreground if state else None,
             "started_at": state.started_at if state else None, "uptime_seconds": report.uptime_seconds(),

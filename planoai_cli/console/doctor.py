@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from planoai_cli.console import _console, out_json
+from planoai_cli.console import out_json, rich_console
+
+if TYPE_CHECKING:
+    from planoai_cli.ops.configcheck import KeyInfo
+    from planoai_cli.ops.doctor import CollectorInfo, Report
+    from planoai_cli.ops.probes import DockerInfo, EnvoyInfo, ImageInfo, PortInfo
 
 _OK, _WARN, _FAIL, _INFO = "✓", "!", "✗", "·"
 _STYLES = {_OK: "green", _WARN: "yellow", _FAIL: "bold red", _INFO: "dim"}
 Line = tuple[str, str, str]  # mark, area, text
 
 
-def show_doctor(report: Any, *, as_json: bool) -> None:
+def show_doctor(report: Report, *, as_json: bool) -> None:
     """The report on stdout: the screen, or its JSON form."""
     if as_json:
         out_json(report.as_dict())
         return
-    console = _console(stderr=False)
+    console = rich_console(stderr=False)
     for text, style in doctor_lines(report):
         console.print(Text(text, style=style))
 
 
-def doctor_lines(report: Any) -> list[tuple[str, str]]:
+def doctor_lines(report: Report) -> list[tuple[str, str]]:
     """The screen as (text, style) lines."""
     rows = [*_heading(report), *_docker(report.docker), _image(report.image), *_ports(report.ports),
             *_keys(report.keys), _envoy(report.envoy), _collector(report.collector)]
@@ -35,7 +41,7 @@ def doctor_lines(report: Any) -> list[tuple[str, str]]:
     return [*lines, ("", ""), *_verdict(report)]
 
 
-def _heading(report: Any) -> list[Line]:
+def _heading(report: Report) -> list[Line]:
     config = report.config
     rows: list[Line] = [(_INFO, "cli", f"planoai-cli {report.cli_version} (writes config {config.written_version})")]
     if config.valid and config.zero_config:
@@ -54,7 +60,7 @@ def _heading(report: Any) -> list[Line]:
     return rows
 
 
-def _docker(docker: Any) -> list[Line]:
+def _docker(docker: DockerInfo) -> list[Line]:
     if docker.ok:
         return [(_OK, "docker", f"{docker.endpoint} ({docker.why}); engine {docker.engine_version}, "
                                 f"API {docker.api_version}")]
@@ -63,17 +69,17 @@ def _docker(docker: Any) -> list[Line]:
                                          *([f"hint: {docker.hint}"] if docker.hint else [])]))]
 
 
-def _image(image: Any) -> Line:
+def _image(image: ImageInfo) -> Line:
     mark = _OK if image.present else (_INFO if image.present is None else (_FAIL if image.pull == "never" else _WARN))
     return mark, "image", f"{image.reference} ({image.source}): {image.detail}"
 
 
-def _ports(ports: Any) -> list[Line]:
+def _ports(ports: Sequence[PortInfo]) -> list[Line]:
     marks = {"free": _OK, "this-project": _OK, "taken": _FAIL, "error": _FAIL}
     return [(marks[p.state], "port", f"{p.host}:{p.port} {p.purpose}: {p.detail}") for p in ports]
 
 
-def _keys(keys: Any) -> list[Line]:
+def _keys(keys: Sequence[KeyInfo] | None) -> list[Line]:
     if keys is None:
         return [(_INFO, "keys", "unknown until the config is valid")]
     if not keys:
@@ -89,14 +95,14 @@ def _keys(keys: Any) -> list[Line]:
     return rows
 
 
-def _envoy(envoy: Any) -> Line:
+def _envoy(envoy: EnvoyInfo) -> Line:
     if envoy.found:
         return _OK, "envoy", f"{envoy.path} {envoy.version} (for validate --envoy)"
     hint = f"\nhint: {envoy.hint}" if envoy.hint else ""
     return _WARN, "envoy", f"{envoy.error} (for validate --envoy only){hint}"
 
 
-def _collector(collector: Any) -> Line:
+def _collector(collector: CollectorInfo) -> Line:
     if collector.error:
         return _WARN, "traces", f"the trace store {collector.store} cannot be read: {collector.error}"
     stored = f"{collector.spans} spans stored" if collector.spans is not None else "no traces stored yet"
@@ -106,7 +112,7 @@ def _collector(collector: Any) -> Line:
                              "starts one")
 
 
-def _verdict(report: Any) -> list[tuple[str, str]]:
+def _verdict(report: Report) -> list[tuple[str, str]]:
     lines = [(f"warning: {w.message}", "yellow") for w in report.warnings]
     if not report.problems:
         return [*lines, ("up would get through these checks (exit 0)", "bold green")]

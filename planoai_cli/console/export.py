@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from planoai_cli.console import info, out, show_diagnostics, warning
 
+if TYPE_CHECKING:
+    from planoai_cli.export import Exported, Guide
+    from planoai_cli.fs import Written
 
-def show_export(source: str, exported: Any, written: Any, guide: Any, *, to_stdout: bool) -> None:
+
+def show_export(source: str, exported: Exported, written: Iterable[Written], guide: Guide, *,
+                to_stdout: bool) -> None:
     """Findings on stderr; with --stdout the main file alone on stdout, else one `wrote` line per file there."""
     show_diagnostics(source, exported.findings)
     say = info if to_stdout else out

@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from planoai_cli.console import _console, out_json
+from planoai_cli.console import out_json, rich_console
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -25,16 +25,16 @@ def show_once(summary: Summary, *, as_json: bool) -> None:
     if as_json:
         out_json(summary.to_json())
         return
-    _console(stderr=False).print(dashboard(summary, live=False))
+    rich_console(stderr=False).print(dashboard(summary, live=False))
 
 
 def is_terminal() -> bool:
-    return _console(stderr=False).is_terminal
+    return rich_console(stderr=False).is_terminal
 
 
 def live(read: Callable[[], Summary], tick: Callable[[], None]) -> None:
     """Redraw the dashboard from `read()` after every `tick()` until Ctrl-C (which propagates)."""
-    console = _console(stderr=False)
+    console = rich_console(stderr=False)
     with Live(console=console, auto_refresh=False, redirect_stderr=False, transient=False) as view:
         while True:
             # The newest calls get the rows the terminal has left, so the footer is never cut off.
@@ -201,4 +201,4 @@ def _usd(value: float | None) -> str:
 
 def note(message: str) -> None:
     """A remark about the run itself, on stderr."""
-    _console(stderr=True).print(Text(message, style="yellow"))
+    rich_console(stderr=True).print(Text(message, style="yellow"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from planoai_cli import console
 from planoai_cli.console.upgrade import canonical_text, rewrite, unified_diff
@@ -15,6 +15,7 @@ from planoai_cli.pipeline import Validated
 from planoai_cli.tree import plain
 
 if TYPE_CHECKING:
+    from planoai_cli.console import JSONValue
     from planoai_cli.render import EnvoyVerdict, Rendered
 
 # Said whenever Envoy judged a validation copy: what it did and did not check.
@@ -50,9 +51,8 @@ def validate_json(run: Callable[[], Validated], *, envoy: bool = False) -> int:
         console.out_json(_payload(False, e.version, e.diagnostics, e.warnings) | ({"envoy": None} if envoy else {}))
         return ExitCode.INVALID_CONFIG
     except ConfigError as e:  # the file could not be found, read or parsed, or was refused outright
-        error = _refusal(e)
-        console.out_json({"valid": False, "version": None, "errors": [error], "warnings": []}
-                         | ({"envoy": None} if envoy else {}))
+        refused: dict[str, JSONValue] = {"valid": False, "version": None, "errors": [_refusal(e)], "warnings": []}
+        console.out_json(refused | ({"envoy": None} if envoy else {}))
         return e.exit_code
     version = result.declared.label if result.declared else None
     if not envoy:
@@ -121,7 +121,7 @@ def render_summary(rendered: Rendered) -> str:
 _LOCATED = re.compile(r"^.+?:(\d+)(?::(\d+))?: (.*)$", re.S)
 
 
-def _refusal(e: ConfigError) -> dict[str, Any]:
+def _refusal(e: ConfigError) -> dict[str, JSONValue]:
     """A whole-file refusal in the shape of a JSON error entry (path "(file)")."""
     match = _LOCATED.match(e.message)
     return {"code": "config.refused", "path": "(file)",
@@ -130,7 +130,7 @@ def _refusal(e: ConfigError) -> dict[str, Any]:
 
 
 def _payload(valid: bool, version: str | None, errors: tuple[Diagnostic, ...],
-             warnings: tuple[Diagnostic, ...]) -> dict[str, Any]:
+             warnings: tuple[Diagnostic, ...]) -> dict[str, JSONValue]:
     return {"valid": valid, "version": version,
             "errors": [d.as_json() for d in errors],
             "warnings": [{**d.as_json(), "severity": d.severity.value} for d in warnings]}

@@ -8,7 +8,7 @@ from datetime import tzinfo
 
 from rich.text import Text
 
-from planoai_cli.console import _console, info, out, out_json
+from planoai_cli.console import info, out, out_json, rich_console
 from planoai_cli.trace.export import NS_PER_MS, dumps_line, list_json, local_time, summary_json, trace_json
 from planoai_cli.trace.model import AttributeValue, TraceRecord
 from planoai_cli.trace.tree import SpanNode, build_tree, root_span, shown_attributes, span_error, span_status
@@ -129,7 +129,7 @@ def show_traces(traces: Sequence[TraceRecord], *, as_json: bool, patterns: Seque
     if as_json:
         out_json({"traces": [trace_json(t, patterns) for t in traces]})
         return
-    console = _console(stderr=False)
+    console = rich_console(stderr=False)
     for index, trace in enumerate(traces):
         if index:
             console.print()
@@ -141,7 +141,7 @@ def show_list(traces: Sequence[TraceRecord], *, as_json: bool) -> None:
     if as_json:
         out_json(list_json(traces))
         return
-    console = _console(stderr=False)
+    console = rich_console(stderr=False)
     for line in list_lines(traces):
         console.print(line)
 
@@ -152,7 +152,7 @@ def show_followed(trace: TraceRecord, *, as_json: bool, listing: bool, patterns:
     if as_json:
         out(dumps_line(summary_json(trace) if listing else trace_json(trace, patterns)))
         return
-    console = _console(stderr=False)
+    console = rich_console(stderr=False)
     if listing:
         console.print(list_lines([trace], header=False)[0])
         return
@@ -167,8 +167,8 @@ def more_note(shown: int) -> None:
 
 
 def note(message: str) -> None:
-    _console(stderr=True).print(Text(message, style="dim"))
+    rich_console(stderr=True).print(Text(message, style="dim"))
 
 
 def warn(message: str) -> None:
-    _console(stderr=True).print(Text(f"warning: {message}", style="yellow"))
+    rich_console(stderr=True).print(Text(f"warning: {message}", style="yellow"))

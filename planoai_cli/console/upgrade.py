@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -21,7 +21,7 @@ SECTION_ORDER = ("version", "listeners", "model_providers", "model_aliases", "ro
 
 def canonical_text(doc: YMap) -> str:
     """The canonical document as YAML (block style, keys in section order, comments are not kept)."""
-    data: dict[str, Any] = plain(doc)
+    data: dict[str, object] = plain(doc)
     ordered = {k: data[k] for k in SECTION_ORDER if k in data}
     ordered.update((k, v) for k, v in data.items() if k not in ordered)
     return yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)

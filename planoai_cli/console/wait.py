@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from planoai_cli.console import endpoint_json, out, out_json, publishing_lines
 
+if TYPE_CHECKING:
+    from planoai_cli.ops.wait import Waited
 
-def show_waited(waited: Any, *, as_json: bool) -> None:
+
+def show_waited(waited: Waited, *, as_json: bool) -> None:
     if as_json:
         out_json({"project": waited.project, "container": waited.container, "healthy": True,
                   "endpoints": [endpoint_json(e) for e in waited.endpoints],

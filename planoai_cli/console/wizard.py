@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
-from planoai_cli.console import _console, info, out, out_json
+from planoai_cli.console import info, out, out_json, rich_console
 
 if TYPE_CHECKING:
     from planoai_cli.init.catalog import Template
@@ -20,7 +20,7 @@ class RichPrompter:
     """The wizard's Prompter in a terminal; Ctrl-D ends it like Ctrl-C (nothing is written)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self._console = console or _console(stderr=False)
+        self._console = console or rich_console(stderr=False)
 
     def choose(self, question: str, options: Sequence[tuple[str, str]], default: str) -> str:
         keys = [key for key, _ in options]
