@@ -24,7 +24,7 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 
 from planoai_cli.errors import DockerUnavailable
-from planoai_cli.runtime.bridge import host_address
+from planoai_cli.runtime.engine import session
 
 REPO = Path(__file__).resolve().parent.parent
 TESTBED = REPO / "docker" / "testbed"
@@ -51,10 +51,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def bridge_gateway(client: DockerClient) -> str:
+def bridge_gateway() -> str:
     """The host's address on the default Docker bridge (the product's own lookup, so tests and `up` agree)."""
     try:
-        return host_address(client, probe_image=IMAGE).address
+        with session() as engine:
+            return engine.host_address(probe_image=IMAGE).address
     except DockerUnavailable as e:
         pytest.fail(f"{e.message}\nhint: {e.hint}", pytrace=False)
 
@@ -188,7 +189,7 @@ def _image_inputs(client: DockerClient) -> str | None:
 @pytest.fixture(scope="module")
 def mock_provider(docker_client: DockerClient, testbed_image: str) -> Iterator[MockProvider]:
     # The testbed image lets the bridge lookup ask a container as its last resort.
-    server = MockProvider(bridge_gateway(docker_client))
+    server = MockProvider(bridge_gateway())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server

@@ -10,13 +10,8 @@ import pytest
 from docker.client import DockerClient
 
 from planoai_cli.errors import DockerUnavailable
-from planoai_cli.runtime.bridge import (
-    _host_gateway,
-    from_network,
-    host_address,
-    interface_address,
-    is_local,
-)
+from planoai_cli.runtime.bridge import _host_gateway, from_network, interface_address, is_local
+from planoai_cli.runtime.engine import session
 from tests.dockerfix import REPO
 
 # What dockerd 20.10 reports for its default bridge when it created it on first start: no Gateway key.
@@ -74,7 +69,8 @@ def test_interface_addresses() -> None:
 
 def test_the_engine_answer_is_docker0_and_what_containers_resolve(docker_client: DockerClient,
                                                                   testbed_image: str) -> None:
-    found = host_address(docker_client, testbed_image)
+    with session() as engine:
+        found = engine.host_address(testbed_image)
     assert found.local
     # Whichever step answered, a container must resolve host.docker.internal to the same address.
     assert _host_gateway(docker_client, testbed_image, []) == found.address
@@ -90,7 +86,8 @@ def test_script_entry_point_prints_the_address(docker_client: DockerClient, test
     result = subprocess.run([sys.executable, "-m", "planoai_cli.runtime.bridge", "--probe-image", testbed_image],
                             capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == host_address(docker_client).address + "\n"
+    with session() as engine:
+        assert result.stdout == engine.host_address().address + "\n"
 
 
 def test_mock_provider_script_refuses_every_interface() -> None:

@@ -79,7 +79,7 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     assert code == 0, err
     running = json.loads(out)
     assert running["project"] == project.name
-    bridge = bridge_gateway(docker_client)
+    bridge = bridge_gateway()
     assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{project.port}",
                                      "urls": [f"http://127.0.0.1:{project.port}", f"http://{bridge}:{project.port}"],
                                      "container_url": f"http://host.docker.internal:{project.port}"}]
@@ -516,7 +516,7 @@ def test_two_projects_side_by_side_with_only_their_own_environment(
         assert mine.labels["org.planoai.config-hash"] != theirs.labels["org.planoai.config-hash"]
         bindings = {(port, b["HostIp"]) for port, spec in mine.attrs["HostConfig"]["PortBindings"].items()
                     for b in spec}
-        bridge = bridge_gateway(docker_client)  # the listener on loopback and the bridge; the admin on loopback only
+        bridge = bridge_gateway()  # the listener on loopback and the bridge; the admin on loopback only
         assert bindings == {(f"{project.port}/tcp", "127.0.0.1"), (f"{project.port}/tcp", bridge),
                             ("9901/tcp", "127.0.0.1")}
         # No secret on any command line inside the container, and text that merely looks like a variable survives

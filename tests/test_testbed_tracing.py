@@ -124,7 +124,7 @@ def receiver(docker_client: DockerClient, testbed_image: str) -> Iterator[tuple[
     servicer = Receiver()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-    port = server.add_insecure_port(f"{bridge_gateway(docker_client)}:0")
+    port = server.add_insecure_port(f"{bridge_gateway()}:0")
     server.start()
     yield servicer, port
     server.stop(grace=None)

@@ -203,7 +203,7 @@ def test_after_a_real_up_wait_finds_it_by_the_config_folder(
         assert code == 0, err
         code, out, err = cli("wait", "--timeout", "30")
         assert code == 0, err
-        bridge = bridge_gateway(docker_client)
+        bridge = bridge_gateway()
         assert out.splitlines()[1:] == [f"  model  listener llm                  http://127.0.0.1:{port}",
                                         f"  admin  http://127.0.0.1:{admin}",
                                         f"containers on this host: http://host.docker.internal:{port} "

@@ -34,7 +34,7 @@ def ensure(target: Target, config_file: Path, config_hash: str, options: UpOptio
     """Reuse the project's healthy gateway, or start it (same resolution and options as `up`)."""
     project = project_name(target.project, config_file)
     with session(options.environment) as engine:
-        handle = rt.find_handle(engine.client, project)
+        handle = engine.find(project)
         reused = _reuse(handle, options, config_hash) if handle is not None else None
     if reused is not None:
         return reused

@@ -103,12 +103,11 @@ def _default_hosts(note: Callable[[str], None]) -> tuple[str, ...]:
     """Loopback plus the Docker bridge address, so the gateway container reaches the collector; loopback alone (with
     a note saying why) when no engine answers or its bridge is not on this machine."""
     from planoai_cli.errors import DockerUnavailable
-    from planoai_cli.runtime.bridge import host_address
     from planoai_cli.runtime.engine import session
 
     try:
         with session() as engine:
-            found = host_address(engine.client)
+            found = engine.host_address()
     except DockerUnavailable as e:
         note(f"listening on {LOOPBACK} only: no Docker bridge address ({e.message.splitlines()[0]}); containers "
              "cannot reach the collector (--host adds addresses)")

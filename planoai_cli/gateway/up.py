@@ -19,10 +19,8 @@ from planoai_cli.pipeline import Validated, validate
 from planoai_cli.project import project_name, state_dir
 from planoai_cli.render import render, write_files
 from planoai_cli.resources import data_dir
-from planoai_cli.runtime.bridge import host_address
-from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle, all_handles, create_handle, find_handle
+from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle
 from planoai_cli.runtime.engine import Engine, connect
-from planoai_cli.runtime.image import ensure_image
 from planoai_cli.runtime.ports import Binding, check_free
 
 
@@ -74,9 +72,9 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
     reporter.detail(f"engine {engine.endpoint.url} ({engine.endpoint.why}), version {engine.version}")
     try:
         with timings.phase(reporter, "image"):
-            image = ensure_image(engine.client, options.image, options.pull, reporter.pull)
+            image = engine.ensure_image(options.image, options.pull, reporter.pull)
         reporter.detail(f"image {options.image} ({image.image_id[:19]}{', pulled' if image.pulled else ''})")
-        existing = find_handle(engine.client, project)
+        existing = engine.find(project)
         bridge = _bridge(engine, options, reporter)
         published = layout(rendered, options, bridge if options.publish_bridge else None)
         _check_ports(engine, published, existing)
@@ -136,7 +134,7 @@ def _bridge(engine: Engine, options: UpOptions, reporter: Reporter) -> str | Non
     if not wanted:
         return None
     try:
-        found = host_address(engine.client, probe_image=options.image)
+        found = engine.host_address(probe_image=options.image)
     except DockerUnavailable as e:
         reporter.note(f"listeners published on {options.bind} only: {e.message}")
         return None
@@ -156,7 +154,7 @@ def _check_ports(engine: Engine, published: Layout, existing: Handle | None) -> 
               for address in published.addresses]
     if published.admin_port is not None:
         wanted.append(Binding(published.bind, published.admin_port, "Envoy admin"))
-    holders = {port: _holder(h) for h in all_handles(engine.client) if h.state().running
+    holders = {port: _holder(h) for h in engine.handles() if h.state().running
                for port in h.published_ports()}
     check_free([b for b in wanted if b.port not in replaced], holders)
 
@@ -172,7 +170,7 @@ def _start_and_wait(engine: Engine, spec: ContainerSpec, published: Layout, opti
     handle: Handle | None = None
     try:
         with timings.phase(reporter, "start"):
-            handle = create_handle(engine.client, spec)
+            handle = engine.create(spec)
             handle.start()
         reporter.detail(f"container {handle.name} ({handle.short_id}); waiting for "
                         + ", ".join(p.url for p in published.probes()))
@@ -238,7 +236,7 @@ def _hint(options: UpOptions) -> str:
 def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions,
              error: PlanoError | None = None) -> None:
     # Interrupted while the create request was in flight, the handle may be missing: find it by label.
-    target = handle or find_handle(engine.client, spec.labels[PROJECT])
+    target = handle or engine.find(spec.labels[PROJECT])
     if target is None:
         return
     if options.keep_on_failure:

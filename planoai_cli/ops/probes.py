@@ -12,9 +12,8 @@ from typing import Literal
 
 from planoai_cli.errors import DockerUnavailable, ImageUnavailable, PlanoError
 from planoai_cli.gateway.options import ImageSource, PullPolicy
-from planoai_cli.runtime.container import PROJECT, Handle, all_handles
+from planoai_cli.runtime.container import PROJECT, Handle
 from planoai_cli.runtime.engine import Engine, connect
-from planoai_cli.runtime.image import local_image_id
 from planoai_cli.runtime.ports import is_free, who_listens
 
 PortState = Literal["free", "this-project", "taken", "error"]
@@ -105,7 +104,7 @@ def probe_image(engine: Engine | None, reference: str, source: ImageSource, pull
     if engine is None:
         return ImageInfo(reference, source, pull, None, None, "unknown: no Docker engine answered")
     try:
-        image_id = local_image_id(engine.client, reference)
+        image_id = engine.image_id(reference)
     except ImageUnavailable as e:
         return ImageInfo(reference, source, pull, None, None, e.message)
     if image_id is None:
@@ -121,7 +120,7 @@ def probe_gateway(engine: Engine | None, project: str) -> tuple[GatewayInfo | No
     if engine is None:
         return None, {}
     try:
-        handles = all_handles(engine.client)
+        handles = engine.handles()
         states = [(handle, handle.state()) for handle in handles]
     except PlanoError:
         return None, {}

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with session() as engine:
-            found = host_address(engine.client, args.probe_image)
+            found = engine.host_address(args.probe_image)
     except DockerUnavailable as e:
         sys.stderr.write(f"error: {e.message}\n" + (f"hint: {e.hint}\n" if e.hint else ""))
         return 1

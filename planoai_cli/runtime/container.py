@@ -1,8 +1,8 @@
-"""The project's gateway container: create, find by label, inspect, stop and remove."""
+"""The project's gateway container: create, find by label, inspect, stop and remove (through `Handle`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,17 +69,18 @@ def project_filter(project: str) -> dict[str, list[str]]:
     return {"label": [f"{MANAGED}=1", f"{PROJECT}={project}"]}
 
 
-def find(client: DockerClient, project: str) -> Container | None:
+def find(client: DockerClient, project: str) -> Handle | None:
     """The project's container (running or not), found by label alone: no state file."""
     found = _list(client, project_filter(project))
     return found[0] if found else None
 
 
-def find_all(client: DockerClient) -> list[Container]:
+def find_all(client: DockerClient) -> list[Handle]:
+    """Every planoai-managed container, running or not."""
     return _list(client, {"label": [f"{MANAGED}=1"]})
 
 
-def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Container]:
+def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Handle]:
     # A sparse listing, then one inspect each: a container removed in between is skipped, not an error.
     try:
         sparse = client.containers.list(all=True, filters=filters, sparse=True)
@@ -88,7 +89,7 @@ def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Container
     found = []
     for item in sparse:
         try:
-            found.append(client.containers.get(item.id))
+            found.append(Handle(client.containers.get(item.id)))
         except NotFound:
             continue
         except DockerException as e:
@@ -96,78 +97,25 @@ def _list(client: DockerClient, filters: dict[str, list[str]]) -> list[Container
     return found
 
 
-def create(client: DockerClient, spec: ContainerSpec) -> Container:
+def create(client: DockerClient, spec: ContainerSpec) -> Handle:
     """Create (not start) the container; secrets travel in the API request body only."""
     ports: dict[str, list[tuple[str, int]]] = {}
     for p in spec.ports:  # one container port may be published on several host addresses
         ports.setdefault(f"{p.container_port}/tcp", []).append((p.host_ip, p.host_port))
     mounts = [Mount(target=m.target, source=m.source, type="bind", read_only=True) for m in spec.mounts]
     try:
-        return client.containers.create(
+        return Handle(client.containers.create(
             spec.image, name=spec.name, entrypoint=list(spec.command), command=[], labels=dict(spec.labels),
             environment=dict(spec.environment), ports=ports, mounts=mounts, tmpfs=dict(spec.tmpfs),
             extra_hosts={"host.docker.internal": "host-gateway"}, restart_policy={"Name": "no"},
-            detach=True, init=False)
+            detach=True, init=False))
     except APIError as e:
         raise ContainerFailed(f"the engine refused to create the container: {e.explanation or e}") from e
 
 
-def start(container: Container) -> None:
-    try:
-        container.start()
-    except APIError as e:
-        raise ContainerFailed(f"the container did not start: {e.explanation or e}",
-                              hint="a port may have been taken in the meantime; run again") from e
-
-
-def state(container: Container) -> State:
-    """Fresh state from the engine (a container removed meanwhile counts as exited)."""
-    try:
-        container.reload()
-    except NotFound:
-        return State("removed", False, -1, False, 0, "", "the container was removed")
-    raw: dict[str, Any] = container.attrs.get("State", {})
-    return State(str(raw.get("Status", "?")), bool(raw.get("Running")), int(raw.get("ExitCode") or 0),
-                 bool(raw.get("OOMKilled")), int(container.attrs.get("RestartCount") or 0),
-                 str(raw.get("StartedAt", "")), str(raw.get("Error", "")))
-
-
-def remove(container: Container, timeout: float) -> None:
-    """Stop gracefully (SIGTERM, then SIGKILL after `timeout`), then remove."""
-    try:
-        container.stop(timeout=int(max(timeout, 0)))
-    except NotFound:
-        return
-    except APIError:
-        pass  # already stopping or dead: removal below forces it
-    try:
-        container.remove(force=True)
-    except NotFound:
-        return
-    except APIError as e:
-        raise DockerUnavailable(f"cannot remove container {container.name}: {e.explanation or e}") from e
-
-
-def log_lines(container: Container, *, tail: int | str = "all", follow: bool = False,
-              since: int | None = None) -> Iterator[str]:
-    """The container's output as text lines (works on exited containers too)."""
-    try:
-        stream = container.logs(stream=True, follow=follow, tail=tail, since=since, stdout=True, stderr=True)
-        pending = b""
-        for chunk in stream:
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            yield from (line.decode("utf-8", "replace") for line in lines)
-        if pending:
-            yield pending.decode("utf-8", "replace")
-    except NotFound:
-        return
-    except DockerException as e:
-        raise DockerUnavailable(f"cannot read the container's logs: {e}") from e
-
-
 class Handle:
-    """A gateway container as the rest of the CLI sees it: no docker-py types leak out of the runtime."""
+    """A gateway container as the rest of the CLI sees it (the only way to act on one): no docker-py types leak out
+    of the runtime. The engine's find, handles and create return these."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -190,16 +138,45 @@ class Handle:
         return str(config.get("Image") or self._container.attrs.get("Image", "?"))
 
     def state(self) -> State:
-        return state(self._container)
+        """Fresh state from the engine (a container removed meanwhile counts as exited)."""
+        try:
+            self._container.reload()
+        except NotFound:
+            return State("removed", False, -1, False, 0, "", "the container was removed")
+        return _state(self._container.attrs)
 
     def start(self) -> None:
-        start(self._container)
+        try:
+            self._container.start()
+        except APIError as e:
+            raise ContainerFailed(f"the container did not start: {e.explanation or e}",
+                                  hint="a port may have been taken in the meantime; run again") from e
 
     def remove(self, timeout: float) -> None:
-        remove(self._container, timeout)
+        """Stop gracefully (SIGTERM, then SIGKILL after `timeout`), then remove."""
+        try:
+            self._container.stop(timeout=int(max(timeout, 0)))
+        except NotFound:
+            return
+        except APIError:
+            pass  # already stopping or dead: removal below forces it
+        try:
+            self._container.remove(force=True)
+        except NotFound:
+            return
+        except APIError as e:
+            raise DockerUnavailable(f"cannot remove container {self.name}: {e.explanation or e}") from e
 
     def log_lines(self, *, tail: int | str = "all", follow: bool = False, since: int | None = None) -> Iterator[str]:
-        return log_lines(self._container, tail=tail, follow=follow, since=since)
+        """The container's output as text lines (works on exited containers too)."""
+        try:
+            stream = self._container.logs(stream=True, follow=follow, tail=tail, since=since, stdout=True,
+                                          stderr=True)
+            yield from _lines(stream)
+        except NotFound:
+            return
+        except DockerException as e:
+            raise DockerUnavailable(f"cannot read the container's logs: {e}") from e
 
     def published_ports(self) -> set[int]:
         """Host ports this container publishes (from its creation request, valid even when stopped)."""
@@ -207,14 +184,18 @@ class Handle:
         return {int(b["HostPort"]) for spec in bindings.values() for b in (spec or []) if b.get("HostPort")}
 
 
-def find_handle(client: DockerClient, project: str) -> Handle | None:
-    container = find(client, project)
-    return Handle(container) if container is not None else None
+def _state(attrs: dict[str, Any]) -> State:
+    raw: dict[str, Any] = attrs.get("State", {})
+    return State(str(raw.get("Status", "?")), bool(raw.get("Running")), int(raw.get("ExitCode") or 0),
+                 bool(raw.get("OOMKilled")), int(attrs.get("RestartCount") or 0),
+                 str(raw.get("StartedAt", "")), str(raw.get("Error", "")))
 
 
-def all_handles(client: DockerClient) -> list[Handle]:
-    return [Handle(c) for c in find_all(client)]
-
-
-def create_handle(client: DockerClient, spec: ContainerSpec) -> Handle:
-    return Handle(create(client, spec))
+def _lines(stream: Iterable[bytes]) -> Iterator[str]:
+    pending = b""
+    for chunk in stream:
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from (line.decode("utf-8", "replace") for line in lines)
+    if pending:
+        yield pending.decode("utf-8", "replace")

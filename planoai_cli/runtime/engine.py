@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docker.client import DockerClient
 from docker.errors import DockerException
 
 from planoai_cli.errors import DockerUnavailable
+from planoai_cli.runtime import container, image
 from planoai_cli.runtime.endpoint import Candidate, candidates, known_sockets
+
+if TYPE_CHECKING:
+    from planoai_cli.runtime.bridge import BridgeAddress
+    from planoai_cli.runtime.container import ContainerSpec, Handle
+    from planoai_cli.runtime.image import ImageInfo, PullPolicy, PullProgress
 
 CONNECT_TIMEOUT = 5.0
 API_TIMEOUT = 60.0
@@ -20,15 +27,50 @@ API_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class Engine:
-    """A connected engine: the client, which endpoint it is and why it was chosen, and its version."""
+    """A connected engine (which endpoint it is and why it was chosen, and its version): the only way in to its
+    containers and images. It hands out handles and frozen values; the docker-py client stays inside the runtime."""
 
-    client: DockerClient
+    _client: DockerClient = field(repr=False)
     endpoint: Candidate
     version: str
     api_version: str
 
     def close(self) -> None:
-        self.client.close()
+        self._client.close()
+
+    def find(self, project: str) -> Handle | None:
+        """The project's container (running or not), found by label alone: no state file."""
+        return container.find(self._client, project)
+
+    def handles(self) -> list[Handle]:
+        """Every planoai-managed container, running or not."""
+        return container.find_all(self._client)
+
+    def create(self, spec: ContainerSpec) -> Handle:
+        """Create (not start) the container; secrets travel in the API request body only."""
+        return container.create(self._client, spec)
+
+    def ensure_image(self, reference: str, policy: PullPolicy,
+                     on_pull: Callable[[PullProgress], None] | None = None) -> ImageInfo:
+        """Make sure `reference` is available locally according to `policy` (pulling it, with progress)."""
+        return image.ensure_image(self._client, reference, policy, on_pull)
+
+    def image_id(self, reference: str) -> str | None:
+        """The id of `reference` when it is present locally, else None; never pulls."""
+        return image.local_image_id(self._client, reference)
+
+    def build(self, *, base: str, tag: str, labels: dict[str, str],
+              on_line: Callable[[str], None] | None = None) -> str:
+        """Build the derived gateway image FROM `base` as `tag`; returns the image id."""
+        from planoai_cli.runtime.build import build_image
+
+        return build_image(self._client, base=base, tag=tag, labels=labels, on_line=on_line)
+
+    def host_address(self, probe_image: str | None = None) -> BridgeAddress:
+        """The host's address on the default bridge (`probe_image`: present, to ask a container as a last resort)."""
+        from planoai_cli.runtime.bridge import host_address
+
+        return host_address(self._client, probe_image)
 
 
 @contextmanager
