@@ -15,9 +15,9 @@ from planoai_cli.gateway.tracing import Collector, trace_to_collector
 from planoai_cli.health import wait_healthy
 from planoai_cli.keys import require, resolve
 from planoai_cli.logs import failed_component
-from planoai_cli.pipeline import Validated, validate
+from planoai_cli.pipeline import Validated, render_validated, validate
 from planoai_cli.project import project_name, state_dir
-from planoai_cli.render import render, write_files
+from planoai_cli.render import write_files
 from planoai_cli.resources import data_dir
 from planoai_cli.runtime.container import PROJECT, ContainerSpec, Handle
 from planoai_cli.runtime.engine import Engine, connect
@@ -62,7 +62,7 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         config, notes = trace_to_collector(config, options.tracing_port)
         reporter.findings(validated.raw.source, notes)
     with timings.phase(reporter, "render"):
-        rendered = render(config)
+        rendered = render_validated(validated, config).rendered
     reporter.findings(validated.raw.source, rendered.notices)
     project = project_name(target.project, validated.raw.path)
     values = _keys(validated, options)
