@@ -61,6 +61,26 @@ def test_nothing_imports_a_private_name_of_the_console() -> None:
     assert not offenders, offenders
 
 
+def _client_uses(tree: ast.AST) -> list[int]:
+    """Lines that reach an attribute named client or _client (an engine's docker-py client); http.client is a module."""
+    return sorted(node.lineno for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and node.attr in ("client", "_client")
+                  and not (isinstance(node.value, ast.Name) and node.value.id == "http"))
+
+
+def test_only_the_runtime_reaches_docker() -> None:
+    # runtime/ is the one seam to Docker: elsewhere neither docker-py nor an Engine's client, only handles and values.
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if _module_name(path) == "runtime":
+            continue
+        if "docker" in _imports(path):
+            offenders.append(f"{path.relative_to(REPO)} imports docker")
+        offenders.extend(f"{path.relative_to(REPO)}:{line} reaches a client"
+                         for line in _client_uses(ast.parse(path.read_text(encoding="utf-8"))))
+    assert not offenders, "only runtime/ may touch docker-py; ask the Engine instead:\n" + "\n".join(offenders)
+
+
 def test_nothing_imports_the_cli_layer() -> None:
     for path in PACKAGE.rglob("*.py"):
         if _module_name(path) not in ("cli", "__main__"):
