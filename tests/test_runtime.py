@@ -85,7 +85,7 @@ def test_the_container_gets_only_what_it_needs(tmp_path: Path) -> None:
     rendered = render(build(parse(CONFIG, "c.yaml")))
     options = UpOptions(image="img:1", admin_port=29901, log_level="debug")
     values = {"OPENAI_API_KEY": 'sk-"quoted"\\key', "UNRELATED_SECRET": "nope"}
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, values=values, options=options,
+    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values=values, options=options,
                           files_dir=tmp_path / "rendered", supervisor_dir=tmp_path / "sup")
     assert dict(spec.environment) == {"OPENAI_API_KEY": 'sk-\\"quoted\\"\\\\key', "LOG_LEVEL": "debug",
                                       "PLANO_ENVOY_VARS": "$OPENAI_API_KEY", "PLANO_CONFIG_VARS": "$OPENAI_API_KEY"}
@@ -102,7 +102,7 @@ def test_listeners_are_published_on_loopback_and_the_bridge_admin_on_loopback_on
     rendered = render(build(parse(CONFIG, "c.yaml")))
     options = UpOptions(admin_port=29901, publish_internal=True)
     published = layout(rendered, options, bridge="172.17.0.1")
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, values={}, options=options,
+    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values={}, options=options,
                           files_dir=tmp_path, supervisor_dir=tmp_path, published=published)
     assert sorted((p.container_port, p.host_ip, p.host_port) for p in spec.ports) == [
         (8001, "127.0.0.1", 8001), (8001, "172.17.0.1", 8001), (9901, "127.0.0.1", 29901),
@@ -135,7 +135,7 @@ def test_a_wildcard_bind_covers_the_bridge_and_no_bridge_means_loopback_only() -
 def test_tracing_collector_is_the_one_extra_variable(tmp_path: Path) -> None:
     text = CONFIG + "tracing:\n  random_sampling: 10\n  opentracing_grpc_endpoint: http://collector:4317\n"
     rendered = render(build(parse(text, "c.yaml")))
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, values={"OPENAI_API_KEY": "k"},
+    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values={"OPENAI_API_KEY": "k"},
                           options=UpOptions(), files_dir=tmp_path, supervisor_dir=tmp_path)
     assert spec.environment["OTEL_TRACING_GRPC_ENDPOINT"] == "http://collector:4317"
     assert set(spec.environment) == {"OPENAI_API_KEY", "LOG_LEVEL", "PLANO_ENVOY_VARS", "PLANO_CONFIG_VARS",

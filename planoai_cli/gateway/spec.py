@@ -11,7 +11,6 @@ from planoai_cli.contract import ADMIN_PORT, HEALTH_PATH, LLM_EGRESS_PORT
 from planoai_cli.gateway.layout import Layout, Listener, encode, is_wildcard
 from planoai_cli.gateway.options import UpOptions
 from planoai_cli.loader import parse
-from planoai_cli.pipeline import rendered_hash
 from planoai_cli.project import container_name
 from planoai_cli.render import Rendered
 from planoai_cli.render.paths import ENVOY_FILE, PLANO_CONFIG_FILE
@@ -83,12 +82,12 @@ def port_maps(published: Layout) -> tuple[rt.PortMap, ...]:
     return tuple(ports)
 
 
-def container_spec(project: str, config_file: Path, rendered: Rendered, *, values: Mapping[str, str],
-                   options: UpOptions, files_dir: Path, supervisor_dir: Path,
+def container_spec(project: str, config_file: Path, rendered: Rendered, *, config_hash: str,
+                   values: Mapping[str, str], options: UpOptions, files_dir: Path, supervisor_dir: Path,
                    published: Layout | None = None) -> rt.ContainerSpec:
     """The whole creation request; secrets only in `environment`, which goes to the Engine API."""
     published = published or layout(rendered, options)
-    labels = {rt.MANAGED: "1", rt.PROJECT: project, rt.CONFIG_HASH: rendered_hash(rendered),
+    labels = {rt.MANAGED: "1", rt.PROJECT: project, rt.CONFIG_HASH: config_hash,
               rt.CONFIG_FILE: str(config_file.resolve()), rt.CLI_VERSION: __version__,
               rt.ENDPOINTS: encode(published)}
     return rt.ContainerSpec(

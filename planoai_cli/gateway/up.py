@@ -62,7 +62,8 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         config, notes = trace_to_collector(config, options.tracing_port)
         reporter.findings(validated.raw.source, notes)
     with timings.phase(reporter, "render"):
-        rendered = render_validated(validated, config).rendered
+        prepared = render_validated(validated, config)
+    rendered = prepared.rendered
     reporter.findings(validated.raw.source, rendered.notices)
     project = project_name(target.project, validated.raw.path)
     values = _keys(validated, options)
@@ -86,8 +87,9 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         if existing is not None:
             with timings.phase(reporter, "replace"):
                 existing.remove(timeout=10)
-        spec = container_spec(project, validated.raw.path, rendered, values=values, options=options,
-                              files_dir=files_dir, supervisor_dir=data_dir("supervisord"), published=published)
+        spec = container_spec(project, validated.raw.path, rendered, config_hash=prepared.config_hash, values=values,
+                              options=options, files_dir=files_dir, supervisor_dir=data_dir("supervisord"),
+                              published=published)
         handle = _start_and_wait(engine, spec, published, options, reporter=reporter, timings=timings)
         running = Running(project, handle.name, options.image, str(validated.raw.path.resolve()),
                           published.endpoints(), published.admin_url() or "", existing is not None,

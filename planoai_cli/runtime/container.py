@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +156,8 @@ class Handle:
     def remove(self, timeout: float) -> None:
         """Stop gracefully (SIGTERM, then SIGKILL after `timeout`), then remove."""
         try:
-            self._container.stop(timeout=int(max(timeout, 0)))
+            # The Engine API takes whole seconds: round up, so `--timeout 0.5` still gives a graceful stop a chance.
+            self._container.stop(timeout=math.ceil(max(timeout, 0)))
         except NotFound:
             return
         except APIError:
