@@ -10,15 +10,24 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = (("--help",), ("--version",), ("validate", "examples/listeners/model.yaml"),
-            ("validate", "examples/generations/g2a-listeners-mapping.yaml"))
+COMMANDS = (
+    ("--help",),
+    ("--version",),
+    ("validate", "examples/listeners/model.yaml"),
+    ("validate", "examples/generations/g2a-listeners-mapping.yaml"),
+)
 WATCHED = ("click", "rich", "yaml", "jsonschema", "jinja2", "httpx", "docker")
 RUNS = 7
 
 
 def _import_profile(args: tuple[str, ...]) -> tuple[float, dict[str, float]]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", *args], capture_output=True,
-                            text=True, cwd=REPO, check=False)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "planoai_cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     per_library: dict[str, float] = {}
     total = 0.0
     for line in result.stderr.splitlines():
@@ -49,8 +58,10 @@ def main() -> None:
         total, per_top = _import_profile(args)
         cells = " ".join(f"{per_top[w]:>10.1f}" if w in per_top else f"{'-':>10}" for w in WATCHED)
         print(f"{'planoai ' + ' '.join(args):<58} {_wall(args):>8.1f} {total:>10.1f}  {cells}")
-    print(f"\nwall: median of {RUNS} runs; imports: cumulative import time of top-level modules; per library: its "
-          "cumulative import time ('-' = not imported)")
+    print(
+        f"\nwall: median of {RUNS} runs; imports: cumulative import time of top-level modules; per library: its "
+        "cumulative import time ('-' = not imported)"
+    )
 
 
 if __name__ == "__main__":

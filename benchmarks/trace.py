@@ -55,26 +55,49 @@ def _kv(key: str, value: str | int | float | bool) -> KeyValue:
 
 def _span(trace: int, index: int, start: int) -> Span:
     trace_id = trace.to_bytes(16, "big")
-    span = Span(trace_id=trace_id, span_id=(trace * 64 + index + 1).to_bytes(8, "big"), kind=Span.SPAN_KIND_SERVER,
-                start_time_unix_nano=start + index * 1_000_000, end_time_unix_nano=start + 120_000_000)
+    span = Span(
+        trace_id=trace_id,
+        span_id=(trace * 64 + index + 1).to_bytes(8, "big"),
+        kind=Span.SPAN_KIND_SERVER,
+        start_time_unix_nano=start + index * 1_000_000,
+        end_time_unix_nano=start + 120_000_000,
+    )
     if index:
         span.parent_span_id = (trace * 64 + 1).to_bytes(8, "big")
     model = MODELS[trace % len(MODELS)]
     if index == 1:
         span.name = "POST /v1/chat/completions"
-        span.attributes.extend([_kv("llm.model", model), _kv("model.requested", model), _kv("llm.provider", "openai"),
-                                _kv("llm.usage.prompt_tokens", 12 + trace % 50),
-                                _kv("llm.usage.completion_tokens", 30), _kv("llm.usage.total_tokens", 42 + trace % 50),
-                                _kv("llm.time_to_first_token", 180.5), _kv("llm.duration_ms", 950.25),
-                                _kv("llm.is_streaming", trace % 2 == 0), _kv("http.status_code", 200),
-                                _kv("request_id", f"req-{trace:08d}")])
+        span.attributes.extend(
+            [
+                _kv("llm.model", model),
+                _kv("model.requested", model),
+                _kv("llm.provider", "openai"),
+                _kv("llm.usage.prompt_tokens", 12 + trace % 50),
+                _kv("llm.usage.completion_tokens", 30),
+                _kv("llm.usage.total_tokens", 42 + trace % 50),
+                _kv("llm.time_to_first_token", 180.5),
+                _kv("llm.duration_ms", 950.25),
+                _kv("llm.is_streaming", trace % 2 == 0),
+                _kv("http.status_code", 200),
+                _kv("request_id", f"req-{trace:08d}"),
+            ]
+        )
     else:
         span.name = "ingress" if index == 0 else f"egress {index}"
-        span.attributes.extend([_kv("http.method", "POST"), _kv("http.target", "/v1/chat/completions"),
-                                _kv("http.status_code", 200), _kv("upstream_cluster", "bright_staff"),
-                                _kv("component", "proxy"), _kv("user.id", f"usr_{trace}"),
-                                _kv("guid:x-request-id", f"{trace:032x}"), _kv("request_size", 512),
-                                _kv("response_size", 2048), _kv("node_id", "plano")])
+        span.attributes.extend(
+            [
+                _kv("http.method", "POST"),
+                _kv("http.target", "/v1/chat/completions"),
+                _kv("http.status_code", 200),
+                _kv("upstream_cluster", "bright_staff"),
+                _kv("component", "proxy"),
+                _kv("user.id", f"usr_{trace}"),
+                _kv("guid:x-request-id", f"{trace:032x}"),
+                _kv("request_size", 512),
+                _kv("response_size", 2048),
+                _kv("node_id", "plano"),
+            ]
+        )
     return span
 
 
@@ -98,8 +121,9 @@ def _send(port: int, requests: list[bytes], clients: int) -> float:
 
     def worker(share: list[bytes]) -> None:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            export = channel.unary_unary(EXPORT, request_serializer=None,
-                                         response_deserializer=ExportTraceServiceResponse.FromString)
+            export = channel.unary_unary(
+                EXPORT, request_serializer=None, response_deserializer=ExportTraceServiceResponse.FromString
+            )
             for body in share:
                 export(body, timeout=60, wait_for_ready=True)
 
@@ -153,8 +177,9 @@ def _cli_query(env: dict[str, str], *args: str) -> str:
     samples, code = [], 0
     for _ in range(3):
         began = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "planoai_cli", "trace", *args], capture_output=True, env=env,
-                                cwd=REPO, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "planoai_cli", "trace", *args], capture_output=True, env=env, cwd=REPO, check=False
+        )
         samples.append((time.perf_counter() - began) * 1000)
         code = result.returncode
     return f"{statistics.median(samples):.0f} ms (exit {code})"
@@ -172,21 +197,23 @@ def main() -> None:
     traces = -(-args.spans // args.spans_per_trace)
     with tempfile.TemporaryDirectory(prefix="planoai-trace-bench-") as home:
         env = {**os.environ, "XDG_STATE_HOME": home}
-        options = daemon.ListenOptions(("127.0.0.1",), _free_port(), _free_port(),
-                                       daemon.Limits(args.max_spans, 7 * 86_400))
+        options = daemon.ListenOptions(
+            ("127.0.0.1",), _free_port(), _free_port(), daemon.Limits(args.max_spans, 7 * 86_400)
+        )
         state = daemon.start(options, env)
         try:
             rss_idle, _ = _rss_kib(state.pid)
             sent = _send(state.port, requests, args.clients)
-            stored = _wait_stored(Path(state.db_path), _last_traces(requests, args.clients),
-                                  time.perf_counter() - sent)
+            stored = _wait_stored(Path(state.db_path), _last_traces(requests, args.clients), time.perf_counter() - sent)
             rss, peak = _rss_kib(state.pid)
             rows = _queries(Path(state.db_path), env, traces)
             size = daemon.status(env).db_bytes or 0
         finally:
             daemon.stop(env)
-    print(f"ingest: {args.spans} spans ({traces} traces) in {len(requests)} OTLP/gRPC exports of {args.batch} "
-          f"spans from {args.clients} clients, collector --max-spans {args.max_spans}")
+    print(
+        f"ingest: {args.spans} spans ({traces} traces) in {len(requests)} OTLP/gRPC exports of {args.batch} "
+        f"spans from {args.clients} clients, collector --max-spans {args.max_spans}"
+    )
     print(f"{'measure':<64} {'value':>22}")
     print("-" * 87)
     print(f"{'exports accepted (client side)':<64} {args.spans / sent:>16,.0f} span/s")
@@ -211,12 +238,16 @@ def _queries(path: Path, env: dict[str, str], traces: int) -> list[tuple[str, st
             ("traces(where user.id=<one trace>), no limit", lambda: store.traces(where=selective)),
             (f"trace_ids(where llm.model={MODELS[0]}), no limit", lambda: store.trace_ids(where=common)),
             (f"traces(where llm.model={MODELS[0]}, limit 50)", lambda: store.traces(where=common, limit=51)),
-            ("traces(where llm.model AND http.status_code=200, limit 50)",
-             lambda: store.traces(where={**common, "http.status_code": "200"}, limit=51)),
+            (
+                "traces(where llm.model AND http.status_code=200, limit 50)",
+                lambda: store.traces(where={**common, "http.status_code": "200"}, limit=51),
+            ),
             ("traces(limit 1)  (trace last)", lambda: store.traces(limit=1)),
             ("trace_ids(), no limit  (trace --list --limit 0)", store.trace_ids),
-            ("spans_with_attribute(llm.model, limit 10001)  (obs)",
-             lambda: store.spans_with_attribute("llm.model", limit=10_001)),
+            (
+                "spans_with_attribute(llm.model, limit 10001)  (obs)",
+                lambda: store.spans_with_attribute("llm.model", limit=10_001),
+            ),
             ("attribute_keys()", store.attribute_keys),
             ("stats()", store.stats),
         ]
@@ -224,11 +255,16 @@ def _queries(path: Path, env: dict[str, str], traces: int) -> list[tuple[str, st
             took, result = _timed(action)
             count = len(result) if isinstance(result, list | set) else "-"
             rows.append((f"{label} -> {count}", f"{took:.1f} ms"))
-    probe = subprocess.run([sys.executable, "-m", "planoai_cli", "trace", "--help"], capture_output=True, env=env,
-                           cwd=REPO, check=False)
+    probe = subprocess.run(
+        [sys.executable, "-m", "planoai_cli", "trace", "--help"], capture_output=True, env=env, cwd=REPO, check=False
+    )
     if probe.returncode == 0:
-        rows.append(("planoai trace any --where user.id=<one trace> --json (process)",
-                     _cli_query(env, "any", "--where", f"user.id=usr_{traces // 2}", "--json")))
+        rows.append(
+            (
+                "planoai trace any --where user.id=<one trace> --json (process)",
+                _cli_query(env, "any", "--where", f"user.id=usr_{traces // 2}", "--json"),
+            )
+        )
     else:
         rows.append(("planoai trace (the command is not wired yet)", "-"))
     return rows

@@ -56,8 +56,16 @@ model_providers:
 # Envoy refuses this at start (the CA file does not exist), after the container is up: a component that dies.
 DYING = CONFIG + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\ntracing:\n  random_sampling: 0\n"
 # Envoy's own command line in the container, as supervisord/component.sh starts it.
-ENVOY = ["/usr/local/bin/envoy", "-c", "/etc/plano/rendered/envoy.yaml", "--disable-hot-restart",
-         "--file-flush-interval-msec", "250", "--log-level", "warning"]
+ENVOY = [
+    "/usr/local/bin/envoy",
+    "-c",
+    "/etc/plano/rendered/envoy.yaml",
+    "--disable-hot-restart",
+    "--file-flush-interval-msec",
+    "250",
+    "--log-level",
+    "warning",
+]
 START = ["/bin/sh", "/etc/plano/supervisord/start.sh"]  # the gateway's command under up (gateway/spec.py)
 
 
@@ -77,8 +85,11 @@ class Row:
         spread = f"{min(self.samples):.3f}–{max(self.samples):.3f}"
         ratio = ""
         if self.baseline is not None:
-            ratio = f"{median / statistics.median(self.baseline.samples):.2f}× {self.baseline.short}" \
-                if self.baseline.samples else ""
+            ratio = (
+                f"{median / statistics.median(self.baseline.samples):.2f}× {self.baseline.short}"
+                if self.baseline.samples
+                else ""
+            )
         return f"{self.name:<50} {median:>7.3f} s  {spread:<13} {ratio:<16} {self.goal}"
 
 
@@ -104,8 +115,13 @@ class Bench:
         self.state = state
         self.upstream = upstream
         self.upstream_package = next((upstream / "lib").glob("python3*/site-packages/planoai"))
-        self.env = {**os.environ, "MOCK_PROVIDER_KEY": "bench", "XDG_STATE_HOME": str(state), "NO_COLOR": "1",
-                    "OPENAI_API_KEY": "bench"}
+        self.env = {
+            **os.environ,
+            "MOCK_PROVIDER_KEY": "bench",
+            "XDG_STATE_HOME": str(state),
+            "NO_COLOR": "1",
+            "OPENAI_API_KEY": "bench",
+        }
         script = Path(sys.executable).with_name("planoai")
         self.planoai = [str(script)] if script.exists() else [sys.executable, "-m", "planoai_cli"]
         self.port = _free_port()
@@ -122,8 +138,19 @@ class Bench:
         return _timed([*self.planoai, *args], self.env, expect)
 
     def up_args(self, config: Path, *extra: str) -> list[str]:
-        return ["up", str(config), "--project-name", PROJECT, "--image", IMAGE, "--pull", "never",
-                "--admin-port", str(_free_port()), *extra]
+        return [
+            "up",
+            str(config),
+            "--project-name",
+            PROJECT,
+            "--image",
+            IMAGE,
+            "--pull",
+            "never",
+            "--admin-port",
+            str(_free_port()),
+            *extra,
+        ]
 
     def rendered(self) -> Path:
         return self.state / "planoai" / PROJECT / "rendered"
@@ -145,10 +172,29 @@ def floor(bench: Bench) -> float:
     """`docker run` of the image with Envoy as PID 1 and the rendered files, to the first 200 on /healthz."""
     port, name = _free_port(), f"{PROJECT}-floor"
     start = time.perf_counter()
-    subprocess.run(["docker", "run", "-d", "--name", name, "--label", "org.planoai.bench=1",
-                    "-v", f"{bench.rendered()}:/etc/plano/rendered:ro", "-p", f"127.0.0.1:{port}:{bench.port}",
-                    "--add-host", "host.docker.internal:host-gateway", "--entrypoint", ENVOY[0], IMAGE, *ENVOY[1:]],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "docker",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            "org.planoai.bench=1",
+            "-v",
+            f"{bench.rendered()}:/etc/plano/rendered:ro",
+            "-p",
+            f"127.0.0.1:{port}:{bench.port}",
+            "--add-host",
+            "host.docker.internal:host-gateway",
+            "--entrypoint",
+            ENVOY[0],
+            IMAGE,
+            *ENVOY[1:],
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         return _first_200(f"http://127.0.0.1:{port}/healthz", start + 60) - start
     finally:
@@ -160,18 +206,46 @@ def supervised_floor(bench: Bench) -> float:
     to the first 200 on /healthz and on Brightstaff's /v1/models: the floor with supervisord, which `up` must run."""
     port, name = _free_port(), f"{PROJECT}-supervised"
     rendered = bench.rendered()
-    names = sorted(set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", "".join(
-        p.read_text(encoding="utf-8") for p in rendered.iterdir() if p.suffix == ".yaml"))))
+    names = sorted(
+        set(
+            re.findall(
+                r"\$\{?([A-Z_][A-Z0-9_]*)",
+                "".join(p.read_text(encoding="utf-8") for p in rendered.iterdir() if p.suffix == ".yaml"),
+            )
+        )
+    )
     variables = " ".join(f"${n}" for n in names)
     start = time.perf_counter()
-    subprocess.run(["docker", "run", "-d", "--name", name, "--label", "org.planoai.bench=1",
-                    "-v", f"{rendered}:/etc/plano/rendered:ro",
-                    "-v", f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
-                    "--tmpfs", "/run/plano:rw,mode=0700", "-p", f"127.0.0.1:{port}:{bench.port}",
-                    "-e", f"PLANO_ENVOY_VARS={variables}", "-e", f"PLANO_CONFIG_VARS={variables}",
-                    *(arg for n in names for arg in ("-e", f"{n}=bench")),
-                    "--add-host", "host.docker.internal:host-gateway", IMAGE, *START],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "docker",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            "org.planoai.bench=1",
+            "-v",
+            f"{rendered}:/etc/plano/rendered:ro",
+            "-v",
+            f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
+            "--tmpfs",
+            "/run/plano:rw,mode=0700",
+            "-p",
+            f"127.0.0.1:{port}:{bench.port}",
+            "-e",
+            f"PLANO_ENVOY_VARS={variables}",
+            "-e",
+            f"PLANO_CONFIG_VARS={variables}",
+            *(arg for n in names for arg in ("-e", f"{n}=bench")),
+            "--add-host",
+            "host.docker.internal:host-gateway",
+            IMAGE,
+            *START,
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         _first_200(f"http://127.0.0.1:{port}/healthz", start + 60)
         return _first_200(f"http://127.0.0.1:{port}/v1/models", start + 60) - start
@@ -194,8 +268,9 @@ def dead_up(bench: Bench) -> float:
     bench.cli(*bench.up_args(bench.dying, "--keep-on-failure"), expect=9)
     noticed = time.time()
     logs = subprocess.run(["docker", "logs", "-t", f"plano-{PROJECT}"], capture_output=True, text=True, check=True)
-    died = max(_log_time(line.split(" ", 1)[0]) for line in (logs.stdout + logs.stderr).splitlines()
-               if " [envoy] " in line)
+    died = max(
+        _log_time(line.split(" ", 1)[0]) for line in (logs.stdout + logs.stderr).splitlines() if " [envoy] " in line
+    )
     bench.cli("down", "--project-name", PROJECT)
     return noticed - died
 
@@ -205,8 +280,12 @@ def dead_wait(bench: Bench) -> float:
     bench.cli(*bench.up_args(bench.config))
     container = f"plano-{PROJECT}"
     _exec(container, "kill -STOP $(pidof envoy)")
-    waiting = subprocess.Popen([*bench.planoai, "wait", "--project-name", PROJECT, "--timeout", "30"], env=bench.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    waiting = subprocess.Popen(
+        [*bench.planoai, "wait", "--project-name", PROJECT, "--timeout", "30"],
+        env=bench.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)  # well into its probes, which hang on the stopped Envoy
     killed = float(_exec(container, "kill -KILL $(pidof envoy); date +%s.%N"))
     code = waiting.wait(30)
@@ -218,8 +297,9 @@ def dead_wait(bench: Bench) -> float:
 
 
 def _exec(container: str, script: str) -> str:
-    return subprocess.run(["docker", "exec", container, "sh", "-c", script], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["docker", "exec", container, "sh", "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def largest_published(upstream_templates: Path) -> list[Path]:
@@ -234,11 +314,15 @@ def upstream_generator(bench: Bench, config: Path) -> float:
     data = bench.upstream_package / "data"
     out = bench.state / "upstream"
     out.mkdir(exist_ok=True)
-    env = {**bench.env, "PLANO_CONFIG_FILE": str(config),
-           "PLANO_CONFIG_SCHEMA_FILE": str(data / "plano_config_schema.yaml"),
-           "TEMPLATE_ROOT": str(data), "ENVOY_CONFIG_TEMPLATE_FILE": "envoy.template.yaml",
-           "PLANO_CONFIG_FILE_RENDERED": str(out / "plano_config_rendered.yaml"),
-           "ENVOY_CONFIG_FILE_RENDERED": str(out / "envoy.yaml")}
+    env = {
+        **bench.env,
+        "PLANO_CONFIG_FILE": str(config),
+        "PLANO_CONFIG_SCHEMA_FILE": str(data / "plano_config_schema.yaml"),
+        "TEMPLATE_ROOT": str(data),
+        "ENVOY_CONFIG_TEMPLATE_FILE": "envoy.template.yaml",
+        "PLANO_CONFIG_FILE_RENDERED": str(out / "plano_config_rendered.yaml"),
+        "ENVOY_CONFIG_FILE_RENDERED": str(out / "envoy.yaml"),
+    }
     return _timed([str(bench.upstream / "bin" / "python"), "-m", "planoai.config_generator"], env)
 
 
@@ -257,13 +341,16 @@ def rows(bench: Bench) -> list[tuple[Row, Callable[[], float]]]:
     up_row = Row("planoai up → every listener healthy", "goal ≤ 1.3× floor and ≤ 1.0 s", floor_row)
     out: list[tuple[Row, Callable[[], float]]] = [
         (floor_row, partial(floor, bench)),
-        (Row("  supervisord floor: docker run, start.sh → ready", "(the product's floor)", floor_row),
-         partial(supervised_floor, bench)),
+        (
+            Row("  supervisord floor: docker run, start.sh → ready", "(the product's floor)", floor_row),
+            partial(supervised_floor, bench),
+        ),
         (Row("  python -c 'import docker'", "(docker-py's import)"), partial(docker_py_import, bench)),
         (up_row, partial(bench.cli, *bench.up_args(bench.config))),
         (Row("planoai down (healthy gateway)", "goal ≤ 0.6 s"), partial(bench.cli, "down", "--project-name", PROJECT)),
         (Row("dead component noticed by up", "goal ≤ 0.5 s"), partial(dead_up, bench)),
-        (Row("dead component noticed by wait", "goal ≤ 0.5 s"), partial(dead_wait, bench))]
+        (Row("dead component noticed by wait", "goal ≤ 0.5 s"), partial(dead_wait, bench)),
+    ]
     for index, config in enumerate(largest_published(bench.upstream_package / "templates")):
         theirs = Row(f"upstream validate+render {config.name}", short="upstream", settle=0.0 if index else 1.0)
         out.append((theirs, partial(upstream_generator, bench, config)))
@@ -272,8 +359,10 @@ def rows(bench: Bench) -> list[tuple[Row, Callable[[], float]]]:
             row = Row(f"planoai {command[0]} {config.name}", "goal ≤ 0.5×", theirs)
             out.append((row, partial(bench.cli, *command, str(config))))
     help_row = Row("upstream planoai --help", short="upstream")
-    out += [(help_row, partial(_timed, [str(bench.upstream / "bin" / "planoai"), "--help"], bench.env)),
-            (Row("planoai --help", "goal ≤ 0.3×", help_row), partial(bench.cli, "--help"))]
+    out += [
+        (help_row, partial(_timed, [str(bench.upstream / "bin" / "planoai"), "--help"], bench.env)),
+        (Row("planoai --help", "goal ≤ 0.3×", help_row), partial(bench.cli, "--help")),
+    ]
     return out
 
 
@@ -281,8 +370,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--upstream", type=Path, default=Path(__file__).resolve().parent / ".upstream")
-    parser.add_argument("--only", action="append", default=[], metavar="WORD",
-                        help="only the rows whose name contains WORD (repeatable), e.g. --only up --only floor")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="only the rows whose name contains WORD (repeatable), e.g. --only up --only floor",
+    )
     args = parser.parse_args()
     upstream = ensure_upstream(args.upstream.resolve())
     # Installed packages come with byte code; a checkout may lack some, and compiling is not start-up.
@@ -292,8 +386,11 @@ def main() -> None:
         bench = Bench(Path(state), upstream)
         bench.cli(*bench.up_args(bench.config))  # warm-up, and the rendered files the floor mounts
         bench.cli("down", "--project-name", PROJECT)
-        measured = [(row, measure) for row, measure in rows(bench)
-                    if not args.only or any(word in row.name for word in args.only)]
+        measured = [
+            (row, measure)
+            for row, measure in rows(bench)
+            if not args.only or any(word in row.name for word in args.only)
+        ]
         for _ in range(args.runs):
             for row, measure in measured:
                 time.sleep(row.settle)
@@ -302,9 +399,11 @@ def main() -> None:
     for row, _ in measured:
         print(row.cells())
     after = os.getloadavg()
-    print(f"\n{args.runs} runs of each, one round at a time; load average (1, 5, 15 min) before "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"\n{args.runs} runs of each, one round at a time; load average (1, 5, 15 min) before "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}; "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

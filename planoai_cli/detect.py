@@ -38,8 +38,17 @@ _TITLES = {
     Generation.CANONICAL: "v0.4.0 (canonical)",
 }
 # Sections that only exist from G3 on: their presence rules out G2 even with a mapping listener.
-_G3_ONLY = frozenset({"model_providers", "agents", "filters", "state_storage", "routing_preferences",
-                      "model_metrics_sources", "prompt_caching"})
+_G3_ONLY = frozenset(
+    {
+        "model_providers",
+        "agents",
+        "filters",
+        "state_storage",
+        "routing_preferences",
+        "model_metrics_sources",
+        "prompt_caching",
+    }
+)
 _PROTOTYPE_ROOT = frozenset({"default_prompt_endpoint", "load_balancing", "timeout_ms", "embedding_provider"})
 _PROTOTYPE_TARGET = frozenset({"entities", "few_shot_examples"})
 
@@ -89,7 +98,7 @@ def _prototype_error(doc: YMap, path: JsonPath, source: str) -> ConfigError:
         f"{where}: `{format_path(location.path)}` belongs to the pre-release prototype format (mid-2024), "
         "which no released gateway ever accepted, so it cannot be migrated",
         hint="start from a current config (examples/ in the planoai-cli repository has complete ones) and copy "
-             "your providers over",
+        "your providers over",
     )
 
 

@@ -33,8 +33,14 @@ class Diagnostic:
         return (self.line or 0, self.column or 0, self.path, self.message)
 
     def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "path": self.path, "line": self.line, "column": self.column,
-                "message": self.message, "hint": self.hint}
+        return {
+            "code": self.code,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
     def where(self, source: str) -> str:
         """`file:line:col` (or just the file when the position is unknown)."""
@@ -46,24 +52,34 @@ class Diagnostic:
 def at(severity: Severity, code: str, message: str, location: Location, hint: str | None = None) -> Diagnostic:
     """Build a diagnostic from a resolved location."""
     mark = location.mark
-    return Diagnostic(severity, code, message, format_path(location.path) or "(top level)",
-                      mark.line if mark else None, mark.column if mark else None, hint)
+    return Diagnostic(
+        severity,
+        code,
+        message,
+        format_path(location.path) or "(top level)",
+        mark.line if mark else None,
+        mark.column if mark else None,
+        hint,
+    )
 
 
-def error_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
-             at_key: bool = False) -> Diagnostic:
+def error_at(
+    root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *, at_key: bool = False
+) -> Diagnostic:
     """An error located at `path` in tree `root` (the user's position and path)."""
     return at(Severity.ERROR, code, message, locate(root, path, at_key=at_key), hint)
 
 
-def warning_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
-               at_key: bool = False) -> Diagnostic:
+def warning_at(
+    root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *, at_key: bool = False
+) -> Diagnostic:
     """A warning located at `path` in tree `root`."""
     return at(Severity.WARNING, code, message, locate(root, path, at_key=at_key), hint)
 
 
-def notice_at(root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *,
-              at_key: bool = True) -> Diagnostic:
+def notice_at(
+    root: Any, path: JsonPath, code: str, message: str, hint: str | None = None, *, at_key: bool = True
+) -> Diagnostic:
     """A migration notice located at `path` in tree `root` (by default at the key)."""
     return at(Severity.NOTICE, code, message, locate(root, path, at_key=at_key), hint)
 

@@ -16,18 +16,26 @@ def discover(file: Path | None, search_dir: Path) -> Path:
     if file is not None:
         # Anything readable that is not a folder will do (e.g. /dev/stdin for a piped config).
         if file.is_dir() or not file.exists():
-            what = ("is a directory, not a file" if file.is_dir()
-                    else f"is a symbolic link to {os.readlink(file)}, which does not exist" if file.is_symlink()
-                    else "does not exist")
-            raise ConfigError(f"config file {file} {what}",
-                              hint="check the path, or omit FILE to search --path for a config")
+            what = (
+                "is a directory, not a file"
+                if file.is_dir()
+                else f"is a symbolic link to {os.readlink(file)}, which does not exist"
+                if file.is_symlink()
+                else "does not exist"
+            )
+            raise ConfigError(
+                f"config file {file} {what}", hint="check the path, or omit FILE to search --path for a config"
+            )
         return file
     if not search_dir.is_dir():
-        raise ConfigError(f"--path {search_dir} is not a directory",
-                          hint="point --path at the folder holding your config")
+        raise ConfigError(
+            f"--path {search_dir} is not a directory", hint="point --path at the folder holding your config"
+        )
     for name in CONFIG_NAMES:
         candidate = search_dir / name
         if candidate.is_file():
             return candidate
-    raise ConfigError(f"no config found in {search_dir} (looked for {', '.join(CONFIG_NAMES)})",
-                      hint=f"pass the config file as an argument, or point --path at its folder; {_EXAMPLES_HINT}")
+    raise ConfigError(
+        f"no config found in {search_dir} (looked for {', '.join(CONFIG_NAMES)})",
+        hint=f"pass the config file as an argument, or point --path at its folder; {_EXAMPLES_HINT}",
+    )

@@ -52,8 +52,10 @@ def find_envoy() -> Path:
 def _checked_override(path: Path) -> Path:
     # An explicit choice that is wrong must be reported, not silently replaced by another Envoy.
     if not path.is_file() or not os.access(path, os.X_OK):
-        raise PlanoError(f"{ENV_VAR} is set to {str(path)!r}, which is not an executable file",
-                         hint=f"point {ENV_VAR} at an envoy binary, or unset it to search PATH")
+        raise PlanoError(
+            f"{ENV_VAR} is set to {str(path)!r}, which is not an executable file",
+            hint=f"point {ENV_VAR} at an envoy binary, or unset it to search PATH",
+        )
     return path
 
 
@@ -91,8 +93,7 @@ def envoy_version(binary: Path) -> str:
     result = _run([str(binary), "--version"], timeout=_VERSION_TIMEOUT, what="envoy --version")
     text = (result.stdout + result.stderr).strip()
     if result.returncode != 0:
-        raise PlanoError(f"{binary} --version failed: {text or f'exit code {result.returncode}'}",
-                         hint=INSTALL_HINT)
+        raise PlanoError(f"{binary} --version failed: {text or f'exit code {result.returncode}'}", hint=INSTALL_HINT)
     # The line reads "<path>  version: <sha>/<release>/<Clean|Modified>/<RELEASE|DEBUG>/<TLS library>".
     _, marker, build = text.rpartition("version:")
     fields = build.strip().split("/")
@@ -111,8 +112,17 @@ def validate_config(envoy_yaml_text: str, *, binary: Path | None = None, timeout
     version = envoy_version(envoy)
     with tempfile.TemporaryDirectory(prefix="planoai-envoy-") as folder:
         (Path(folder) / _CONFIG_NAME).write_text(envoy_yaml_text, encoding="utf-8")
-        command = [str(envoy), "--mode", "validate", "-c", _CONFIG_NAME,
-                   "--log-level", "error", "--log-format", _LOG_FORMAT]
+        command = [
+            str(envoy),
+            "--mode",
+            "validate",
+            "-c",
+            _CONFIG_NAME,
+            "--log-level",
+            "error",
+            "--log-format",
+            _LOG_FORMAT,
+        ]
         result = _run(command, timeout=timeout, what="envoy --mode validate", cwd=folder)
     output = "\n".join(part.strip() for part in (result.stdout, result.stderr) if part.strip())
     if not output:
@@ -123,8 +133,9 @@ def validate_config(envoy_yaml_text: str, *, binary: Path | None = None, timeout
 def _run(command: list[str], *, timeout: float, what: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run Envoy with a hard time limit, turning OS failures into PlanoError."""
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                              check=False, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired as exc:
         hint = f"check that `{command[0]} --version` answers; large wasm plugins may need a longer timeout"
         raise PlanoError(f"{what} did not finish within {timeout:g} s", hint=hint) from exc
@@ -136,6 +147,8 @@ def standin_wasm() -> Path:
     """Return the pass-through proxy-wasm module that stands in for Plano's plugins during validation."""
     path = data_file("envoy_templates", "wasm/passthrough.wasm")
     if not path.is_file():
-        raise PlanoError(f"the stand-in wasm module is missing: {path}",
-                         hint="reinstall planoai-cli (pip install --force-reinstall planoai-cli)")
+        raise PlanoError(
+            f"the stand-in wasm module is missing: {path}",
+            hint="reinstall planoai-cli (pip install --force-reinstall planoai-cli)",
+        )
     return path

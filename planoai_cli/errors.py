@@ -77,8 +77,14 @@ class ConfigError(PlanoError):
 class InvalidConfig(ConfigError):
     """The config was read but has problems; carries every one of them, sorted by position."""
 
-    def __init__(self, source: str, diagnostics: Sequence[Diagnostic], warnings: Sequence[Diagnostic] = (), *,
-                 version: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        diagnostics: Sequence[Diagnostic],
+        warnings: Sequence[Diagnostic] = (),
+        *,
+        version: str | None = None,
+    ) -> None:
         count = len(diagnostics)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{source}: {count} {noun} found", hint="fix the problems listed above and run again")

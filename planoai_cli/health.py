@@ -77,10 +77,18 @@ def _short(error: httpx.TransportError) -> str:
     return text
 
 
-def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[], None] = lambda: None,
-                 interval: float = 0.05, max_interval: float = 1.0, backoff: float = 1.5,
-                 request_timeout: float = 2.0, on_round: Callable[[tuple[Observation, ...]], None] | None = None,
-                 client: httpx.Client | None = None) -> HealthReport:
+def wait_healthy(
+    probes: Sequence[Probe],
+    *,
+    timeout: float,
+    check: Callable[[], None] = lambda: None,
+    interval: float = 0.05,
+    max_interval: float = 1.0,
+    backoff: float = 1.5,
+    request_timeout: float = 2.0,
+    on_round: Callable[[tuple[Observation, ...]], None] | None = None,
+    client: httpx.Client | None = None,
+) -> HealthReport:
     """Wait until every probe answers 200, or raise HealthTimeout naming each one that did not.
 
     `check` runs at the start of every round (it raises when the container died, so the wait fails at
@@ -122,8 +130,10 @@ def wait_healthy(probes: Sequence[Probe], *, timeout: float, check: Callable[[],
 def _timeout(observations: tuple[Observation, ...], timeout: float) -> HealthTimeout:
     failing = [o for o in observations if not o.ok]
     lines = "\n".join(f"  {o.probe.label} ({o.probe.url}): {o.describe()}" for o in failing)
-    error = HealthTimeout(f"not healthy after {timeout:g}s:\n{lines}",
-                          hint="see the log lines above; raise --wait-timeout if the gateway is just slow to start")
+    error = HealthTimeout(
+        f"not healthy after {timeout:g}s:\n{lines}",
+        hint="see the log lines above; raise --wait-timeout if the gateway is just slow to start",
+    )
     error.observations = observations
     return error
 
@@ -151,8 +161,10 @@ def download(url: str, *, timeout: float, max_bytes: int = 64 << 20) -> Download
 
     deadline = time.monotonic() + timeout
     try:
-        with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(timeout)) as client, \
-                client.stream("GET", url, headers={"Accept": "application/json"}) as response:
+        with (
+            httpx.Client(follow_redirects=True, timeout=httpx.Timeout(timeout)) as client,
+            client.stream("GET", url, headers={"Accept": "application/json"}) as response,
+        ):
             if response.status_code != 200:
                 return Download(url, None, f"HTTP {response.status_code}")
             return _read_body(response, url, deadline, max_bytes)

@@ -75,8 +75,9 @@ def resolve(refs: Sequence[SecretRef], environment: Mapping[str, str], dotenv_pa
     return Keys(MappingProxyType(values), MappingProxyType(origins), tuple(missing))
 
 
-def _lookup(name: str, environment: Mapping[str, str], dotenv: Mapping[str, str],
-            dotenv_path: Path) -> tuple[str | None, str]:
+def _lookup(
+    name: str, environment: Mapping[str, str], dotenv: Mapping[str, str], dotenv_path: Path
+) -> tuple[str | None, str]:
     if name in environment:
         return environment[name], ENVIRONMENT
     if name in dotenv:
@@ -93,5 +94,6 @@ def require(keys: Keys, dotenv_path: Path) -> None:
         state = "is set but empty" if item.empty else "is not set"
         lines.append(f"  ${item.name} {state} (needed by {', '.join(item.needed_by)})")
     names = " ".join(f"{m.name}=..." for m in keys.missing)
-    raise MissingKeys("missing keys:\n" + "\n".join(lines),
-                      hint=f"export them in your shell or add them to {dotenv_path} ({names})")
+    raise MissingKeys(
+        "missing keys:\n" + "\n".join(lines), hint=f"export them in your shell or add them to {dotenv_path} ({names})"
+    )

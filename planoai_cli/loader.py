@@ -39,22 +39,40 @@ _NOT_FOR_LIBYAML_ASCII = re.compile("[^\n\x20-\x3e\x40-\x7e]|[|>][-+0-9]*#")
 _NOT_FOR_LIBYAML = "[^\n\x20-\x3e\x40-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#"
 # PyYAML's wording of the common mistakes, and what they mean in plain words (with what to do).
 _PLAIN_SYNTAX = (
-    ("expected <block end>", "the indentation of this line does not fit the lines above it",
-     "indent the entries of one list or mapping by the same number of spaces"),
+    (
+        "expected <block end>",
+        "the indentation of this line does not fit the lines above it",
+        "indent the entries of one list or mapping by the same number of spaces",
+    ),
     ("found character '\\t'", "a tab character; YAML indents with spaces only", "replace the tabs with spaces"),
     ("that cannot start any token", "a value cannot start with this character", "put the value in quotes"),
-    ("mapping values are not allowed here", "an unexpected `: ` (a colon and a space) inside a value",
-     "put the value in quotes, or start the key on a line of its own"),
-    ("found undefined alias", "an alias (`*name`) that refers to no anchor (`&name`) defined before it",
-     "define the anchor first, or quote the value if the `*` is meant literally"),
-    ("could not find expected ':'", "a key without its `:`, or a value that continues onto a line it should not",
-     "add `:` after the key, or quote a value that spans several lines"),
-    ("another document", "a second YAML document (after a `---` line); a config is a single document",
-     "remove the `---` line and merge the two parts, or split them into two files"),
-    ("while parsing a flow", "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them",
-     "add the closing bracket or the missing comma"),
+    (
+        "mapping values are not allowed here",
+        "an unexpected `: ` (a colon and a space) inside a value",
+        "put the value in quotes, or start the key on a line of its own",
+    ),
+    (
+        "found undefined alias",
+        "an alias (`*name`) that refers to no anchor (`&name`) defined before it",
+        "define the anchor first, or quote the value if the `*` is meant literally",
+    ),
+    (
+        "could not find expected ':'",
+        "a key without its `:`, or a value that continues onto a line it should not",
+        "add `:` after the key, or quote a value that spans several lines",
+    ),
+    (
+        "another document",
+        "a second YAML document (after a `---` line); a config is a single document",
+        "remove the `---` line and merge the two parts, or split them into two files",
+    ),
+    (
+        "while parsing a flow",
+        "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them",
+        "add the closing bracket or the missing comma",
+    ),
     ("while scanning a quoted scalar", "a quoted value that is not closed", "add the closing quote"),
-    ("while scanning an alias", "`*` starts an alias name here", "put the value in quotes, e.g. \"openai/*\""),
+    ("while scanning an alias", "`*` starts an alias name here", 'put the value in quotes, e.g. "openai/*"'),
     ("while scanning an anchor", "`&` starts an anchor name here", "put the value in quotes"),
 )
 
@@ -86,8 +104,9 @@ def load(path: Path) -> RawConfig:
     except UnicodeDecodeError as e:
         before = data[: e.start]
         line, column = before.count(b"\n") + 1, e.start - before.rfind(b"\n")
-        raise ConfigError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x})",
-                          hint="save the file as UTF-8") from e
+        raise ConfigError(
+            f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[e.start]:02x})", hint="save the file as UTF-8"
+        ) from e
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as a text-mode read gives
     return RawConfig(path, text, parse(text, str(path)), snapshot)
 
@@ -101,8 +120,10 @@ def parse(text: str, source: str) -> YMap:
         if node is None:
             node = loader.get_single_node()
         if node is None:
-            raise ConfigError(f"{source}: the file is empty",
-                              hint=f"a config needs at least `version: v0.4.0` and `listeners:`; {_EXAMPLES_HINT}")
+            raise ConfigError(
+                f"{source}: the file is empty",
+                hint=f"a config needs at least `version: v0.4.0` and `listeners:`; {_EXAMPLES_HINT}",
+            )
         builder = _Builder(loader, source)
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as e:
@@ -116,8 +137,10 @@ def parse(text: str, source: str) -> YMap:
     if not isinstance(data, YMap):
         kind = "a list" if isinstance(data, YList) else f"a single value ({type(data).__name__})"
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        raise ConfigError(f"{source}:{line}:{col}: the top level must be a mapping of sections, found {kind}",
-                          hint="start the file with `version: v0.4.0` followed by `listeners:` and the other sections")
+        raise ConfigError(
+            f"{source}:{line}:{col}: the top level must be a mapping of sections, found {kind}",
+            hint="start the file with `version: v0.4.0` followed by `listeners:` and the other sections",
+        )
     return data
 
 
@@ -163,9 +186,11 @@ def _pure_loader(text: str, source: str) -> yaml.SafeLoader:
     except ReaderError as e:
         before = text[: e.position]
         line, column = before.count("\n") + 1, e.position - before.rfind("\n")
-        raise ConfigError(f"{source}:{line}:{column}: the file contains the control character U+{e.character:04X}, "
-                          "which YAML does not allow",
-                          hint="delete it (most editors do not show it; `cat -A` does)") from e
+        raise ConfigError(
+            f"{source}:{line}:{column}: the file contains the control character U+{e.character:04X}, "
+            "which YAML does not allow",
+            hint="delete it (most editors do not show it; `cat -A` does)",
+        ) from e
 
 
 def _syntax_error(e: yaml.MarkedYAMLError, source: str) -> ConfigError:
@@ -178,8 +203,10 @@ def _syntax_error(e: yaml.MarkedYAMLError, source: str) -> ConfigError:
         if words in said:
             return ConfigError(f"{where}: YAML syntax error: {meaning}", hint=advice)
     context = f" ({e.context})" if e.context else ""
-    return ConfigError(f"{where}: YAML syntax error: {e.problem or 'not valid YAML'}{context}",
-                       hint="check indentation and quoting on that line and the one above it")
+    return ConfigError(
+        f"{where}: YAML syntax error: {e.problem or 'not valid YAML'}{context}",
+        hint="check indentation and quoting on that line and the one above it",
+    )
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -199,16 +226,21 @@ class _Builder:
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         where = f"{self.source}:{_mark(node).line}:{_mark(node).column}"
         if id(node) in self._active:
-            raise ConfigError(f"{where}: the anchor here contains an alias to itself, so its value never ends",
-                              hint="anchors may not refer to themselves")
+            raise ConfigError(
+                f"{where}: the anchor here contains an alias to itself, so its value never ends",
+                hint="anchors may not refer to themselves",
+            )
         if len(path) > _MAX_DEPTH:
-            raise ConfigError(f"{where}: the YAML is nested more than {_MAX_DEPTH} levels deep",
-                              hint="a config is a few levels deep: check the indentation and the aliases")
+            raise ConfigError(
+                f"{where}: the YAML is nested more than {_MAX_DEPTH} levels deep",
+                hint="a config is a few levels deep: check the indentation and the aliases",
+            )
         self._built += 1
         if self._built > _MAX_VALUES:
-            raise ConfigError(f"{where}: the YAML expands to more than {_MAX_VALUES:,} values (aliases that repeat "
-                              "aliases?)",
-                              hint="write the repeated parts out, or use fewer nested aliases")
+            raise ConfigError(
+                f"{where}: the YAML expands to more than {_MAX_VALUES:,} values (aliases that repeat aliases?)",
+                hint="write the repeated parts out, or use fewer nested aliases",
+            )
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -227,11 +259,17 @@ class _Builder:
             key = self._key(key_node)
             if key in out:
                 first = out.slots[key].key
-                self.problems.append(Diagnostic(
-                    Severity.ERROR, "yaml.duplicate-key",
-                    f"duplicate key {key!r} (first defined at line {first.line}); YAML keeps only the last one",
-                    _path_text(path, key), _mark(key_node).line, _mark(key_node).column,
-                    "remove or merge one of the two entries"))
+                self.problems.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        "yaml.duplicate-key",
+                        f"duplicate key {key!r} (first defined at line {first.line}); YAML keeps only the last one",
+                        _path_text(path, key),
+                        _mark(key_node).line,
+                        _mark(key_node).column,
+                        "remove or merge one of the two entries",
+                    )
+                )
             out[key] = self.build(value_node, (*path, key))
             out.slots[key] = Slot(_mark(key_node), _mark(value_node), key)
         return out
@@ -240,8 +278,10 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             # Keep the key as typed: `on:` or `1:` stay strings rather than YAML 1.1 booleans/ints.
             return str(node.value)
-        raise ConfigError(f"{self.source}:{_mark(node).line}:{_mark(node).column}: a mapping key must be a plain word",
-                          hint="use a simple name as the key")
+        raise ConfigError(
+            f"{self.source}:{_mark(node).line}:{_mark(node).column}: a mapping key must be a plain word",
+            hint="use a simple name as the key",
+        )
 
 
 def _path_text(path: JsonPath, key: str) -> str:

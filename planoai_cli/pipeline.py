@@ -109,8 +109,9 @@ def validate_raw(raw: RawConfig) -> Validated:
     return Validated(raw, generation, declared, migrated.doc, config, sorted_diagnostics(findings))
 
 
-def _collect(raw: RawConfig, findings: list[Diagnostic], new: tuple[Diagnostic, ...] | list[Diagnostic],
-             version: str | None) -> None:
+def _collect(
+    raw: RawConfig, findings: list[Diagnostic], new: tuple[Diagnostic, ...] | list[Diagnostic], version: str | None
+) -> None:
     """Add findings; if any error is among everything so far, stop with all of them."""
     findings.extend(new)
     errors = [d for d in findings if d.severity is Severity.ERROR]

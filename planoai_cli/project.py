@@ -16,8 +16,10 @@ def project_name(explicit: str | None, config_path: Path) -> str:
     """`--project-name`, or the config's folder name made safe for container names."""
     if explicit is not None:
         if not _VALID.match(explicit):
-            raise UsageError(f"invalid --project-name {explicit!r}",
-                             hint="use lowercase letters, digits, '_', '.' and '-', starting with a letter or digit")
+            raise UsageError(
+                f"invalid --project-name {explicit!r}",
+                hint="use lowercase letters, digits, '_', '.' and '-', starting with a letter or digit",
+            )
         return explicit
     folder = config_path.resolve().parent.name.lower()
     cleaned = re.sub(r"[^a-z0-9_.-]+", "-", folder).strip("-._") or "default"

@@ -36,9 +36,14 @@ class Slot:
 class YMap(dict[str, Any]):
     """A mapping that knows its own position, its original path and its entries' positions."""
 
-    def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] = (), *,
-                 mark: Mark | None = None, origin: JsonPath | None = None,
-                 slots: Mapping[str, Slot] | None = None) -> None:
+    def __init__(
+        self,
+        items: Iterable[tuple[str, Any]] | Mapping[str, Any] = (),
+        *,
+        mark: Mark | None = None,
+        origin: JsonPath | None = None,
+        slots: Mapping[str, Slot] | None = None,
+    ) -> None:
         super().__init__(items)
         self.mark = mark
         self.origin = origin
@@ -48,8 +53,14 @@ class YMap(dict[str, Any]):
 class YList(list[Any]):
     """A sequence that knows its own position, its original path and its items' positions."""
 
-    def __init__(self, items: Iterable[Any] = (), *, mark: Mark | None = None,
-                 origin: JsonPath | None = None, slots: Iterable[Mark | None] = ()) -> None:
+    def __init__(
+        self,
+        items: Iterable[Any] = (),
+        *,
+        mark: Mark | None = None,
+        origin: JsonPath | None = None,
+        slots: Iterable[Mark | None] = (),
+    ) -> None:
         super().__init__(items)
         self.mark = mark
         self.origin = origin
@@ -69,8 +80,13 @@ def mark_of(node: Any) -> Mark | None:
     return getattr(node, "mark", None)
 
 
-def evolve(src: YMap, *, put: Mapping[str, Any] | None = None, drop: Iterable[str] = (),
-           rename: Mapping[str, str] | None = None) -> YMap:
+def evolve(
+    src: YMap,
+    *,
+    put: Mapping[str, Any] | None = None,
+    drop: Iterable[str] = (),
+    rename: Mapping[str, str] | None = None,
+) -> YMap:
     """Return a copy of `src` with keys renamed, dropped and set, keeping every slot it can.
 
     Renamed keys keep their position and original spelling; keys in `put` that already existed
@@ -104,8 +120,7 @@ def derive(items: Mapping[str, Any], *, like: Any = None, slots_from: YMap | Non
 def derive_list(items: Iterable[Any], *, like: Any = None) -> YList:
     """Build a new sequence positioned at `like`; item positions come from the items themselves."""
     values = list(items)
-    return YList(values, mark=mark_of(like), origin=getattr(like, "origin", None),
-                 slots=[mark_of(v) for v in values])
+    return YList(values, mark=mark_of(like), origin=getattr(like, "origin", None), slots=[mark_of(v) for v in values])
 
 
 def locate(root: Any, path: JsonPath, *, at_key: bool = False) -> Location:

@@ -55,27 +55,48 @@ def read_version(doc: YMap, source: str) -> tuple[YMap, Version | None, list[Dia
     value = doc["version"]
     found: list[Diagnostic] = []
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        found.append(error_at(doc, ("version",), "version.type", "version must be a string such as 'v0.4.0'",
-                              "write `version: v0.4.0`"))
+        found.append(
+            error_at(
+                doc,
+                ("version",),
+                "version.type",
+                "version must be a string such as 'v0.4.0'",
+                "write `version: v0.4.0`",
+            )
+        )
         return doc, None, found
     if not isinstance(value, str):
         # Unquoted `0.1` is a YAML float; every release required a string.  Read it as text, but say so.
-        found.append(warning_at(doc, ("version",), "version.not-a-string",
-                                f"version {value!r} is a number, read as the string '{value}'",
-                                f"quote it: version: \"{value}\""))
+        found.append(
+            warning_at(
+                doc,
+                ("version",),
+                "version.not-a-string",
+                f"version {value!r} is a number, read as the string '{value}'",
+                f'quote it: version: "{value}"',
+            )
+        )
         value = str(value)
         doc = _with_version(doc, value)
     version = parse_version(value)
     if version.parts is None:
-        found.append(warning_at(doc, ("version",), "version.unknown",
-                                f"version {value!r} is not a version this CLI recognizes; the format is detected "
-                                "from the file's structure instead", f"use one of: {', '.join(KNOWN_LABELS)}"))
+        found.append(
+            warning_at(
+                doc,
+                ("version",),
+                "version.unknown",
+                f"version {value!r} is not a version this CLI recognizes; the format is detected "
+                "from the file's structure instead",
+                f"use one of: {', '.join(KNOWN_LABELS)}",
+            )
+        )
     elif version.parts > NEWEST:
         mark = locate(doc, ("version",)).mark
         where = f"{source}:{mark.line}:{mark.column}" if mark else source
-        raise ConfigError(f"{where}: config version {value} is newer than this planoai-cli understands "
-                          f"(newest known: {CANONICAL})",
-                          hint="upgrade the CLI: pip install --upgrade planoai-cli")
+        raise ConfigError(
+            f"{where}: config version {value} is newer than this planoai-cli understands (newest known: {CANONICAL})",
+            hint="upgrade the CLI: pip install --upgrade planoai-cli",
+        )
     return doc, version, found
 
 

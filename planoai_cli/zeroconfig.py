@@ -116,8 +116,9 @@ def detect(env: Mapping[str, str], dotenv_path: Path) -> tuple[Found, ...]:
     return tuple(found)
 
 
-def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MODEL_PORT, *,
-               passthrough: bool = False) -> ZeroConfig:
+def synthesize(
+    env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MODEL_PORT, *, passthrough: bool = False
+) -> ZeroConfig:
     """Build (not write) the zero-config for `search_dir`.
 
     With no key found: a pass-through config when `passthrough`, else a ConfigError listing the variables.
@@ -131,7 +132,8 @@ def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MOD
         raise ConfigError(
             f"no config found in {search_dir.resolve()} (looked for {', '.join(CONFIG_NAMES)}), and no provider key "
             f"to build one from in the environment or {dotenv_path}",
-            hint=f"set one of {', '.join(VARIABLES)} (in the shell or .env), or write a config: planoai init")
+            hint=f"set one of {', '.join(VARIABLES)} (in the shell or .env), or write a config: planoai init",
+        )
     folder = search_dir.resolve()
     return ZeroConfig(config_path(env), render_text(found, port, folder), found, port, folder)
 
@@ -139,22 +141,25 @@ def synthesize(env: Mapping[str, str], search_dir: Path, port: int = DEFAULT_MOD
 def render_text(found: tuple[Found, ...], port: int, search_dir: Path) -> str:
     """The YAML text; written by hand because it is tiny and its comments explain it."""
     names = ", ".join(f.variable for f in found)
-    about = (f"# One wildcard provider per key found: {names}.",
-             f"# Clients choose the provider by the model's prefix, e.g. `{found[0].provider.prefix}/<model id>`.",
-             "# To customize, copy this file into your project as config.yaml and edit it.")
+    about = (
+        f"# One wildcard provider per key found: {names}.",
+        f"# Clients choose the provider by the model's prefix, e.g. `{found[0].provider.prefix}/<model id>`.",
+        "# To customize, copy this file into your project as config.yaml and edit it.",
+    )
     return _document(search_dir, about, port, [(f.provider, f"access_key: ${f.variable}") for f in found])
 
 
 def passthrough_text(port: int, search_dir: Path) -> str:
     """Every known provider, forwarding the client's own key: what runs when no key was found."""
-    about = ("# No provider key was found, so this is a pass-through gateway: each request's own credential (its",
-             "# Authorization header) is forwarded to the provider its model prefix names, e.g. `openai/gpt-4o`.",
-             "# Set a key (e.g. OPENAI_API_KEY in the shell or .env) to have the gateway send it instead.")
+    about = (
+        "# No provider key was found, so this is a pass-through gateway: each request's own credential (its",
+        "# Authorization header) is forwarded to the provider its model prefix names, e.g. `openai/gpt-4o`.",
+        "# Set a key (e.g. OPENAI_API_KEY in the shell or .env) to have the gateway send it instead.",
+    )
     return _document(search_dir, about, port, [(p, "passthrough_auth: true") for p in PROVIDERS])
 
 
-def _document(search_dir: Path, about: tuple[str, ...], port: int,
-              providers: list[tuple[KnownProvider, str]]) -> str:
+def _document(search_dir: Path, about: tuple[str, ...], port: int, providers: list[tuple[KnownProvider, str]]) -> str:
     folder = str(search_dir).replace("\n", " ")
     lines = [
         f"# Zero-config, written by planoai because {folder} has no config; rewritten on every zero-config start.",
@@ -181,8 +186,11 @@ def write(zero: ZeroConfig) -> ZeroConfig:
     file there was not planoai's last zero-config (edited by hand) and was kept aside first. Raises PlanoError."""
     from planoai_cli.fs import write_generated
 
-    (written,) = write_generated(zero.path.parent, {zero.path.name: zero.text},
-                                 hint="set XDG_CONFIG_HOME to a writable folder, or pass a config file")
+    (written,) = write_generated(
+        zero.path.parent,
+        {zero.path.name: zero.text},
+        hint="set XDG_CONFIG_HOME to a writable folder, or pass a config file",
+    )
     return replace(zero, backup=written.backup)
 
 
@@ -195,16 +203,19 @@ def key_environment(found: tuple[Found, ...], env: Mapping[str, str]) -> dict[st
     return merged
 
 
-def resolve(target: Target, env: Mapping[str, str], listener_port: int | None, *, write_file: bool,
-            passthrough: bool = False) -> Resolution:
+def resolve(
+    target: Target, env: Mapping[str, str], listener_port: int | None, *, write_file: bool, passthrough: bool = False
+) -> Resolution:
     """The config `up` should run: the user's, or a synthesized zero-config (written when `write_file`).
 
     `passthrough`: with no key found, run a pass-through gateway rather than fail (nothing specific was asked for).
     """
     if not applies(target):
         if listener_port is not None:
-            raise UsageError("--listener-port only applies to zero-config (no config file found)",
-                             hint="set the model listener's port in the config file instead")
+            raise UsageError(
+                "--listener-port only applies to zero-config (no config file found)",
+                hint="set the model listener's port in the config file instead",
+            )
         return Resolution(target, dict(env), None)
     zero = synthesize(env, target.search_dir, listener_port or DEFAULT_MODEL_PORT, passthrough=passthrough)
     if write_file:

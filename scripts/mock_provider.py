@@ -58,25 +58,40 @@ class MockServer(ThreadingHTTPServer):
 def completion(request: dict[str, Any]) -> dict[str, Any]:
     messages = request.get("messages") or [{}]
     last = str(messages[-1].get("content", ""))
-    return {"id": "chatcmpl-mock", "object": "chat.completion", "model": request.get("model", "mock-gpt"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": f"mock provider heard: {last}"}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "model": request.get("model", "mock-gpt"),
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": f"mock provider heard: {last}"},
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (the Docker bridge gateway for a "
-                        "gateway in a container)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (the Docker bridge gateway for a gateway in a container)"
+    )
     parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
     parser.add_argument("--key", default=None, help="API key the mock requires as a Bearer token")
     parser.add_argument("--port-file", default=None, help="write the bound port here once listening")
-    parser.add_argument("--any-interface", action="store_true",
-                        help="allow --host 0.0.0.0 / :: (reachable from other machines); refused otherwise")
+    parser.add_argument(
+        "--any-interface",
+        action="store_true",
+        help="allow --host 0.0.0.0 / :: (reachable from other machines); refused otherwise",
+    )
     args = parser.parse_args()
     if args.host in ("", "0.0.0.0", "::") and not args.any_interface:
-        parser.error(f"--host {args.host!r} binds every interface; give one address (127.0.0.1, the Docker "
-                     "bridge address), or add --any-interface if that is really meant")
+        parser.error(
+            f"--host {args.host!r} binds every interface; give one address (127.0.0.1, the Docker "
+            "bridge address), or add --any-interface if that is really meant"
+        )
     server = MockServer(args.host, args.port, args.key)
     port = server.server_address[1]
     if args.port_file:

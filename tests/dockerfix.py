@@ -34,14 +34,22 @@ TEST_LABELS = {"org.planoai.test": f"session-{os.getpid()}"}
 DOCKER_HINT = "start the engine with scripts/start-dockerd.sh (it installs docker.io and mmdebstrap when missing)"
 # Token counts as OpenAI reports them; the testbed's stand-in Brightstaff puts them on its LLM spans.
 USAGE = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17, "prompt_tokens_details": {"cached_tokens": 4}}
-COMPLETION = {"id": "chatcmpl-testbed", "object": "chat.completion", "model": "gpt-4o",
-              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello from the mock"},
-                           "finish_reason": "stop"}],
-              "usage": USAGE}
+COMPLETION = {
+    "id": "chatcmpl-testbed",
+    "object": "chat.completion",
+    "model": "gpt-4o",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hello from the mock"}, "finish_reason": "stop"}
+    ],
+    "usage": USAGE,
+}
 # The last event before [DONE] carries the usage, as OpenAI streams do with stream_options.include_usage.
 STREAM_USAGE = {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10}
-STREAM = [b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n',
-          b'data: {"choices": [], "usage": %s}\n\n' % json.dumps(STREAM_USAGE).encode(), b"data: [DONE]\n\n"]
+STREAM = [
+    b'data: {"choices": [{"delta": {"content": "hello"}}]}\n\n',
+    b'data: {"choices": [], "usage": %s}\n\n' % json.dumps(STREAM_USAGE).encode(),
+    b"data: [DONE]\n\n",
+]
 
 
 def free_port() -> int:
@@ -61,6 +69,7 @@ def bridge_gateway() -> str:
 
 
 # --- a real mock LLM provider in this process ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -145,6 +154,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # --- fixtures ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[DockerClient]:
     # Never skipped: a CI without Docker must go red, not quietly test less.
@@ -166,16 +176,24 @@ def docker_client() -> Iterator[DockerClient]:
 def testbed_image(docker_client: DockerClient) -> str:
     """The image, built by docker/testbed/build.sh when it is missing or was built from other inputs."""
     if _image_inputs(docker_client) != inputs_hash():
-        build = subprocess.run([str(TESTBED / "build.sh")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=900, env={**os.environ, "PYTHON": sys.executable}, check=False)
+        build = subprocess.run(
+            [str(TESTBED / "build.sh")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900,
+            env={**os.environ, "PYTHON": sys.executable},
+            check=False,
+        )
         if build.returncode != 0:
             pytest.fail(f"docker/testbed/build.sh failed ({build.returncode}):\n{build.stdout[-4000:]}", pytrace=False)
     return IMAGE
 
 
 def inputs_hash() -> str:
-    return subprocess.run([str(TESTBED / "build.sh"), "--print-inputs-hash"], capture_output=True, text=True,
-                          timeout=30, check=True).stdout.strip()
+    return subprocess.run(
+        [str(TESTBED / "build.sh"), "--print-inputs-hash"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.strip()
 
 
 def _image_inputs(client: DockerClient) -> str | None:
@@ -196,8 +214,6 @@ def mock_provider(docker_client: DockerClient, testbed_image: str) -> Iterator[M
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
-
-
 
 
 def labelled(client: DockerClient, label: str, value: str) -> list[Container]:

@@ -8,8 +8,10 @@ from planoai_cli.export import Exported, ExportOptions, Target, export
 from planoai_cli.pipeline import validate_file
 
 REPO = Path(__file__).resolve().parent.parent
-CASES = {**{f"example-{p.stem}": p for p in sorted((REPO / "examples").rglob("*.yaml"))},
-         **{f"template-{p.stem}": p for p in sorted((REPO / "planoai_cli" / "init" / "templates").glob("*.yaml"))}}
+CASES = {
+    **{f"example-{p.stem}": p for p in sorted((REPO / "examples").rglob("*.yaml"))},
+    **{f"template-{p.stem}": p for p in sorted((REPO / "planoai_cli" / "init" / "templates").glob("*.yaml"))},
+}
 
 
 def export_case(case: str, target: Target, *, helm: bool = False, **options: object) -> Exported:

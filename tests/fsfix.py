@@ -22,8 +22,9 @@ PAGE = 4096
 
 def require_root() -> None:
     if os.geteuid() != 0:
-        pytest.fail("this test mounts a tmpfs or sets chattr +i, which needs root (as .ci/run runs the suite); "
-                    "run it with sudo")
+        pytest.fail(
+            "this test mounts a tmpfs or sets chattr +i, which needs root (as .ci/run runs the suite); run it with sudo"
+        )
 
 
 @contextmanager
@@ -31,8 +32,11 @@ def tmpfs(where: Path, *, pages: int = 16) -> Iterator[Path]:
     """A fresh tmpfs of `pages` pages at `where`, unmounted afterwards whatever happens."""
     require_root()
     where.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={pages * PAGE},mode=0755", "planoai-test", str(where)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={pages * PAGE},mode=0755", "planoai-test", str(where)],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield where
     finally:
@@ -78,16 +82,24 @@ runpy.run_module("planoai_cli", run_name="__main__", alter_sys=True)
 _NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
-def planoai_child(args: Sequence[str], *, cwd: Path, max_file_size: int | None = None,
-                  obey_permissions: bool = False) -> subprocess.CompletedProcess[str]:
+def planoai_child(
+    args: Sequence[str], *, cwd: Path, max_file_size: int | None = None, obey_permissions: bool = False
+) -> subprocess.CompletedProcess[str]:
     """The real CLI in a child process: that may not write files larger than `max_file_size` bytes, and/or that is
     subject to file permissions even when the tests run as root (`obey_permissions`)."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO)}
     if max_file_size is not None:  # under `pytest --cov`, coverage could not write its data file past the limit
         env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
     prefix = _NO_OVERRIDE if obey_permissions and os.geteuid() == 0 else []
-    return subprocess.run([*prefix, sys.executable, "-B", "-c", _CHILD.format(limit=max_file_size), *args],
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [*prefix, sys.executable, "-B", "-c", _CHILD.format(limit=max_file_size), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def listing(folder: Path) -> list[str]:

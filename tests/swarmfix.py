@@ -81,11 +81,15 @@ def single_node_swarm(client: DockerClient, listen_port: int) -> Iterator[None]:
         if _state(client) == "active" and _ours(client):
             _leave(client, had_gwbridge=False)
         if _state(client) != "inactive":
-            pytest.fail("the test engine is already part of a swarm that planoai's tests did not create; the swarm "
-                        "test will not change it (docker swarm leave --force, if it is yours)", pytrace=False)
+            pytest.fail(
+                "the test engine is already part of a swarm that planoai's tests did not create; the swarm "
+                "test will not change it (docker swarm leave --force, if it is yours)",
+                pytrace=False,
+            )
         had_gwbridge = bool(client.networks.list(names=[GWBRIDGE]))
-        client.swarm.init(advertise_addr="127.0.0.1", listen_addr=f"127.0.0.1:{listen_port}",
-                          data_path_addr="127.0.0.1")
+        client.swarm.init(
+            advertise_addr="127.0.0.1", listen_addr=f"127.0.0.1:{listen_port}", data_path_addr="127.0.0.1"
+        )
         try:
             (node,) = client.nodes.list()
             spec = node.attrs["Spec"]

@@ -15,9 +15,11 @@ from planoai_cli.runtime.engine import session
 from tests.dockerfix import REPO
 
 # What dockerd 20.10 reports for its default bridge when it created it on first start: no Gateway key.
-FRESH: dict[str, Any] = {"Name": "bridge", "IPAM": {"Driver": "default", "Options": None,
-                                                    "Config": [{"Subnet": "172.17.0.0/16"}]},
-                         "Options": {"com.docker.network.bridge.name": "lo"}}
+FRESH: dict[str, Any] = {
+    "Name": "bridge",
+    "IPAM": {"Driver": "default", "Options": None, "Config": [{"Subnet": "172.17.0.0/16"}]},
+    "Options": {"com.docker.network.bridge.name": "lo"},
+}
 
 
 def test_ipam_gateway_when_the_engine_records_one() -> None:
@@ -28,8 +30,12 @@ def test_ipam_gateway_when_the_engine_records_one() -> None:
 
 
 def test_ipv6_gateways_are_skipped_for_the_ipv4_one() -> None:
-    attrs = {**FRESH, "IPAM": {"Config": [{"Subnet": "fd00::/64", "Gateway": "fd00::1"},
-                                          {"Subnet": "127.0.0.0/8", "Gateway": "127.0.0.1"}]}}
+    attrs = {
+        **FRESH,
+        "IPAM": {
+            "Config": [{"Subnet": "fd00::/64", "Gateway": "fd00::1"}, {"Subnet": "127.0.0.0/8", "Gateway": "127.0.0.1"}]
+        },
+    }
     assert from_network(attrs, None).address == "127.0.0.1"
 
 
@@ -55,7 +61,8 @@ def test_nothing_found_says_what_was_tried() -> None:
         from_network(attrs, probe)
     assert raised.value.message == (
         "cannot find this machine's address on the Docker bridge: the bridge network records no IPAM gateway; "
-        "interface no-such-if0 has no IPv4 address on this machine; a probe container of x failed (no such image)")
+        "interface no-such-if0 has no IPv4 address on this machine; a probe container of x failed (no such image)"
+    )
     assert "docker network inspect bridge" in str(raised.value.hint)
 
 
@@ -67,8 +74,9 @@ def test_interface_addresses() -> None:
     assert not is_local("192.0.2.1")  # TEST-NET-1: never assigned
 
 
-def test_the_engine_answer_is_docker0_and_what_containers_resolve(docker_client: DockerClient,
-                                                                  testbed_image: str) -> None:
+def test_the_engine_answer_is_docker0_and_what_containers_resolve(
+    docker_client: DockerClient, testbed_image: str
+) -> None:
     with session() as engine:
         found = engine.host_address(testbed_image)
     assert found.local
@@ -83,15 +91,26 @@ def test_host_gateway_of_a_missing_image_says_so(docker_client: DockerClient) ->
 
 
 def test_script_entry_point_prints_the_address(docker_client: DockerClient, testbed_image: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "planoai_cli.runtime.bridge", "--probe-image", testbed_image],
-                            capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "planoai_cli.runtime.bridge", "--probe-image", testbed_image],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     with session() as engine:
         assert result.stdout == engine.host_address().address + "\n"
 
 
 def test_mock_provider_script_refuses_every_interface() -> None:
-    result = subprocess.run([sys.executable, str(REPO / "scripts" / "mock_provider.py"), "--host", "0.0.0.0"],
-                            capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "mock_provider.py"), "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 2
     assert "binds every interface" in result.stderr

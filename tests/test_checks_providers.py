@@ -29,6 +29,7 @@ def brief(body: str, code: str) -> list[tuple[str, str, int | None]]:
 
 # --- identity ----------------------------------------------------------------------------------------
 
+
 def test_duplicate_explicit_name() -> None:
     body = """\
         - name: fast
@@ -37,7 +38,8 @@ def test_duplicate_explicit_name() -> None:
           model: anthropic/claude-haiku-4
         """
     assert brief(body, "check.duplicate-provider-name") == [
-        ("provider name 'fast' is already used by model_providers[0] (line 7)", "model_providers[1].name", 9)]
+        ("provider name 'fast' is already used by model_providers[0] (line 7)", "model_providers[1].name", 9)
+    ]
 
 
 def test_duplicate_defaulted_name_is_caught() -> None:
@@ -49,10 +51,16 @@ def test_duplicate_defaulted_name_is_caught() -> None:
         """
     got = found(body, "check.duplicate-provider-name")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("provider 'openai/gpt-4o' has no `name`, so it is named after its model, and that name is already used "
-         "by model_providers[0] (line 7)", "model_providers[1].model", 10)]
-    assert got[0].hint == ("give each provider a distinct `name` (clients and routing preferences select providers "
-                           "by it)")
+        (
+            "provider 'openai/gpt-4o' has no `name`, so it is named after its model, and that name is already used "
+            "by model_providers[0] (line 7)",
+            "model_providers[1].model",
+            10,
+        )
+    ]
+    assert got[0].hint == (
+        "give each provider a distinct `name` (clients and routing preferences select providers by it)"
+    )
 
 
 def test_distinct_names_pass() -> None:
@@ -70,7 +78,8 @@ def test_duplicate_model_is_reported_once() -> None:
         - model: openai/gpt-4o
         """
     assert brief(body, "check.duplicate-model") == [
-        ("model 'openai/gpt-4o' is already configured at model_providers[0] (line 7)", "model_providers[1].model", 8)]
+        ("model 'openai/gpt-4o' is already configured at model_providers[0] (line 7)", "model_providers[1].model", 8)
+    ]
     assert found(body, "check.duplicate-provider-name") == []
     assert found(body, "check.duplicate-model-id") == []
 
@@ -86,8 +95,13 @@ def test_duplicate_model_id_across_prefixes() -> None:
           base_url: https://team.openai.azure.com
         """
     assert brief(body, "check.duplicate-model-id") == [
-        ("model id 'gpt-4o' of 'azure_openai/gpt-4o' is also the id of 'openai/gpt-4o' at model_providers[0] "
-         "(line 7)", "model_providers[1].model", 8)]
+        (
+            "model id 'gpt-4o' of 'azure_openai/gpt-4o' is also the id of 'openai/gpt-4o' at model_providers[0] "
+            "(line 7)",
+            "model_providers[1].model",
+            8,
+        )
+    ]
 
 
 def test_gateway_id_equal_to_another_full_model_is_allowed() -> None:
@@ -111,8 +125,13 @@ def test_two_defaults_name_both_places() -> None:
         """
     got = found(body, "check.multiple-defaults")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("model provider 'anthropic/claude-sonnet-4' is marked default, but so is 'openai/gpt-4o' at "
-         "model_providers[0].default (line 8); only one provider can be the default", "model_providers[1].default", 10)]
+        (
+            "model provider 'anthropic/claude-sonnet-4' is marked default, but so is 'openai/gpt-4o' at "
+            "model_providers[0].default (line 8); only one provider can be the default",
+            "model_providers[1].default",
+            10,
+        )
+    ]
 
 
 def test_one_default_passes() -> None:
@@ -128,9 +147,11 @@ def test_one_default_passes() -> None:
 def test_wildcard_default() -> None:
     got = found("- model: openai/*\n  default: true\n", "check.wildcard-default")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("model provider 'openai/*' is a wildcard and cannot be the default", "model_providers[0].default", 8)]
-    assert got[0].hint == ("add an entry for one concrete model (e.g. `model: openai/<model id>`) and make it the "
-                           "default instead")
+        ("model provider 'openai/*' is a wildcard and cannot be the default", "model_providers[0].default", 8)
+    ]
+    assert got[0].hint == (
+        "add an entry for one concrete model (e.g. `model: openai/<model id>`) and make it the default instead"
+    )
     assert found("- model: openai/gpt-4o\n  default: true\n", "check.wildcard-default") == []
 
 
@@ -147,8 +168,13 @@ routing_preferences:
 def test_router_name_collides_when_plano_adds_its_own() -> None:
     got = found(ROUTED, "check.reserved-provider-name")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("provider name 'plano-orchestrator' is reserved: Plano adds its own 'plano-orchestrator' provider "
-         "(model 'Plano-Orchestrator') because routing preferences are configured", "model_providers[0].name", 7)]
+        (
+            "provider name 'plano-orchestrator' is reserved: Plano adds its own 'plano-orchestrator' provider "
+            "(model 'Plano-Orchestrator') because routing preferences are configured",
+            "model_providers[0].name",
+            7,
+        )
+    ]
     assert got[0].hint is not None
     assert "overrides.llm_routing_model" in got[0].hint
 
@@ -163,8 +189,13 @@ def test_router_name_is_fine_when_the_provider_serves_the_router_model() -> None
 def test_agent_orchestrator_defaulted_name_collides() -> None:
     body = "- model: plano/orchestrator\n  base_url: http://orch:8000\n"
     assert brief(body, "check.reserved-provider-name") == [
-        ("provider name 'plano/orchestrator' is reserved: Plano adds its own 'plano/orchestrator' provider "
-         "(model 'Plano-Orchestrator') for agent orchestration", "model_providers[0].model", 7)]
+        (
+            "provider name 'plano/orchestrator' is reserved: Plano adds its own 'plano/orchestrator' provider "
+            "(model 'Plano-Orchestrator') for agent orchestration",
+            "model_providers[0].model",
+            7,
+        )
+    ]
     serving = body + "overrides:\n  agent_orchestration_model: plano/orchestrator\n"
     assert found(serving, "check.reserved-provider-name") == []
 
@@ -173,19 +204,29 @@ def test_arch_function_name_warns() -> None:
     body = "- name: arch-function\n  model: plano/Arch-Function\n  base_url: http://fc:8000\n"
     got = found(body, "check.internal-provider-override")
     assert [(d.severity, d.message, d.path, d.line) for d in got] == [
-        (Severity.WARNING, "provider 'arch-function' replaces Plano's built-in function-calling model used by "
-         "prompt targets", "model_providers[0].name", 7)]
+        (
+            Severity.WARNING,
+            "provider 'arch-function' replaces Plano's built-in function-calling model used by prompt targets",
+            "model_providers[0].name",
+            7,
+        )
+    ]
     assert found(body.replace("arch-function", "arch-functions"), "check.internal-provider-override") == []
 
 
 # --- upstreams ---------------------------------------------------------------------------------------
 
+
 def test_base_url_required() -> None:
     got = found("- model: ollama/llama3\n", "check.base-url-required")
     assert [(d.message, d.path, d.line, d.hint) for d in got] == [
-        ("model provider 'ollama/llama3': 'ollama' models have no public default upstream, so base_url is required",
-         "model_providers[0].base_url", 7,
-         "add `base_url: http://host.docker.internal:11434` (Ollama running on this machine)")]
+        (
+            "model provider 'ollama/llama3': 'ollama' models have no public default upstream, so base_url is required",
+            "model_providers[0].base_url",
+            7,
+            "add `base_url: http://host.docker.internal:11434` (Ollama running on this machine)",
+        )
+    ]
     body = "- model: ollama/llama3\n  base_url: http://host.docker.internal:11434\n"
     assert found(body, "check.base-url-required") == []
 
@@ -193,13 +234,19 @@ def test_base_url_required() -> None:
 def test_unsupported_prefix_needs_base_url_and_interface() -> None:
     got = found("- model: opneai/gpt-4o\n", "check.custom-provider-incomplete")
     assert [(d.message, d.path, d.line, d.hint) for d in got] == [
-        ("model provider 'opneai/gpt-4o': 'opneai' is not a built-in provider, so it needs base_url and "
-         "provider_interface (missing: base_url, provider_interface)", "model_providers[0].model", 7,
-         "did you mean 'openai'?")]
+        (
+            "model provider 'opneai/gpt-4o': 'opneai' is not a built-in provider, so it needs base_url and "
+            "provider_interface (missing: base_url, provider_interface)",
+            "model_providers[0].model",
+            7,
+            "did you mean 'openai'?",
+        )
+    ]
     half = "- model: my-llm/x\n  base_url: http://llm:8000\n"
     assert [d.message for d in found(half, "check.custom-provider-incomplete")] == [
         "model provider 'my-llm/x': 'my-llm' is not a built-in provider, so it needs base_url and "
-        "provider_interface (missing: provider_interface)"]
+        "provider_interface (missing: provider_interface)"
+    ]
     full = half + "  provider_interface: openai\n"
     assert found(full, "check.custom-provider-incomplete") == []
 
@@ -207,9 +254,12 @@ def test_unsupported_prefix_needs_base_url_and_interface() -> None:
 def test_base_url_with_a_variable_gets_a_specific_hint() -> None:
     got = found("- model: ollama/llama3\n  base_url: $OLLAMA_URL\n", "check.base-url-invalid")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("model provider 'ollama/llama3': base_url uses an environment variable", "model_providers[0].base_url", 8)]
-    assert got[0].hint == ("base_url is parsed before variables are substituted: write the URL itself (keep secrets "
-                           "in access_key or headers)")
+        ("model provider 'ollama/llama3': base_url uses an environment variable", "model_providers[0].base_url", 8)
+    ]
+    assert got[0].hint == (
+        "base_url is parsed before variables are substituted: write the URL itself (keep secrets "
+        "in access_key or headers)"
+    )
 
 
 def test_base_url_scheme_and_port() -> None:
@@ -222,18 +272,29 @@ def test_base_url_scheme_and_port() -> None:
           base_url: https://models.local:8443/v1
         """
     assert brief(body, "check.base-url-invalid") == [
-        ("model provider 'ollama/a': base_url 'ftp://models.local/x' must start with http:// or https://",
-         "model_providers[0].base_url", 8),
-        ("model provider 'ollama/b': base_url 'http://models.local:99999' has an invalid port",
-         "model_providers[1].base_url", 10),
+        (
+            "model provider 'ollama/a': base_url 'ftp://models.local/x' must start with http:// or https://",
+            "model_providers[0].base_url",
+            8,
+        ),
+        (
+            "model provider 'ollama/b': base_url 'http://models.local:99999' has an invalid port",
+            "model_providers[1].base_url",
+            10,
+        ),
     ]
 
 
 def test_gateway_prefix_without_base_url_has_no_cluster() -> None:
     got = found("- model: openrouter/anthropic/claude-sonnet-4\n", "check.no-builtin-cluster")
     assert [(d.message, d.path, d.line) for d in got] == [
-        ("model provider 'openrouter/anthropic/claude-sonnet-4': Plano has no built-in upstream for 'openrouter', "
-         "so requests would go to a cluster that does not exist", "model_providers[0].base_url", 7)]
+        (
+            "model provider 'openrouter/anthropic/claude-sonnet-4': Plano has no built-in upstream for 'openrouter', "
+            "so requests would go to a cluster that does not exist",
+            "model_providers[0].base_url",
+            7,
+        )
+    ]
     body = """\
         - model: openrouter/anthropic/claude-sonnet-4
           base_url: https://openrouter.ai/api/v1
@@ -253,8 +314,13 @@ def test_providers_sharing_a_cluster_must_agree_on_http_host() -> None:
           http_host: b.internal
         """
     assert brief(body, "check.shared-cluster-conflict") == [
-        ("model provider 'ollama/b' shares the upstream cluster 'ollama_box' with 'ollama/a' at model_providers[0] "
-         "(line 7) but sets a different http_host", "model_providers[1].http_host", 12)]
+        (
+            "model provider 'ollama/b' shares the upstream cluster 'ollama_box' with 'ollama/a' at model_providers[0] "
+            "(line 7) but sets a different http_host",
+            "model_providers[1].http_host",
+            12,
+        )
+    ]
     assert found(body.replace("b.internal", "a.internal"), "check.shared-cluster-conflict") == []
 
 
@@ -262,8 +328,14 @@ def test_passthrough_with_access_key_warns() -> None:
     body = "- model: openai/gpt-4o\n  passthrough_auth: true\n  access_key: $OPENAI_API_KEY\n"
     got = found(body, "check.passthrough-with-key")
     assert [(d.severity, d.message, d.path, d.line) for d in got] == [
-        (Severity.WARNING, "model provider 'openai/gpt-4o' sets both passthrough_auth and access_key; with "
-         "passthrough_auth the client's own credential is forwarded", "model_providers[0].access_key", 9)]
+        (
+            Severity.WARNING,
+            "model provider 'openai/gpt-4o' sets both passthrough_auth and access_key; with "
+            "passthrough_auth the client's own credential is forwarded",
+            "model_providers[0].access_key",
+            9,
+        )
+    ]
     assert found("- model: openai/gpt-4o\n  passthrough_auth: true\n", "check.passthrough-with-key") == []
 
 
@@ -271,9 +343,14 @@ def test_literal_access_key_warns_without_echoing_it() -> None:
     body = "- model: openai/gpt-4o\n  access_key: sk-proj-SECRET123\n"
     got = found(body, "check.literal-secret")
     assert [(d.severity, d.message, d.path, d.line, d.hint) for d in got] == [
-        (Severity.WARNING, "model provider 'openai/gpt-4o': access_key looks like a literal key; move it to an "
-         "environment variable", "model_providers[0].access_key", 8,
-         "write `access_key: $OPENAI_API_KEY` and put the key in .env or your environment")]
+        (
+            Severity.WARNING,
+            "model provider 'openai/gpt-4o': access_key looks like a literal key; move it to an environment variable",
+            "model_providers[0].access_key",
+            8,
+            "write `access_key: $OPENAI_API_KEY` and put the key in .env or your environment",
+        )
+    ]
     every_text = " ".join(f"{d.message} {d.hint}" for d in check(build(parse(HEADER + body, "x.yaml"))))
     assert "SECRET123" not in every_text
 

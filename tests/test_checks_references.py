@@ -38,24 +38,36 @@ def brief(body: str, code: str, header: str = HEADER) -> list[tuple[str, str, in
 
 # --- model_aliases -----------------------------------------------------------------------------------
 
+
 def test_alias_to_an_unknown_model_suggests_the_closest() -> None:
     body = "model_aliases:\n  fast:\n    target: gpt-4\n"
     assert brief(body, "check.unknown-alias-target") == [
-        ("model alias 'fast' points to 'gpt-4', which is not a configured model", "model_aliases.fast.target", 13,
-         "did you mean 'gpt-4o'?")]
+        (
+            "model alias 'fast' points to 'gpt-4', which is not a configured model",
+            "model_aliases.fast.target",
+            13,
+            "did you mean 'gpt-4o'?",
+        )
+    ]
 
 
 def test_alias_far_from_any_model_lists_the_configured_ones() -> None:
     body = "model_aliases:\n  fast:\n    target: llama\n"
     assert [d.hint for d in found(body, "check.unknown-alias-target")] == [
-        "configured models: 'anthropic/claude-sonnet-4', 'claude-sonnet-4', 'gpt-4o', 'openai/gpt-4o'"]
+        "configured models: 'anthropic/claude-sonnet-4', 'claude-sonnet-4', 'gpt-4o', 'openai/gpt-4o'"
+    ]
 
 
 def test_alias_to_a_provider_name_points_at_its_model() -> None:
     body = "model_aliases:\n  smart:\n    target: claude\n"
     assert brief(body, "check.unknown-alias-target") == [
-        ("model alias 'smart' points to 'claude', which is not a configured model", "model_aliases.smart.target", 13,
-         "'claude' is a provider name; aliases point at models: use 'anthropic/claude-sonnet-4'")]
+        (
+            "model alias 'smart' points to 'claude', which is not a configured model",
+            "model_aliases.smart.target",
+            13,
+            "'claude' is a provider name; aliases point at models: use 'anthropic/claude-sonnet-4'",
+        )
+    ]
 
 
 def test_alias_targets_full_models_bare_ids_and_wildcard_covered_models() -> None:
@@ -76,6 +88,7 @@ def test_wildcard_itself_is_not_an_alias_target() -> None:
 
 # --- routing_preferences -----------------------------------------------------------------------------
 
+
 def test_preference_model_covered_only_by_a_wildcard() -> None:
     body = """\
         routing_preferences:
@@ -84,9 +97,13 @@ def test_preference_model_covered_only_by_a_wildcard() -> None:
             models: [claude, xai/grok-4]
         """
     assert brief(body, "check.unknown-preference-model") == [
-        ("routing preference 'code' lists 'xai/grok-4', which is not a configured provider",
-         "routing_preferences[0].models[1]", 14,
-         "wildcards do not cover routing preferences: add an entry `model: xai/grok-4` under model_providers")]
+        (
+            "routing preference 'code' lists 'xai/grok-4', which is not a configured provider",
+            "routing_preferences[0].models[1]",
+            14,
+            "wildcards do not cover routing preferences: add an entry `model: xai/grok-4` under model_providers",
+        )
+    ]
 
 
 def test_preference_model_typo_suggests_a_provider() -> None:
@@ -98,8 +115,13 @@ def test_preference_model_typo_suggests_a_provider() -> None:
               - openai/gpt-4
         """
     assert brief(body, "check.unknown-preference-model") == [
-        ("routing preference 'code' lists 'openai/gpt-4', which is not a configured provider",
-         "routing_preferences[0].models[0]", 15, "did you mean 'openai/gpt-4o'?")]
+        (
+            "routing preference 'code' lists 'openai/gpt-4', which is not a configured provider",
+            "routing_preferences[0].models[0]",
+            15,
+            "did you mean 'openai/gpt-4o'?",
+        )
+    ]
 
 
 def test_preference_models_by_name_full_model_or_bare_id_pass() -> None:
@@ -123,8 +145,13 @@ def test_duplicate_preference_name() -> None:
             models: [gpt-4o]
         """
     assert brief(body, "check.duplicate-preference-name") == [
-        ("routing preference 'code' is already defined at routing_preferences[0] (line 12)",
-         "routing_preferences[1].name", 15, "merge the two entries' models into one, or rename one of them")]
+        (
+            "routing preference 'code' is already defined at routing_preferences[0] (line 12)",
+            "routing_preferences[1].name",
+            15,
+            "merge the two entries' models into one, or rename one of them",
+        )
+    ]
     renamed = "- name: review".join(body.rsplit("- name: code", 1))
     assert found(renamed, "check.duplicate-preference-name") == []
 
@@ -161,10 +188,18 @@ listeners:
 
 def test_unknown_listener_and_agent_filters() -> None:
     assert brief("", "check.unknown-filter", LISTENERS) == [
-        ("listener 'egress' uses filter 'pii_gaurd', which is not defined under filters or agents",
-         "listeners[0].output_filters[0]", 13, "did you mean 'pii_guard'?"),
-        ("agent 'flights' of listener 'desk' uses filter 'audit', which is not defined under filters or agents",
-         "listeners[1].agents[0].input_filters[1]", 20, "define it under filters (`- id: audit` with its `url`)"),
+        (
+            "listener 'egress' uses filter 'pii_gaurd', which is not defined under filters or agents",
+            "listeners[0].output_filters[0]",
+            13,
+            "did you mean 'pii_guard'?",
+        ),
+        (
+            "agent 'flights' of listener 'desk' uses filter 'audit', which is not defined under filters or agents",
+            "listeners[1].agents[0].input_filters[1]",
+            20,
+            "define it under filters (`- id: audit` with its `url`)",
+        ),
     ]
 
 
@@ -173,16 +208,25 @@ def test_known_filters_pass() -> None:
     assert found("", "check.unknown-filter", fixed) == []
 
 
-UNDEFINED = ("which is not defined under agents: every request routed to it would fail (the gateway answers "
-             "AgentNotFound)")
+UNDEFINED = (
+    "which is not defined under agents: every request routed to it would fail (the gateway answers AgentNotFound)"
+)
 
 
 def test_listener_agents_must_be_top_level_agents() -> None:
     assert brief("", "check.unknown-agent", LISTENERS) == [
-        (f"listener 'desk' serves agent 'hotels', {UNDEFINED}", "listeners[1].agents[1].id", 21,
-         "define it under agents (`- id: hotels` with its `url`), or remove it from this listener"),
-        (f"listener 'desk' serves agent 'pii_guard', {UNDEFINED}", "listeners[1].agents[2].id", 23,
-         "'pii_guard' is a filter: list it under input_filters instead"),
+        (
+            f"listener 'desk' serves agent 'hotels', {UNDEFINED}",
+            "listeners[1].agents[1].id",
+            21,
+            "define it under agents (`- id: hotels` with its `url`), or remove it from this listener",
+        ),
+        (
+            f"listener 'desk' serves agent 'pii_guard', {UNDEFINED}",
+            "listeners[1].agents[2].id",
+            23,
+            "'pii_guard' is a filter: list it under input_filters instead",
+        ),
     ]
     only_known = LISTENERS.split("      - id: hotels", maxsplit=1)[0]
     assert found("", "check.unknown-agent", only_known) == []
@@ -192,7 +236,8 @@ DANGLING = Path(__file__).resolve().parent / "invalid" / "check-unknown-agent.ya
 
 
 def test_migrate_reports_a_dangling_agent_like_validate_and_writes_nothing(
-        cli: Callable[..., tuple[int, str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A legacy file that migrates cleanly but serves an undefined agent: migrate shows the error, not the YAML."""
     monkeypatch.chdir(DANGLING.parent.parent.parent)
     code, out, err = cli("migrate", "tests/invalid/check-unknown-agent.yaml")
@@ -210,6 +255,7 @@ def test_migrate_reports_a_dangling_agent_like_validate_and_writes_nothing(
 
 # --- prompt target endpoints -------------------------------------------------------------------------
 
+
 def test_prompt_target_endpoint_must_exist() -> None:
     body = """\
         endpoints:
@@ -225,12 +271,18 @@ def test_prompt_target_endpoint_must_exist() -> None:
           - {id: flights, url: "http://flights:9000"}
         """
     assert brief(body, "check.unknown-endpoint") == [
-        ("prompt target 'weather' calls endpoint 'wether_api', which is not defined",
-         "prompt_targets[0].endpoint.name", 16, "did you mean 'weather_api'?")]
+        (
+            "prompt target 'weather' calls endpoint 'wether_api', which is not defined",
+            "prompt_targets[0].endpoint.name",
+            16,
+            "did you mean 'weather_api'?",
+        )
+    ]
     assert found(body.replace("wether_api", "weather_api"), "check.unknown-endpoint") == []
 
 
 # --- ratelimits --------------------------------------------------------------------------------------
+
 
 def test_ratelimit_on_a_prefixed_model_never_fires() -> None:
     body = """\
@@ -241,8 +293,14 @@ def test_ratelimit_on_a_prefixed_model_never_fires() -> None:
         """
     got = found(body, "check.ratelimit-model")
     assert [(d.severity, d.message, d.path, d.line, d.hint) for d in got] == [
-        (Severity.WARNING, "rate limit for 'openai/gpt-4o' matches no configured model id, so it never applies",
-         "ratelimits[0].model", 12, "limits match the bare model id: write 'gpt-4o'")]
+        (
+            Severity.WARNING,
+            "rate limit for 'openai/gpt-4o' matches no configured model id, so it never applies",
+            "ratelimits[0].model",
+            12,
+            "limits match the bare model id: write 'gpt-4o'",
+        )
+    ]
 
 
 def test_ratelimit_on_a_bare_id_or_wildcard_covered_id_passes() -> None:
@@ -254,4 +312,5 @@ def test_ratelimit_on_a_bare_id_or_wildcard_covered_id_passes() -> None:
     assert found(body, "check.ratelimit-model") == []
     no_wildcard = HEADER.replace("  - model: xai/*\n", "")
     assert [d.message for d in found(body, "check.ratelimit-model", no_wildcard)] == [
-        "rate limit for 'grok-4' matches no configured model id, so it never applies"]
+        "rate limit for 'grok-4' matches no configured model id, so it never applies"
+    ]

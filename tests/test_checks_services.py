@@ -34,10 +34,20 @@ def test_agent_and_filter_ids_share_one_namespace() -> None:
           - {id: research, url: "http://guard:9100"}
         """
     assert brief(body, "check.duplicate-service-id") == [
-        ("filter id 'research' is already used by the agent at agents[0] (line 7)", "filters[0].id", 9,
-         "agents and filters share one set of ids: rename one of them")]
-    assert found(body.replace("{id: research, url: \"http://guard", "{id: guard, url: \"http://guard"),
-                 "check.duplicate-service-id") == []
+        (
+            "filter id 'research' is already used by the agent at agents[0] (line 7)",
+            "filters[0].id",
+            9,
+            "agents and filters share one set of ids: rename one of them",
+        )
+    ]
+    assert (
+        found(
+            body.replace('{id: research, url: "http://guard', '{id: guard, url: "http://guard'),
+            "check.duplicate-service-id",
+        )
+        == []
+    )
 
 
 def test_agent_id_overwriting_an_endpoint() -> None:
@@ -48,8 +58,14 @@ def test_agent_id_overwriting_an_endpoint() -> None:
           - {id: search, url: "http://search-agent:9000"}
         """
     assert brief(body, "check.cluster-name-collision") == [
-        ("agent id 'search' would define the Envoy cluster 'search', which the endpoint of the same name also "
-         "defines", "agents[0].id", 9, "rename it (e.g. 'search_svc') and update whatever refers to it")]
+        (
+            "agent id 'search' would define the Envoy cluster 'search', which the endpoint of the same name also "
+            "defines",
+            "agents[0].id",
+            9,
+            "rename it (e.g. 'search_svc') and update whatever refers to it",
+        )
+    ]
 
 
 def test_endpoint_named_like_a_built_in_cluster() -> None:
@@ -59,10 +75,16 @@ def test_endpoint_named_like_a_built_in_cluster() -> None:
           bright_staff: {endpoint: staff.example.com}
         """
     assert [(d.message, d.path, d.line) for d in found(body, "check.cluster-name-collision")] == [
-        ("endpoint 'openai' would define the Envoy cluster 'openai', which is a built-in cluster",
-         "endpoints.openai", 7),
-        ("endpoint 'bright_staff' would define the Envoy cluster 'bright_staff', which is a built-in cluster",
-         "endpoints.bright_staff", 8),
+        (
+            "endpoint 'openai' would define the Envoy cluster 'openai', which is a built-in cluster",
+            "endpoints.openai",
+            7,
+        ),
+        (
+            "endpoint 'bright_staff' would define the Envoy cluster 'bright_staff', which is a built-in cluster",
+            "endpoints.bright_staff",
+            8,
+        ),
     ]
 
 
@@ -76,7 +98,8 @@ def test_filter_named_like_a_provider_cluster() -> None:
         """
     assert [d.message for d in found(body, "check.cluster-name-collision")] == [
         "filter id 'ollama_box' would define the Envoy cluster 'ollama_box', which is also the cluster made for a "
-        "model provider's base_url"]
+        "model provider's base_url"
+    ]
 
 
 def test_distinct_cluster_names_pass() -> None:
@@ -100,21 +123,37 @@ def test_service_url_without_scheme_or_host() -> None:
           - {id: ok, url: "https://guard.example.com/mcp"}
         """
     assert brief(body, "check.service-url") == [
-        ("agent 'flights' has url 'localhost:10500', which lacks an http(s) scheme or a host, so no cluster can be "
-         "made for it", "agents[0].url", 7, "write the full URL, e.g. http://localhost:10500"),
-        ("filter 'guard' has url 'grpc://guard:9100', which lacks an http(s) scheme or a host, so no cluster can be "
-         "made for it", "filters[0].url", 9, "use an http:// or https:// URL with a host"),
+        (
+            "agent 'flights' has url 'localhost:10500', which lacks an http(s) scheme or a host, so no cluster can be "
+            "made for it",
+            "agents[0].url",
+            7,
+            "write the full URL, e.g. http://localhost:10500",
+        ),
+        (
+            "filter 'guard' has url 'grpc://guard:9100', which lacks an http(s) scheme or a host, so no cluster can be "
+            "made for it",
+            "filters[0].url",
+            9,
+            "use an http:// or https:// URL with a host",
+        ),
     ]
 
 
 def test_agent_orchestrator_needs_exactly_one_endpoint() -> None:
     none = "overrides:\n  use_agent_orchestrator: true\n"
     assert brief(none, "check.agent-orchestrator-endpoints") == [
-        ("use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; found none",
-         "overrides.use_agent_orchestrator", 7, "add the orchestrator under endpoints")]
+        (
+            "use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; found none",
+            "overrides.use_agent_orchestrator",
+            7,
+            "add the orchestrator under endpoints",
+        )
+    ]
     two = none + "endpoints:\n  a: {endpoint: a}\nagents:\n  - {id: b, url: 'http://b'}\n"
     assert [d.message for d in found(two, "check.agent-orchestrator-endpoints")] == [
-        "use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; found 'a', 'b'"]
+        "use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; found 'a', 'b'"
+    ]
 
 
 def test_agent_orchestrator_with_one_endpoint_or_switched_off_passes() -> None:

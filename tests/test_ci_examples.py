@@ -52,16 +52,26 @@ def gateway_names(docker_client: DockerClient, request: pytest.FixtureRequest) -
 def run_smoke(tmp_path: Path, project: str, provider_port: int, **extra: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG.format(port=free_port(), mock_port=provider_port), encoding="utf-8")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{path_without_planoai()}",
-           "PLANOAI_CONFIG": str(config), "PLANOAI_PROJECT": project, "PLANOAI_IMAGE": "planoai-testbed:latest",
-           "PLANOAI_PULL": "never", "PLANOAI_ADMIN_PORT": str(free_port()), "PLANOAI_TIMEOUT": "60",
-           "OPENAI_API_KEY": KEY, **extra}
-    return subprocess.run(["bash", str(CI / "smoke.sh")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=180, check=False)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{path_without_planoai()}",
+        "PLANOAI_CONFIG": str(config),
+        "PLANOAI_PROJECT": project,
+        "PLANOAI_IMAGE": "planoai-testbed:latest",
+        "PLANOAI_PULL": "never",
+        "PLANOAI_ADMIN_PORT": str(free_port()),
+        "PLANOAI_TIMEOUT": "60",
+        "OPENAI_API_KEY": KEY,
+        **extra,
+    }
+    return subprocess.run(
+        ["bash", str(CI / "smoke.sh")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
-def test_smoke_script_starts_waits_asks_and_stops(tmp_path: Path, mock_provider: MockProvider, testbed_image: str,
-                                                  docker_client: DockerClient, gateway_names: str) -> None:
+def test_smoke_script_starts_waits_asks_and_stops(
+    tmp_path: Path, mock_provider: MockProvider, testbed_image: str, docker_client: DockerClient, gateway_names: str
+) -> None:
     result = run_smoke(tmp_path, gateway_names, mock_provider.server_address[1])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke: reply: hello from the mock" in result.stdout.splitlines()
@@ -74,15 +84,15 @@ def test_smoke_script_starts_waits_asks_and_stops(tmp_path: Path, mock_provider:
 
 
 def test_smoke_script_fails_with_curls_code_and_still_stops_the_gateway(
-        tmp_path: Path, testbed_image: str, docker_client: DockerClient, gateway_names: str) -> None:
+    tmp_path: Path, testbed_image: str, docker_client: DockerClient, gateway_names: str
+) -> None:
     result = run_smoke(tmp_path, gateway_names, free_port())  # nothing listens there: the gateway answers 5xx
     assert result.returncode == 22, result.stdout + result.stderr  # curl --fail-with-body on an HTTP error
     assert f"stopped and removed plano-{gateway_names}" in result.stderr
     assert containers_of(docker_client, gateway_names) == []
 
 
-def test_smoke_script_passes_planoais_exit_code_through(tmp_path: Path, testbed_image: str,
-                                                        gateway_names: str) -> None:
+def test_smoke_script_passes_planoais_exit_code_through(tmp_path: Path, testbed_image: str, gateway_names: str) -> None:
     result = run_smoke(tmp_path, gateway_names, free_port(), OPENAI_API_KEY="")
     assert result.returncode == 5, result.stdout + result.stderr
     assert "$OPENAI_API_KEY is set but empty" in result.stderr
@@ -110,8 +120,14 @@ def test_workflow_structure(workflow: dict[Any, Any]) -> None:
         assert len(found) == 1, fragment
         return found[0]
 
-    order = [index("pip install planoai-cli"), index("planoai doctor"), index("planoai up"),
-             index("planoai wait"), index("curl "), index("planoai down")]
+    order = [
+        index("pip install planoai-cli"),
+        index("planoai doctor"),
+        index("planoai up"),
+        index("planoai wait"),
+        index("curl "),
+        index("planoai down"),
+    ]
     assert order == sorted(order)
     wait_step = steps[index("planoai wait")]
     assert "--timeout 120" in wait_step["run"]
@@ -156,6 +172,7 @@ class Runner:
                 return self.outputs[step].get(name, "")  # GitHub: an unset output is empty
             source = env if context == "env" else self.contexts[context]
             return source[rest]
+
         return EXPRESSION.sub(value, text)
 
     def should_run(self, condition: str | None) -> bool:
@@ -182,10 +199,16 @@ class Runner:
             path.write_text("", encoding="utf-8")
         script = self.workspace.parent / f"step-{number}.sh"
         script.write_text(self.evaluate(step["run"], env), encoding="utf-8")
-        result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                                cwd=self.workspace, env={**env, **{k: str(v) for k, v in files.items()}},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
-                                check=False)
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workspace,
+            env={**env, **{k: str(v) for k, v in files.items()}},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         self.outputs[str(step.get("id", f"step{number}"))] = parse_github_file(files["GITHUB_OUTPUT"])
         self.exported.update(parse_github_file(files["GITHUB_ENV"]))
         if result.returncode != 0:
@@ -206,7 +229,7 @@ def parse_github_file(path: Path) -> dict[str, str]:
         if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
             name, delimiter = line.split("<<", 1)
             end = lines.index(delimiter)
-            values[name], lines = "\n".join(lines[:end]), lines[end + 1:]
+            values[name], lines = "\n".join(lines[:end]), lines[end + 1 :]
         elif line:
             name, value = line.split("=", 1)
             values[name] = value
@@ -217,39 +240,75 @@ def parse_github_file(path: Path) -> dict[str, str]:
 def runner_tools(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A fresh virtualenv (pip and the dependencies borrowed from ours) and a wheel of this checkout."""
     root = tmp_path_factory.mktemp("runner")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(root / "wheels"), str(REPO)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(root / "wheels"),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    purelib = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                              "['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(purelib) / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return venv, root / "wheels"
 
 
-def runner_for(tmp_path: Path, runner_tools: tuple[Path, Path], provider_port: int, run_id: str,
-               secrets: Mapping[str, str]) -> tuple[Runner, int, int]:
+def runner_for(
+    tmp_path: Path, runner_tools: tuple[Path, Path], provider_port: int, run_id: str, secrets: Mapping[str, str]
+) -> tuple[Runner, int, int]:
     venv, wheels = runner_tools
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     port, admin_port = free_port(), free_port()
     (workspace / "config.yaml").write_text(CONFIG.format(port=port, mock_port=provider_port), encoding="utf-8")
-    env = {"PATH": f"{venv / 'bin'}{os.pathsep}{path_without_planoai()}", "HOME": os.environ["HOME"],
-           "NO_COLOR": "1", "PLANO_IMAGE": "planoai-testbed:latest", "PLANOAI_ADMIN_PORT": str(admin_port),
-           # pip as configured on an offline runner: this checkout's wheel, dependencies already present
-           # (borrowed from our virtualenv, whose own planoai-cli must not count as installed).
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_NO_DEPS": "1", "PIP_IGNORE_INSTALLED": "1",
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "CI": "true", "GITHUB_ACTIONS": "true"}
+    env = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{path_without_planoai()}",
+        "HOME": os.environ["HOME"],
+        "NO_COLOR": "1",
+        "PLANO_IMAGE": "planoai-testbed:latest",
+        "PLANOAI_ADMIN_PORT": str(admin_port),
+        # pip as configured on an offline runner: this checkout's wheel, dependencies already present
+        # (borrowed from our virtualenv, whose own planoai-cli must not count as installed).
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheels),
+        "PIP_NO_DEPS": "1",
+        "PIP_IGNORE_INSTALLED": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+    }
     contexts = {"github": {"run_id": run_id}, "secrets": dict(secrets)}
     return Runner(workspace, env, contexts), port, admin_port
 
 
 @pytest.mark.usefixtures("testbed_image")
-def test_workflow_run_steps_work_end_to_end(tmp_path: Path, workflow: dict[Any, Any], runner_tools: tuple[Path, Path],
-                                            mock_provider: MockProvider, docker_client: DockerClient) -> None:
+def test_workflow_run_steps_work_end_to_end(
+    tmp_path: Path,
+    workflow: dict[Any, Any],
+    runner_tools: tuple[Path, Path],
+    mock_provider: MockProvider,
+    docker_client: DockerClient,
+) -> None:
     run_id = f"{os.getpid()}{free_port()}"
-    runner, port, admin_port = runner_for(tmp_path, runner_tools, mock_provider.server_address[1], run_id,
-                                          {"OPENAI_API_KEY": KEY})
+    runner, port, admin_port = runner_for(
+        tmp_path, runner_tools, mock_provider.server_address[1], run_id, {"OPENAI_API_KEY": KEY}
+    )
     try:
         results = runner.run_job(workflow, workflow["jobs"]["smoke"])
         left = containers_of(docker_client, f"ci-{run_id}")
@@ -257,8 +316,17 @@ def test_workflow_run_steps_work_end_to_end(tmp_path: Path, workflow: dict[Any, 
         for container in containers_of(docker_client, f"ci-{run_id}"):
             container.remove(force=True)
     report = describe(results)
-    assert [r.status for r in results] == ["action", "action", "passed", "passed", "passed", "passed", "passed",
-                                           "skipped", "passed"], report
+    assert [r.status for r in results] == [
+        "action",
+        "action",
+        "passed",
+        "passed",
+        "passed",
+        "passed",
+        "passed",
+        "skipped",
+        "passed",
+    ], report
     venv = runner_tools[0]
     assert shutil.which("planoai", path=runner.env["PATH"]) == str(venv / "bin" / "planoai")
     assert list(venv.glob("lib/python*/site-packages/planoai_cli/ops/wait.py")), "the wheel was not installed"
@@ -273,14 +341,25 @@ def test_workflow_run_steps_work_end_to_end(tmp_path: Path, workflow: dict[Any, 
     assert KEY not in report
 
 
-def test_workflow_failure_shows_logs_and_still_stops(tmp_path: Path, workflow: dict[Any, Any],
-                                                     runner_tools: tuple[Path, Path], testbed_image: str) -> None:
-    runner, _, _ = runner_for(tmp_path, runner_tools, free_port(), f"{os.getpid()}{free_port()}",
-                              {"OPENAI_API_KEY": ""})  # an unset secret is empty in GitHub
+def test_workflow_failure_shows_logs_and_still_stops(
+    tmp_path: Path, workflow: dict[Any, Any], runner_tools: tuple[Path, Path], testbed_image: str
+) -> None:
+    runner, _, _ = runner_for(
+        tmp_path, runner_tools, free_port(), f"{os.getpid()}{free_port()}", {"OPENAI_API_KEY": ""}
+    )  # an unset secret is empty in GitHub
     results = runner.run_job(workflow, workflow["jobs"]["smoke"])
     # doctor fails (exit 5, the key is empty), the rest is skipped; the logs step runs and finds nothing
     # (exit 11, no container), and the always() step stops nothing, successfully.
-    assert [r.status for r in results] == ["action", "action", "passed", "failed", "skipped", "skipped", "skipped",
-                                           "failed", "passed"], describe(results)
+    assert [r.status for r in results] == [
+        "action",
+        "action",
+        "passed",
+        "failed",
+        "skipped",
+        "skipped",
+        "skipped",
+        "failed",
+        "passed",
+    ], describe(results)
     assert "up would fail (exit 5)" in results[3].output
     assert "no gateway container for project" in results[7].output

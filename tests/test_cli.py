@@ -95,7 +95,9 @@ def test_json_output_for_invalid_config(cli: Cli, project: Project) -> None:
     payload = json.loads(out)
     assert payload["valid"] is False
     assert [(e["path"], e["line"], e["column"]) for e in payload["errors"]] == [
-        ("listeners[0].prot", 5, 5), ("model_providers[0].defualt", 8, 5)]
+        ("listeners[0].prot", 5, 5),
+        ("model_providers[0].defualt", 8, 5),
+    ]
     assert set(payload["errors"][0]) == {"code", "path", "line", "column", "message", "hint"}
 
 
@@ -216,17 +218,27 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "planoai_cli", "--version"], capture_output=True, text=True,
-                            timeout=60, check=False, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "planoai_cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0
     assert result.stdout.startswith("planoai-cli ")
 
 
 # --- render and validate --envoy -------------------------------------------------------------------
 
-LOCAL = CANONICAL.replace("  - model: openai/gpt-4o\n", "  - model: ollama/llama3.2\n    base_url: http://localhost:11434\n")
-STANDIN = "note: the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read the " \
-          "embedded config\n"
+LOCAL = CANONICAL.replace(
+    "  - model: openai/gpt-4o\n", "  - model: ollama/llama3.2\n    base_url: http://localhost:11434\n"
+)
+STANDIN = (
+    "note: the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read the "
+    "embedded config\n"
+)
 
 
 def test_render_writes_both_files_and_says_what_the_gateway_needs(cli: Cli, project: Project, tmp_path: Path) -> None:
@@ -242,12 +254,14 @@ def test_render_writes_both_files_and_says_what_the_gateway_needs(cli: Cli, proj
         "listeners (publish these ports; each answers GET /healthz when ready):\n"
         "  0.0.0.0:12000  model listener 'llm' (Envoy egress_traffic)\n"
         "Envoy admin: port 9901 (inside the container)\n"
-        "variables substituted at start: OPENAI_API_KEY\n")
+        "variables substituted at start: OPENAI_API_KEY\n"
+    )
     expected = render(pipeline.validate_file(root / "config.yaml", root).config)
     assert (out / "envoy.yaml").read_text(encoding="utf-8") == expected.envoy_yaml
     assert (out / "plano_config_rendered.yaml").read_text(encoding="utf-8") == expected.plano_config
     assert {oct((out / name).stat().st_mode & 0o777) for name in ("envoy.yaml", "plano_config_rendered.yaml")} == {
-        "0o644"}
+        "0o644"
+    }
 
 
 def test_render_to_stdout_prints_only_envoy_yaml(cli: Cli, project: Project) -> None:
@@ -268,7 +282,8 @@ def test_render_reports_each_localhost_rewrite(cli: Cli, project: Project) -> No
         "'host.docker.internal' inside the gateway container [render.localhost]\n"
         "  at model_providers[0].base_url\n"
         "  hint: inside the gateway container, localhost is the container itself; host.docker.internal reaches this "
-        "machine\n")
+        "machine\n"
+    )
 
 
 @pytest.mark.parametrize("flags", [(), ("--out", "x", "--stdout")])
@@ -290,8 +305,9 @@ def test_validate_envoy_says_what_envoy_checked(cli: Cli, project: Project) -> N
     root = project({"config.yaml": CANONICAL})
     code, stdout, err = cli("validate", "--envoy", str(root / "config.yaml"))
     assert (code, err) == (0, "")
-    assert stdout == (f"{root / 'config.yaml'}: valid (canonical v0.4.0); Envoy 1.37.0 accepts the rendered "
-                      f"envoy.yaml\n{STANDIN}")
+    assert stdout == (
+        f"{root / 'config.yaml'}: valid (canonical v0.4.0); Envoy 1.37.0 accepts the rendered envoy.yaml\n{STANDIN}"
+    )
 
 
 def test_validate_envoy_json(cli: Cli, project: Project) -> None:
@@ -299,10 +315,13 @@ def test_validate_envoy_json(cli: Cli, project: Project) -> None:
     code, stdout, err = cli("validate", "--envoy", "--format", "json", str(root / "config.yaml"))
     assert (code, err) == (0, "")
     payload = json.loads(stdout)
-    assert payload["envoy"] == {"ok": True, "version": "1.37.0", "output": "configuration 'envoy.yaml' OK",
-                                "standin_plugins": True}
-    assert [(w["code"], w["severity"], w["line"]) for w in payload["warnings"]] == [
-        ("render.localhost", "notice", 8)]
+    assert payload["envoy"] == {
+        "ok": True,
+        "version": "1.37.0",
+        "output": "configuration 'envoy.yaml' OK",
+        "standin_plugins": True,
+    }
+    assert [(w["code"], w["severity"], w["line"]) for w in payload["warnings"]] == [("render.localhost", "notice", 8)]
 
 
 def test_validate_envoy_json_for_an_invalid_config(cli: Cli, project: Project) -> None:
@@ -317,17 +336,21 @@ def _rejecting_envoy(tmp_path: Path) -> Path:
     import sys
 
     fake = tmp_path / "envoy"
-    fake.write_text(f"#!{sys.executable}\nimport sys\n"
-                    "if sys.argv[1:] == ['--version']:\n"
-                    "    sys.exit(print('envoy  version: abc/1.37.0/Clean/RELEASE'))\n"
-                    "print(\"error initializing configuration 'envoy.yaml': route: unknown cluster 'x'\", "
-                    "file=sys.stderr)\nsys.exit(1)\n", encoding="utf-8")
+    fake.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        "if sys.argv[1:] == ['--version']:\n"
+        "    sys.exit(print('envoy  version: abc/1.37.0/Clean/RELEASE'))\n"
+        "print(\"error initializing configuration 'envoy.yaml': route: unknown cluster 'x'\", "
+        "file=sys.stderr)\nsys.exit(1)\n",
+        encoding="utf-8",
+    )
     fake.chmod(0o755)
     return fake
 
 
-def test_validate_envoy_reports_envoys_own_message(cli: Cli, project: Project, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_envoy_reports_envoys_own_message(
+    cli: Cli, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = project({"config.yaml": CANONICAL})
     monkeypatch.setenv("PLANOAI_ENVOY", str(_rejecting_envoy(tmp_path)))
     code, stdout, err = cli("validate", "--envoy", str(root / "config.yaml"))
@@ -336,12 +359,16 @@ def test_validate_envoy_reports_envoys_own_message(cli: Cli, project: Project, t
         "Envoy 1.37.0 rejected the rendered envoy.yaml:",
         "  error initializing configuration 'envoy.yaml': route: unknown cluster 'x'",
         f"error: {root / 'config.yaml'}: Envoy rejected the rendered configuration (the wasm plugins were stood in "
-        "by a pass-through module, so Plano's plugins did not read the embedded config)"]
+        "by a pass-through module, so Plano's plugins did not read the embedded config)",
+    ]
     code, stdout, _ = cli("validate", "--envoy", "--format", "json", str(root / "config.yaml"))
     assert code == 4
-    assert json.loads(stdout)["envoy"] == {"ok": False, "version": "1.37.0", "standin_plugins": True,
-                                           "output": "error initializing configuration 'envoy.yaml': route: "
-                                                     "unknown cluster 'x'"}
+    assert json.loads(stdout)["envoy"] == {
+        "ok": False,
+        "version": "1.37.0",
+        "standin_plugins": True,
+        "output": "error initializing configuration 'envoy.yaml': route: unknown cluster 'x'",
+    }
 
 
 def test_json_output_names_the_declared_version_of_an_invalid_config(cli: Cli, project: Project) -> None:
@@ -351,17 +378,36 @@ def test_json_output_names_the_declared_version_of_an_invalid_config(cli: Cli, p
     assert json.loads(out)["version"] == "v0.1.0"
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    ({}, {"code": "config.refused", "path": "(file)", "line": None, "column": None,
-          "message": "config file {root}/nope.yaml does not exist",
-          "hint": "check the path, or omit FILE to search --path for a config"}),
-    ({"nope.yaml": "version: v0.4.0\nlisteners:\n  - name: a\n   type: model\n"},
-     {"code": "config.refused", "path": "(file)", "line": 4, "column": 4,
-      "message": "YAML syntax error: the indentation of this line does not fit the lines above it",
-      "hint": "indent the entries of one list or mapping by the same number of spaces"}),
-])
-def test_json_output_for_a_file_that_cannot_be_read(cli: Cli, project: Project, files: dict[str, str],
-                                                    expected: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {},
+            {
+                "code": "config.refused",
+                "path": "(file)",
+                "line": None,
+                "column": None,
+                "message": "config file {root}/nope.yaml does not exist",
+                "hint": "check the path, or omit FILE to search --path for a config",
+            },
+        ),
+        (
+            {"nope.yaml": "version: v0.4.0\nlisteners:\n  - name: a\n   type: model\n"},
+            {
+                "code": "config.refused",
+                "path": "(file)",
+                "line": 4,
+                "column": 4,
+                "message": "YAML syntax error: the indentation of this line does not fit the lines above it",
+                "hint": "indent the entries of one list or mapping by the same number of spaces",
+            },
+        ),
+    ],
+)
+def test_json_output_for_a_file_that_cannot_be_read(
+    cli: Cli, project: Project, files: dict[str, str], expected: dict[str, object]
+) -> None:
     root = project(files)
     code, out, err = cli("validate", "--format", "json", str(root / "nope.yaml"))
     assert (code, err) == (3, "")
@@ -399,6 +445,7 @@ def test_logs_since_must_be_a_duration_or_timestamp(cli: Cli, tmp_path: Path) ->
 
 # --- upstream's flags and spellings, and near misses ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", ["up", "down", "logs", "build"])
 def test_docker_is_accepted_and_shown_as_always_on(cli: Cli, command: str) -> None:
     code, out, _ = cli(command, "--help")
@@ -407,10 +454,19 @@ def test_docker_is_accepted_and_shown_as_always_on(cli: Cli, command: str) -> No
     assert "Accepted for compatibility with upstream planoai; always on" in " ".join(out.split())
 
 
-@pytest.mark.parametrize("args", [("up", "--docker"), ("down", "--docker"), ("logs", "--docker", "--debug", "--follow"),
-                                  ("logs", "--debug", "-c", "supervisord"), ("build", "--docker")])
-def test_upstream_gateway_flags_get_past_the_command_line(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("up", "--docker"),
+        ("down", "--docker"),
+        ("logs", "--docker", "--debug", "--follow"),
+        ("logs", "--debug", "-c", "supervisord"),
+        ("build", "--docker"),
+    ],
+)
+def test_upstream_gateway_flags_get_past_the_command_line(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
     # No engine answers, so each command gets as far as looking for one: exit 6, not a usage error (2).
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     (tmp_path / "config.yaml").write_text(CANONICAL, encoding="utf-8")
@@ -427,24 +483,28 @@ def test_logs_help_says_what_debug_and_the_default_show(cli: Cli) -> None:
     text = " ".join(out.split())
     assert "With neither -c nor --debug every component is shown: access, envoy, brightstaff and supervisord" in text
     assert "Upstream's default, access logs only, is -c access." in text
-    assert ("--debug Upstream's debug view: the same as -c access -c envoy -c brightstaff, added to any -c given."
-            in text)
+    assert (
+        "--debug Upstream's debug view: the same as -c access -c envoy -c brightstaff, added to any -c given." in text
+    )
 
 
-@pytest.mark.parametrize(("args", "suggestion"), [
-    (("logs", "--debgu"), "--debug"),
-    (("logs", "--folow"), "--follow"),
-    (("logs", "--componet", "envoy"), "--component"),
-    (("up", "--dokcer"), "--docker"),
-    (("up", "--verbos"), "--verbose"),  # not --version, which is the group's, not up's
-    (("up", "--foregroud"), "--foreground"),
-    (("up", "--keep-on-failur"), "--keep-on-failure"),
-    (("init", "--clen"), "--clean"),  # click's own pick was --force
-    (("init", "--list-templats"), "--list-templates"),
-    (("init", "--lis"), "--list"),
-    (("cli-agent", "claude", "--setings", "{}"), "--settings"),
-    (("--versoin",), "--version"),
-])
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (("logs", "--debgu"), "--debug"),
+        (("logs", "--folow"), "--follow"),
+        (("logs", "--componet", "envoy"), "--component"),
+        (("up", "--dokcer"), "--docker"),
+        (("up", "--verbos"), "--verbose"),  # not --version, which is the group's, not up's
+        (("up", "--foregroud"), "--foreground"),
+        (("up", "--keep-on-failur"), "--keep-on-failure"),
+        (("init", "--clen"), "--clean"),  # click's own pick was --force
+        (("init", "--list-templats"), "--list-templates"),
+        (("init", "--lis"), "--list"),
+        (("cli-agent", "claude", "--setings", "{}"), "--settings"),
+        (("--versoin",), "--version"),
+    ],
+)
 def test_a_near_miss_names_the_closest_flag(cli: Cli, args: tuple[str, ...], suggestion: str) -> None:
     code, out, err = cli(*args)
     assert code == 2
@@ -460,15 +520,18 @@ def test_a_flag_near_nothing_gets_no_guess(cli: Cli, args: tuple[str, ...]) -> N
     assert err.splitlines()[-1] == f"Error: No such option {args[-1]!r}."
 
 
-@pytest.mark.parametrize(("typed", "flags", "expected"), [
-    ("--verbos", ("--version", "--verbose", "--force"), "--verbose"),
-    ("--versio", ("--verbose", "--version"), "--version"),
-    ("--list-templates", ("--template", "--output", "--force", "--list", "--json"), "--list"),
-    ("--clen", ("--template", "--output", "--force", "--list", "--json"), None),
-    ("--temp", ("--tag", "--template"), "--template"),
-    ("--debug", ("--debug",), "--debug"),
-    ("-d", ("--debug",), None),
-])
+@pytest.mark.parametrize(
+    ("typed", "flags", "expected"),
+    [
+        ("--verbos", ("--version", "--verbose", "--force"), "--verbose"),
+        ("--versio", ("--verbose", "--version"), "--version"),
+        ("--list-templates", ("--template", "--output", "--force", "--list", "--json"), "--list"),
+        ("--clen", ("--template", "--output", "--force", "--list", "--json"), None),
+        ("--temp", ("--tag", "--template"), "--template"),
+        ("--debug", ("--debug",), "--debug"),
+        ("-d", ("--debug",), None),
+    ],
+)
 def test_closest_flag(typed: str, flags: tuple[str, ...], expected: str | None) -> None:
     assert closest_flag(typed, flags) == expected
 

@@ -19,11 +19,14 @@ PROJECT_LABEL = "org.planoai.project"
 GATEWAY_KEY = "sk-gateway-0123456789abcdef"
 SHELL_KEY = "sk-ant-shell-fedcba9876543210"
 
-CONFIG = GATEWAY + """\
+CONFIG = (
+    GATEWAY
+    + """\
 model_aliases:
   claude-sonnet: {{target: openai/gpt-4o}}
   codex: {{target: gpt-4o}}
 """
+)
 
 
 class Project:
@@ -31,13 +34,26 @@ class Project:
         self.root, self.name = root, name
         self.port, self.admin_port = free_port(), free_port()
         root.mkdir(parents=True)
-        (root / "config.yaml").write_text(CONFIG.format(port=self.port, mock_port=mock.server_address[1]),
-                                          encoding="utf-8")
+        (root / "config.yaml").write_text(
+            CONFIG.format(port=self.port, mock_port=mock.server_address[1]), encoding="utf-8"
+        )
         (root / ".env").write_text(f"OPENAI_API_KEY={GATEWAY_KEY}\n", encoding="utf-8")
 
     def agent_args(self, agent: str, *extra: str) -> list[str]:
-        return ["cli-agent", agent, str(self.root / "config.yaml"), "--project-name", self.name, "--image",
-                "planoai-testbed:latest", "--pull", "never", "--admin-port", str(self.admin_port), *extra]
+        return [
+            "cli-agent",
+            agent,
+            str(self.root / "config.yaml"),
+            "--project-name",
+            self.name,
+            "--image",
+            "planoai-testbed:latest",
+            "--pull",
+            "never",
+            "--admin-port",
+            str(self.admin_port),
+            *extra,
+        ]
 
 
 @pytest.fixture
@@ -46,17 +62,22 @@ def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAgent:
 
 
 @pytest.fixture
-def project(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient, testbed_image: str,
-            request: pytest.FixtureRequest) -> Iterator[Project]:
+def project(
+    tmp_path: Path,
+    mock_provider: MockProvider,
+    docker_client: DockerClient,
+    testbed_image: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[Project]:
     name = f"t-agent-{request.node.name.lower().replace('_', '-')[:30]}-{os.getpid()}"
     made = Project(tmp_path / "coding", name, mock_provider)
     yield made
     remove_labelled(docker_client, PROJECT_LABEL, name)
 
 
-def test_cli_agent_starts_the_gateway_and_claude_reaches_it(cli: Cli, project: Project, agent: FakeAgent,
-                                                            docker_client: DockerClient,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_agent_starts_the_gateway_and_claude_reaches_it(
+    cli: Cli, project: Project, agent: FakeAgent, docker_client: DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", SHELL_KEY)
     agent.calls_the_gateway(monkeypatch)
     agent.exits_with(42, monkeypatch)
@@ -70,22 +91,40 @@ def test_cli_agent_starts_the_gateway_and_claude_reaches_it(cli: Cli, project: P
     record = agent.record()
     assert record["argv"] == ["-p", "say hi"]
     assert agent.env_changes(before) == {
-        "ANTHROPIC_API_KEY": None, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{project.port}",
-        "ANTHROPIC_AUTH_TOKEN": PLACEHOLDER_KEY, "API_TIMEOUT_MS": "600000",
-        "ANTHROPIC_DEFAULT_SONNET_MODEL": "claude-sonnet", "NO_PROXY": "127.0.0.1,localhost"}
+        "ANTHROPIC_API_KEY": None,
+        "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{project.port}",
+        "ANTHROPIC_AUTH_TOKEN": PLACEHOLDER_KEY,
+        "API_TIMEOUT_MS": "600000",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL": "claude-sonnet",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
     assert record["request"] == {
-        "url": f"http://127.0.0.1:{project.port}/v1/models", "status": 200,
-        "body": {"object": "list", "data": [{"id": "openai/gpt-4o", "object": "model", "created": 0,
-                                             "owned_by": "openai"}]}}
+        "url": f"http://127.0.0.1:{project.port}/v1/models",
+        "status": 200,
+        "body": {
+            "object": "list",
+            "data": [{"id": "openai/gpt-4o", "object": "model", "created": 0, "owned_by": "openai"}],
+        },
+    }
     (container,) = docker_client.containers.list(filters={"label": [f"{PROJECT_LABEL}={project.name}"]})
     assert container.status == "running"
 
 
-def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(cli: Cli, project: Project, agent: FakeAgent,
-                                                                    mock_provider: MockProvider,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, err = cli("up", str(project.root / "config.yaml"), "--project-name", project.name, "--image",
-                       "planoai-testbed:latest", "--pull", "never", "--admin-port", str(project.admin_port))
+def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(
+    cli: Cli, project: Project, agent: FakeAgent, mock_provider: MockProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = cli(
+        "up",
+        str(project.root / "config.yaml"),
+        "--project-name",
+        project.name,
+        "--image",
+        "planoai-testbed:latest",
+        "--pull",
+        "never",
+        "--admin-port",
+        str(project.admin_port),
+    )
     assert code == 0, err
     agent.calls_the_gateway(monkeypatch)
     code, _, err = cli(*project.agent_args("codex", "--", "exec", "fix the bug"))
@@ -109,11 +148,23 @@ def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(cli: Cli, pr
     assert "warning: the config changed since this gateway started; run planoai up to apply it" in err
 
 
-def test_a_gateway_published_on_every_interface_is_reached_on_loopback(cli: Cli, project: Project,
-                                                                       agent: FakeAgent) -> None:
-    code, _, err = cli("up", str(project.root / "config.yaml"), "--project-name", project.name, "--image",
-                       "planoai-testbed:latest", "--pull", "never", "--admin-port", str(project.admin_port),
-                       "--bind", "0.0.0.0")
+def test_a_gateway_published_on_every_interface_is_reached_on_loopback(
+    cli: Cli, project: Project, agent: FakeAgent
+) -> None:
+    code, _, err = cli(
+        "up",
+        str(project.root / "config.yaml"),
+        "--project-name",
+        project.name,
+        "--image",
+        "planoai-testbed:latest",
+        "--pull",
+        "never",
+        "--admin-port",
+        str(project.admin_port),
+        "--bind",
+        "0.0.0.0",
+    )
     assert code == 0, err
     code, _, err = cli(*project.agent_args("claude"))
     assert code == 0, err
@@ -123,8 +174,8 @@ def test_a_gateway_published_on_every_interface_is_reached_on_loopback(cli: Cli,
 
 @pytest.mark.usefixtures("testbed_image")
 def test_cli_agent_in_a_folder_without_config_starts_a_zero_config_gateway(
-        cli: Cli, agent: FakeAgent, tmp_path: Path, docker_client: DockerClient,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, agent: FakeAgent, tmp_path: Path, docker_client: DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / f"t-agent-zero-{os.getpid()}"
     root.mkdir()
     (root / ".env").write_text(f"ANTHROPIC_API_KEY={GATEWAY_KEY}\n", encoding="utf-8")
@@ -132,8 +183,20 @@ def test_cli_agent_in_a_folder_without_config_starts_a_zero_config_gateway(
     agent.calls_the_gateway(monkeypatch)
     port = free_port()
     try:
-        code, _, err = cli("cli-agent", "claude", "--path", str(root), "--listener-port", str(port), "--admin-port",
-                           str(free_port()), "--image", "planoai-testbed:latest", "--pull", "never")
+        code, _, err = cli(
+            "cli-agent",
+            "claude",
+            "--path",
+            str(root),
+            "--listener-port",
+            str(port),
+            "--admin-port",
+            str(free_port()),
+            "--image",
+            "planoai-testbed:latest",
+            "--pull",
+            "never",
+        )
         assert code == 0, err
         assert "warning: Claude Code's built-in sonnet model is not routable by this config" in err
         assert f"wrote {tmp_path / 'xdg' / 'planoai' / 'zero-config.yaml'}" in err

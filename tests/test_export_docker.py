@@ -50,15 +50,20 @@ def compose_command() -> list[str]:
         return [docker, "compose"]
     found = shutil.which("docker-compose")
     if found is None:
-        pytest.fail("neither `docker compose` nor docker-compose is installed; run scripts/install-ci-deps.sh",
-                    pytrace=False)
+        pytest.fail(
+            "neither `docker compose` nor docker-compose is installed; run scripts/install-ci-deps.sh", pytrace=False
+        )
     return [found]
 
 
 def chat(port: int, content: str) -> dict[str, Any]:
     body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=15) as response:
         assert response.status == 200
         return dict(json.loads(response.read()))
@@ -82,8 +87,9 @@ def wait_healthy(container: Container, timeout: float = 60.0) -> None:
 def gateway_folder(tmp_path: Path, mock_provider: MockProvider) -> Path:
     root = tmp_path / "gw"
     root.mkdir()
-    (root / "config.yaml").write_text(CONFIG.format(port=free_port(), mock_port=mock_provider.server_address[1]),
-                                      encoding="utf-8")
+    (root / "config.yaml").write_text(
+        CONFIG.format(port=free_port(), mock_port=mock_provider.server_address[1]), encoding="utf-8"
+    )
     (root / ".env").write_text("OPENAI_API_KEY=" + json.dumps(KEY) + "\n", encoding="utf-8")
     return root
 
@@ -92,8 +98,15 @@ class ComposeProject:
     def __init__(self, folder: Path, name: str) -> None:
         self.folder = folder
         self.name = name
-        self.base = [*compose_command(), "--env-file", str(folder.parent / ".env"), "-f", str(folder / "compose.yaml"),
-                     "-p", name]
+        self.base = [
+            *compose_command(),
+            "--env-file",
+            str(folder.parent / ".env"),
+            "-f",
+            str(folder / "compose.yaml"),
+            "-p",
+            name,
+        ]
 
     def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=timeout, check=False)
@@ -113,16 +126,23 @@ def uncommented_app(compose_yaml: str, image: str) -> str:
     """The commented app stub made live: the testbed image calls the gateway by the stub's URL."""
     head, stub = compose_yaml.split("  # An app that starts once the gateway is healthy", 1)
     lines = [line.replace("  # ", "  ", 1) for line in stub.splitlines()[1:]]
-    live = "\n".join(lines).replace("image: your-app:latest",
-                                    f"image: {image}\n    entrypoint: [python3, -c, {json.dumps(APP)}]")
+    live = "\n".join(lines).replace(
+        "image: your-app:latest", f"image: {image}\n    entrypoint: [python3, -c, {json.dumps(APP)}]"
+    )
     return head + live + "\n"
 
 
 @pytest.mark.usefixtures("testbed_image")
-def test_compose_up_healthy_chat_app_waits_down(cli: Cli, gateway_folder: Path, compose_project: ComposeProject,
-                                                mock_provider: MockProvider, docker_client: DockerClient) -> None:
-    code, _, err = cli("export", "compose", str(gateway_folder / "config.yaml"), "--out", str(compose_project.folder),
-                       "--image", IMAGE)
+def test_compose_up_healthy_chat_app_waits_down(
+    cli: Cli,
+    gateway_folder: Path,
+    compose_project: ComposeProject,
+    mock_provider: MockProvider,
+    docker_client: DockerClient,
+) -> None:
+    code, _, err = cli(
+        "export", "compose", str(gateway_folder / "config.yaml"), "--out", str(compose_project.folder), "--image", IMAGE
+    )
     assert code == 0, err
     compose_file = compose_project.folder / "compose.yaml"
     port = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]["plano"]["ports"][0].split(":")[1]
@@ -156,25 +176,28 @@ def test_compose_up_healthy_chat_app_waits_down(cli: Cli, gateway_folder: Path, 
 
 
 @pytest.mark.usefixtures("testbed_image")
-def test_the_kubernetes_pod_runs_on_docker_as_the_kubelet_would(cli: Cli, gateway_folder: Path, tmp_path: Path,
-                                                               mock_provider: MockProvider,
-                                                               docker_client: DockerClient) -> None:
+def test_the_kubernetes_pod_runs_on_docker_as_the_kubelet_would(
+    cli: Cli, gateway_folder: Path, tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient
+) -> None:
     out = tmp_path / "k8s"
-    code, _, err = cli("export", "kubernetes", str(gateway_folder / "config.yaml"), "--out", str(out),
-                       "--image", IMAGE)
+    code, _, err = cli("export", "kubernetes", str(gateway_folder / "config.yaml"), "--out", str(out), "--image", IMAGE)
     assert code == 0, err
     found = list(yaml.safe_load_all((out / "plano.yaml").read_text(encoding="utf-8")))
     config_map = next(o for o in found if o["kind"] == "ConfigMap")
     pod = next(o for o in found if o["kind"] == "Deployment")["spec"]["template"]["spec"]
     (spec,) = pod["containers"]
     container = docker_client.containers.create(
-        spec["image"], entrypoint=spec["command"], command=[], labels=TEST_LABELS,
+        spec["image"],
+        entrypoint=spec["command"],
+        command=[],
+        labels=TEST_LABELS,
         user=f"{pod['securityContext']['runAsUser']}:{pod['securityContext']['runAsGroup']}",
         read_only=spec["securityContext"]["readOnlyRootFilesystem"],
         environment=pod_environment(spec, {"OPENAI_API_KEY": KEY}),
         volumes=pod_volumes(pod, spec, config_map["data"], tmp_path / "volumes"),
         ports={f"{p['containerPort']}/tcp": ("127.0.0.1", p["containerPort"]) for p in spec["ports"]},
-        extra_hosts={"host.docker.internal": "host-gateway"})  # the mock stands in for a provider in the cluster
+        extra_hosts={"host.docker.internal": "host-gateway"},
+    )  # the mock stands in for a provider in the cluster
     try:
         container.start()
         probe = spec["startupProbe"]
@@ -212,8 +235,10 @@ def pod_volumes(pod: dict[str, Any], spec: dict[str, Any], data: dict[str, str],
             (folder / item["path"]).write_text(data[item["key"]], encoding="utf-8")
         folder.chmod(0o1777 if "emptyDir" in volume else 0o755)
         folders[volume["name"]] = folder
-    return {str(folders[m["name"]]): {"bind": m["mountPath"], "mode": "ro" if m.get("readOnly") else "rw"}
-            for m in spec["volumeMounts"]}
+    return {
+        str(folders[m["name"]]): {"bind": m["mountPath"], "mode": "ro" if m.get("readOnly") else "rw"}
+        for m in spec["volumeMounts"]
+    }
 
 
 def wait_probe(container: Container, command: list[str], timeout: float) -> None:

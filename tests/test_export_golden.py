@@ -30,8 +30,10 @@ def _fixed_supervisord(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def stand_ins() -> dict[str, str]:
         files = real()
-        return {name: f"# {name}: a stand-in for the golden files\n" if name in deployment.SUPERVISOR_FILES else text
-                for name, text in files.items()}
+        return {
+            name: f"# {name}: a stand-in for the golden files\n" if name in deployment.SUPERVISOR_FILES else text
+            for name, text in files.items()
+        }
 
     monkeypatch.setattr(deployment, "supervisor_files", stand_ins)
 
@@ -54,8 +56,11 @@ def golden_files(case: str) -> dict[str, str]:
     swarm = export_case(case, "swarm")
     kubernetes = export_case(case, "kubernetes")
     helm = export_case(case, "kubernetes", helm=True)
-    out = {"compose.yaml": compose.files["compose.yaml"], "stack.yaml": swarm.files["stack.yaml"],
-           "kubernetes.yaml": elided(kubernetes.files["plano.yaml"])}
+    out = {
+        "compose.yaml": compose.files["compose.yaml"],
+        "stack.yaml": swarm.files["stack.yaml"],
+        "kubernetes.yaml": elided(kubernetes.files["plano.yaml"]),
+    }
     if "secret.template.yaml" in kubernetes.files:
         out["secret.template.yaml"] = kubernetes.files["secret.template.yaml"]
     out |= {"Chart.yaml": helm.files["Chart.yaml"], "values.yaml": helm.files["values.yaml"]}

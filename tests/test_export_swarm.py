@@ -61,8 +61,12 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 120.0) -> Any
 
 def healthy_replicas(client: DockerClient, service: str, config_hash: str) -> list[Container] | None:
     found = tasks(client, service)
-    ready = [c for c in found if c.attrs["State"].get("Health", {}).get("Status") == "healthy"
-             and c.labels.get("org.planoai.config-hash") == config_hash]
+    ready = [
+        c
+        for c in found
+        if c.attrs["State"].get("Health", {}).get("Status") == "healthy"
+        and c.labels.get("org.planoai.config-hash") == config_hash
+    ]
     return ready if len(ready) == 2 and len(found) == 2 else None
 
 
@@ -74,22 +78,38 @@ def bridge_addresses(client: DockerClient, replicas: list[Container]) -> list[st
 
 def chat(address: str, port: int, content: str) -> str:
     body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}).encode()
-    request = urllib.request.Request(f"http://{address}:{port}/v1/chat/completions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://{address}:{port}/v1/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=15) as response:
         return str(json.loads(response.read())["choices"][0]["message"]["content"])
 
 
 def export(cli: Cli, folder: Path, project: str) -> str:
-    code, out, err = cli("export", "swarm", str(folder / "config.yaml"), "--out", str(folder / "deploy"),
-                         "--project-name", project, "--image", IMAGE, "--replicas", "2")
+    code, out, err = cli(
+        "export",
+        "swarm",
+        str(folder / "config.yaml"),
+        "--out",
+        str(folder / "deploy"),
+        "--project-name",
+        project,
+        "--image",
+        IMAGE,
+        "--replicas",
+        "2",
+    )
     assert code == 0, err
     return out
 
 
 @pytest.mark.usefixtures("engine_swarm", "testbed_image")
-def test_stack_deploy_two_replicas_rolling_update_and_rm(cli: Cli, tmp_path: Path, mock_provider: MockProvider,
-                                                         docker_client: DockerClient) -> None:
+def test_stack_deploy_two_replicas_rolling_update_and_rm(
+    cli: Cli, tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient
+) -> None:
     port = free_port()
     folder = tmp_path / "gw"
     folder.mkdir()
@@ -106,8 +126,9 @@ def test_stack_deploy_two_replicas_rolling_update_and_rm(cli: Cli, tmp_path: Pat
     assert created.returncode == 0, created.stderr
     service = f"{stack}_{compose.SERVICE}"
     try:
-        deploy = docker("stack", "deploy", "--resolve-image", "never", "-c", str(folder / "deploy" / "stack.yaml"),
-                        stack)
+        deploy = docker(
+            "stack", "deploy", "--resolve-image", "never", "-c", str(folder / "deploy" / "stack.yaml"), stack
+        )
         assert deploy.returncode == 0, deploy.stderr
         first_hash = docker_client.services.get(service).attrs["Spec"]["Labels"]["org.planoai.config-hash"]
         replicas = wait_for("two healthy replicas", lambda: healthy_replicas(docker_client, service, first_hash))
@@ -119,14 +140,16 @@ def test_stack_deploy_two_replicas_rolling_update_and_rm(cli: Cli, tmp_path: Pat
         # A config change: export again and deploy again; swarm replaces the tasks one by one, each healthy first.
         (folder / "config.yaml").write_text(config + "overrides:\n  upstream_connect_timeout: 7s\n", encoding="utf-8")
         export(cli, folder, project)
-        deploy = docker("stack", "deploy", "--resolve-image", "never", "-c", str(folder / "deploy" / "stack.yaml"),
-                        stack)
+        deploy = docker(
+            "stack", "deploy", "--resolve-image", "never", "-c", str(folder / "deploy" / "stack.yaml"), stack
+        )
         assert deploy.returncode == 0, deploy.stderr
         second_hash = docker_client.services.get(service).attrs["Spec"]["Labels"]["org.planoai.config-hash"]
         assert second_hash != first_hash
         wait_for("the rolling update to complete", lambda: _update_state(docker_client, service) == "completed")
-        replicas = wait_for("two healthy updated replicas",
-                            lambda: healthy_replicas(docker_client, service, second_hash))
+        replicas = wait_for(
+            "two healthy updated replicas", lambda: healthy_replicas(docker_client, service, second_hash)
+        )
         assert first_ids.isdisjoint(c.id for c in replicas)
         for n, address in enumerate(bridge_addresses(docker_client, replicas)):
             assert chat(address, port, f"updated replica {n}") == "hello from the mock"

@@ -28,6 +28,7 @@ def _file(path: Path, data: bytes = OLD, mode: int = 0o644) -> Path:
 
 # --- modes, owners, atomicity ---------------------------------------------------------------------------
 
+
 def test_a_new_file_gets_the_callers_mode_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o077)
     try:
@@ -94,6 +95,7 @@ def test_text_that_cannot_be_encoded_changes_nothing(tmp_path: Path) -> None:
 
 # --- backups --------------------------------------------------------------------------------------------
 
+
 def test_backup_keeps_the_old_bytes_and_mode_beside_the_file(tmp_path: Path) -> None:
     path = _file(tmp_path / "c.yaml", mode=0o640)
     written = write_file(path, NEW, mode=0o644, existing=Existing.BACKUP)
@@ -135,6 +137,7 @@ def test_when_every_backup_name_is_taken_nothing_is_written(tmp_path: Path, monk
 
 # --- symlinks -------------------------------------------------------------------------------------------
 
+
 def test_a_symlink_is_written_through_and_the_backup_sits_beside_the_target(tmp_path: Path) -> None:
     real = _file(tmp_path / "real" / "x.yaml", mode=0o600)
     (tmp_path / "dotfiles").mkdir()
@@ -169,8 +172,9 @@ def test_a_dangling_link_is_refused_and_nothing_is_created(tmp_path: Path, exist
     os.symlink(tmp_path / "gone" / "x.yaml", link)
     with pytest.raises(PlanoError) as caught:
         write_file(link, NEW, mode=0o644, existing=existing)
-    assert caught.value.message == (f"{link} is a symbolic link to {tmp_path / 'gone' / 'x.yaml'}, which does not "
-                                    "exist; nothing was written")
+    assert caught.value.message == (
+        f"{link} is a symbolic link to {tmp_path / 'gone' / 'x.yaml'}, which does not exist; nothing was written"
+    )
     assert caught.value.hint == "point the link at an existing file, or remove the link to write a new file there"
     assert os.readlink(link) == str(tmp_path / "gone" / "x.yaml")
     assert listing(tmp_path) == ["gone", "link.yaml"]
@@ -193,6 +197,7 @@ def test_refuse_through_a_link_to_an_existing_file(tmp_path: Path) -> None:
 
 
 # --- compare-and-swap -----------------------------------------------------------------------------------
+
 
 def test_a_file_changed_since_it_was_read_is_not_clobbered(tmp_path: Path) -> None:
     path = _file(tmp_path / "c.yaml")
@@ -220,8 +225,7 @@ def test_a_file_removed_or_created_since_it_was_read_is_refused(tmp_path: Path) 
     assert (tmp_path / "new.yaml").read_bytes() == OLD
 
 
-def test_a_change_during_the_write_is_caught_before_the_rename(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_change_during_the_write_is_caught_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _file(tmp_path / "c.yaml")
     real_backup = atomic_module._backup
 
@@ -247,12 +251,15 @@ def test_the_same_content_rewritten_meanwhile_is_not_a_change(tmp_path: Path) ->
 
 # --- real failures: nothing changes, nothing stays behind -------------------------------------------------
 
+
 def test_an_immutable_folder_is_a_clear_error(tmp_path: Path) -> None:
     path = _file(tmp_path / "ro" / "c.yaml")
     with immutable(tmp_path / "ro"), pytest.raises(PlanoError) as caught:
         write_file(path, NEW, mode=0o644, existing=Existing.BACKUP)
-    assert caught.value.message == (f"cannot write {path}: the system refused to change {tmp_path / 'ro'} (an "
-                                    "immutable folder or file? see lsattr -d); the old file is unchanged")
+    assert caught.value.message == (
+        f"cannot write {path}: the system refused to change {tmp_path / 'ro'} (an "
+        "immutable folder or file? see lsattr -d); the old file is unchanged"
+    )
     assert caught.value.hint == "clear the attribute (chattr -i) or run as the owner"
     assert path.read_bytes() == OLD
     assert listing(tmp_path / "ro") == ["c.yaml"]
@@ -264,8 +271,9 @@ def test_a_read_only_filesystem_is_a_clear_error(tmp_path: Path) -> None:
         read_only(mnt)
         with pytest.raises(PlanoError) as caught:
             write_file(path, NEW, mode=0o644, existing=Existing.BACKUP, hint="choose another file with --output")
-        assert caught.value.message == (f"cannot write {path}: {mnt} is on a read-only filesystem; the old file "
-                                        "is unchanged")
+        assert caught.value.message == (
+            f"cannot write {path}: {mnt} is on a read-only filesystem; the old file is unchanged"
+        )
         assert caught.value.hint == "remount it read-write, or choose another file with --output"
         assert path.read_bytes() == OLD
         assert listing(mnt) == ["c.yaml"]
@@ -282,16 +290,18 @@ def test_a_link_into_a_read_only_folder_is_refused_and_the_link_stays(tmp_path: 
         assert (tmp_path / "link.yaml").is_symlink()
 
 
-@pytest.mark.parametrize(("free_pages", "existing"), [(0, Existing.REPLACE), (1, Existing.BACKUP)],
-                         ids=["staging-fails", "backup-fails"])
+@pytest.mark.parametrize(
+    ("free_pages", "existing"), [(0, Existing.REPLACE), (1, Existing.BACKUP)], ids=["staging-fails", "backup-fails"]
+)
 def test_a_full_disk_leaves_the_old_file_intact(tmp_path: Path, free_pages: int, existing: Existing) -> None:
     with tmpfs(tmp_path / "mnt", pages=8) as mnt:
         path = _file(mnt / "c.yaml")
         fill(mnt, leave_pages=free_pages)  # with one page free, the staged file fits and its backup does not
         with pytest.raises(PlanoError) as caught:
             write_file(path, NEW, mode=0o644, existing=existing)
-        assert caught.value.message == (f"cannot write {path}: no space left on the device holding {mnt}; the old "
-                                        "file is unchanged")
+        assert caught.value.message == (
+            f"cannot write {path}: no space left on the device holding {mnt}; the old file is unchanged"
+        )
         assert caught.value.hint == "free some space there and run it again"
         assert path.read_bytes() == OLD
         assert listing(mnt) == ["c.yaml", "filler"]
@@ -308,6 +318,7 @@ def test_folders_made_for_a_file_that_could_not_be_written_are_removed(tmp_path:
 
 
 # --- generated files (render --out, the zero-config file) ---------------------------------------------------
+
 
 def test_generated_files_are_replaced_while_unedited(tmp_path: Path) -> None:
     first = write_generated(tmp_path / "out", {"envoy.yaml": "one\n", "other.yaml": "a\n"})

@@ -44,13 +44,16 @@ def _file(path: Path, text: str = LEGACY, mode: int = 0o644) -> Path:
 
 # --- migrate --write ------------------------------------------------------------------------------------
 
+
 def test_migrate_write_never_replaces_an_earlier_backup(cli: Cli, tmp_path: Path) -> None:
     config = _file(tmp_path / "config.yaml")
     _file(tmp_path / "config.yaml.bak", "# what the user kept here\n")
     code, out, err = cli("migrate", "--write", str(config))
     assert (code, out) == (0, "")
-    assert err.endswith(f"\nrewrote {config} in the v0.4.0 form (previous content, with its comments, kept in "
-                        f"{tmp_path / 'config.yaml.bak.1'})\n")
+    assert err.endswith(
+        f"\nrewrote {config} in the v0.4.0 form (previous content, with its comments, kept in "
+        f"{tmp_path / 'config.yaml.bak.1'})\n"
+    )
     assert (tmp_path / "config.yaml.bak").read_text(encoding="utf-8") == "# what the user kept here\n"
     assert (tmp_path / "config.yaml.bak.1").read_text(encoding="utf-8") == LEGACY
     _file(config)  # the legacy file again (say, from git): the next backup takes the next free name
@@ -66,8 +69,10 @@ def test_migrate_write_goes_through_a_symlink(cli: Cli, tmp_path: Path) -> None:
     os.symlink("../shared/x.yaml", link)
     code, _, err = cli("migrate", "--write", str(link))
     assert code == 0, err
-    assert err.endswith(f"\nrewrote {link} (a link to {real}) in the v0.4.0 form (previous content, with its "
-                        f"comments, kept in {real}.bak)\n")
+    assert err.endswith(
+        f"\nrewrote {link} (a link to {real}) in the v0.4.0 form (previous content, with its "
+        f"comments, kept in {real}.bak)\n"
+    )
     assert os.readlink(link) == "../shared/x.yaml"
     assert real.read_text(encoding="utf-8").startswith("version: v0.4.0\n")
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
@@ -81,8 +86,9 @@ def test_migrate_write_on_a_dangling_link_changes_nothing(cli: Cli, tmp_path: Pa
     os.symlink(tmp_path / "gone.yaml", link)
     code, out, err = cli("migrate", "--write", str(link))
     assert (code, out) == (3, "")  # a config that cannot be found, as for every config command
-    assert err.startswith(f"error: config file {link} is a symbolic link to {tmp_path / 'gone.yaml'}, which does "
-                          "not exist\n")
+    assert err.startswith(
+        f"error: config file {link} is a symbolic link to {tmp_path / 'gone.yaml'}, which does not exist\n"
+    )
     assert listing(tmp_path) == ["config.yaml"]
     assert os.readlink(link) == str(tmp_path / "gone.yaml")
 
@@ -92,10 +98,12 @@ def test_migrate_write_in_an_immutable_folder_is_refused(cli: Cli, tmp_path: Pat
     with immutable(tmp_path / "ro"):
         code, out, err = cli("migrate", "--write", str(config))
     assert (code, out) == (1, "")
-    assert err.endswith(f"\nerror: cannot write {config}: the system refused to change {tmp_path / 'ro'} (an "
-                        "immutable folder or file? see lsattr -d); the old file is unchanged\n"
-                        "hint: clear the attribute (chattr -i) or run as the owner, or run planoai migrate FILE to "
-                        "print the new form instead\n")
+    assert err.endswith(
+        f"\nerror: cannot write {config}: the system refused to change {tmp_path / 'ro'} (an "
+        "immutable folder or file? see lsattr -d); the old file is unchanged\n"
+        "hint: clear the attribute (chattr -i) or run as the owner, or run planoai migrate FILE to "
+        "print the new form instead\n"
+    )
     assert config.read_text(encoding="utf-8") == LEGACY
     assert listing(tmp_path / "ro") == ["config.yaml"]
 
@@ -109,9 +117,11 @@ def test_migrate_write_in_a_folder_without_write_permission_is_refused(tmp_path:
     finally:
         folder.chmod(0o755)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.endswith(f"\nerror: cannot write {config}: permission denied in {folder}; the old file is "
-                                  f"unchanged\nhint: make {folder} writable for you (or run as its owner), or run "
-                                  "planoai migrate FILE to print the new form instead\n")
+    assert result.stderr.endswith(
+        f"\nerror: cannot write {config}: permission denied in {folder}; the old file is "
+        f"unchanged\nhint: make {folder} writable for you (or run as its owner), or run "
+        "planoai migrate FILE to print the new form instead\n"
+    )
     assert config.read_text(encoding="utf-8") == LEGACY
     assert listing(folder) == ["config.yaml"]
 
@@ -123,9 +133,11 @@ def test_migrate_write_through_a_link_into_a_read_only_filesystem(cli: Cli, tmp_
         os.symlink(real, tmp_path / "config.yaml")
         code, _, err = cli("migrate", "--write", str(tmp_path / "config.yaml"))
         assert code == 1
-        assert err.endswith(f"\nerror: cannot write {tmp_path / 'config.yaml'} (a link to {real}): {mnt} is on a "
-                            "read-only filesystem; the old file is unchanged\n"
-                            "hint: remount it read-write, or run planoai migrate FILE to print the new form instead\n")
+        assert err.endswith(
+            f"\nerror: cannot write {tmp_path / 'config.yaml'} (a link to {real}): {mnt} is on a "
+            "read-only filesystem; the old file is unchanged\n"
+            "hint: remount it read-write, or run planoai migrate FILE to print the new form instead\n"
+        )
         assert real.read_text(encoding="utf-8") == LEGACY
         assert (tmp_path / "config.yaml").is_symlink()
 
@@ -136,8 +148,9 @@ def test_migrate_write_on_a_full_disk_keeps_the_old_file(cli: Cli, tmp_path: Pat
         fill(mnt, leave_pages=1)  # room for the new file, none for the backup
         code, _, err = cli("migrate", "--write", str(config))
         assert code == 1
-        assert (f"\nerror: cannot write {config}: no space left on the device holding {mnt}; the old file is "
-                "unchanged\n") in err
+        assert (
+            f"\nerror: cannot write {config}: no space left on the device holding {mnt}; the old file is unchanged\n"
+        ) in err
         assert config.read_text(encoding="utf-8") == LEGACY
         assert listing(mnt) == ["config.yaml", "filler"]
 
@@ -147,16 +160,19 @@ def test_migrate_write_past_a_file_size_limit_keeps_the_old_file(tmp_path: Path)
     config = _file(tmp_path / "config.yaml", big + LEGACY)
     result = planoai_child(["migrate", "--write", str(config)], max_file_size=8192, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.endswith(f"\nerror: cannot write {config}: the file is larger than this process may write "
-                                    "(a file-size limit, see ulimit -f); the old file is unchanged\n"
-                                  "hint: raise the limit and run it again, or run planoai migrate FILE to print the "
-                                  "new form instead\n")
+    assert result.stderr.endswith(
+        f"\nerror: cannot write {config}: the file is larger than this process may write "
+        "(a file-size limit, see ulimit -f); the old file is unchanged\n"
+        "hint: raise the limit and run it again, or run planoai migrate FILE to print the "
+        "new form instead\n"
+    )
     assert config.read_text(encoding="utf-8") == big + LEGACY
     assert listing(tmp_path) == ["config.yaml"]
 
 
-def test_migrate_write_refuses_a_file_changed_after_it_was_read(cli: Cli, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migrate_write_refuses_a_file_changed_after_it_was_read(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = _file(tmp_path / "config.yaml")
     edited = LEGACY.replace("port: 12000", "port: 12100")
 
@@ -168,14 +184,17 @@ def test_migrate_write_refuses_a_file_changed_after_it_was_read(cli: Cli, tmp_pa
     monkeypatch.setattr(report, "canonical_text", canonical_while_an_editor_saves)
     code, _, err = cli("migrate", "--write", str(config))
     assert code == 1
-    assert err.endswith(f"\nerror: {config} changed after planoai read it; it was left as it is (nothing was "
-                        "written)\nhint: run the command again so that it starts from the current content, or run "
-                        "planoai migrate FILE to print the new form instead\n")
+    assert err.endswith(
+        f"\nerror: {config} changed after planoai read it; it was left as it is (nothing was "
+        "written)\nhint: run the command again so that it starts from the current content, or run "
+        "planoai migrate FILE to print the new form instead\n"
+    )
     assert config.read_text(encoding="utf-8") == edited
     assert listing(tmp_path) == ["config.yaml"]
 
 
 # --- render --out ---------------------------------------------------------------------------------------
+
 
 def test_render_out_replaces_its_own_files_and_keeps_edited_ones(cli: Cli, tmp_path: Path) -> None:
     config = _file(tmp_path / "config.yaml", MINIMAL)
@@ -189,8 +208,10 @@ def test_render_out_replaces_its_own_files_and_keeps_edited_ones(cli: Cli, tmp_p
     (out / "envoy.yaml").write_text(rendered + "# tuned by hand\n", encoding="utf-8")
     code, _, err = cli("render", str(config), "--out", str(out))
     assert code == 0
-    assert err == (f"warning: {out / 'envoy.yaml'} was not planoai's last render (written or edited by someone "
-                   f"else); it was kept as {out / 'envoy.yaml.bak'}\n")
+    assert err == (
+        f"warning: {out / 'envoy.yaml'} was not planoai's last render (written or edited by someone "
+        f"else); it was kept as {out / 'envoy.yaml.bak'}\n"
+    )
     assert (out / "envoy.yaml.bak").read_text(encoding="utf-8") == rendered + "# tuned by hand\n"
     assert (out / "envoy.yaml").read_text(encoding="utf-8") == rendered
 
@@ -237,6 +258,7 @@ def test_render_out_into_an_immutable_folder_is_refused(cli: Cli, tmp_path: Path
 
 # --- init -----------------------------------------------------------------------------------------------
 
+
 def test_init_force_writes_through_a_symlink_and_keeps_the_mode(cli: Cli, tmp_path: Path) -> None:
     real = _file(tmp_path / "shared" / "gw.yaml", "# old\n", mode=0o600)
     link = tmp_path / "config.yaml"
@@ -254,8 +276,10 @@ def test_init_without_force_keeps_a_linked_file(cli: Cli, tmp_path: Path) -> Non
     os.symlink(real, tmp_path / "config.yaml")
     code, _, err = cli("init", "-t", "minimal", "-o", str(tmp_path / "config.yaml"))
     assert code == 1
-    assert err == (f"error: {tmp_path / 'config.yaml'} (a link to {real}) already exists; it was left untouched\n"
-                   "hint: pass --force to replace it, or choose another file with --output\n")
+    assert err == (
+        f"error: {tmp_path / 'config.yaml'} (a link to {real}) already exists; it was left untouched\n"
+        "hint: pass --force to replace it, or choose another file with --output\n"
+    )
     assert real.read_text(encoding="utf-8") == "# old\n"
 
 
@@ -264,8 +288,10 @@ def test_init_force_on_a_dangling_link_is_refused(cli: Cli, tmp_path: Path) -> N
     os.symlink(tmp_path / "gone" / "gw.yaml", link)
     code, _, err = cli("init", "-t", "minimal", "-o", str(link), "--force")
     assert code == 1
-    assert err.startswith(f"error: {link} is a symbolic link to {tmp_path / 'gone' / 'gw.yaml'}, which does not "
-                          "exist; nothing was written\n")
+    assert err.startswith(
+        f"error: {link} is a symbolic link to {tmp_path / 'gone' / 'gw.yaml'}, which does not "
+        "exist; nothing was written\n"
+    )
     assert listing(tmp_path) == ["config.yaml"]
 
 
@@ -275,17 +301,20 @@ def test_init_force_on_a_full_disk_keeps_the_old_file(cli: Cli, tmp_path: Path) 
         fill(mnt, leave_pages=0)
         code, _, err = cli("init", "-t", "minimal", "-o", str(config), "--force")
         assert code == 1
-        assert err == (f"error: cannot write {config}: no space left on the device holding {mnt}; the old file is "
-                       "unchanged\nhint: free some space there and run it again, or choose another file with "
-                       "--output\n")
+        assert err == (
+            f"error: cannot write {config}: no space left on the device holding {mnt}; the old file is "
+            "unchanged\nhint: free some space there and run it again, or choose another file with "
+            "--output\n"
+        )
         assert config.read_text(encoding="utf-8") == "# old\n"
         assert listing(mnt) == ["config.yaml", "filler"]
 
 
 def test_init_force_past_a_file_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
     config = _file(tmp_path / "config.yaml", "# old\n")
-    result = planoai_child(["init", "-t", "coding-agent", "-o", str(config), "--force"], max_file_size=512,
-                           cwd=tmp_path)
+    result = planoai_child(
+        ["init", "-t", "coding-agent", "-o", str(config), "--force"], max_file_size=512, cwd=tmp_path
+    )
     assert result.returncode == 1, result.stderr
     assert "a file-size limit, see ulimit -f); the old file is unchanged" in result.stderr
     assert config.read_text(encoding="utf-8") == "# old\n"

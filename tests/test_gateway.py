@@ -40,16 +40,21 @@ class Project:
         self.port = free_port()
         self.admin_port = free_port()
         root.mkdir(parents=True, exist_ok=True)
-        (root / "config.yaml").write_text(CONFIG.format(port=self.port, mock_port=mock.server_address[1],
-                                                        extra=extra), encoding="utf-8")
+        (root / "config.yaml").write_text(
+            CONFIG.format(port=self.port, mock_port=mock.server_address[1], extra=extra), encoding="utf-8"
+        )
         (root / ".env").write_text(f'OPENAI_API_KEY="{KEY}"\n', encoding="utf-8")
 
     def args(self, *extra: str) -> list[str]:
         return [str(self.root / "config.yaml"), "--project-name", self.name, *extra]
 
     def up_args(self, *extra: str) -> list[str]:
-        return ["up", *self.args("--image", "planoai-testbed:latest", "--pull", "never",
-                                 "--admin-port", str(self.admin_port), *extra)]
+        return [
+            "up",
+            *self.args(
+                "--image", "planoai-testbed:latest", "--pull", "never", "--admin-port", str(self.admin_port), *extra
+            ),
+        ]
 
 
 def containers_of(client: DockerClient, project: str) -> list[Container]:
@@ -57,8 +62,13 @@ def containers_of(client: DockerClient, project: str) -> list[Container]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient, testbed_image: str,
-            request: pytest.FixtureRequest) -> Iterator[Project]:
+def project(
+    tmp_path: Path,
+    mock_provider: MockProvider,
+    docker_client: DockerClient,
+    testbed_image: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[Project]:
     name = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{os.getpid()}"
     made = Project(tmp_path / "gw", name, mock_provider)
     yield made
@@ -67,22 +77,33 @@ def project(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerCl
 
 def chat(port: int, model: str = "gpt-4o") -> tuple[int, dict[str, object]]:
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=15) as response:
         return response.status, json.loads(response.read())
 
 
-def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: MockProvider,
-                                  docker_client: DockerClient) -> None:
+def test_up_chat_status_logs_down(
+    cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient
+) -> None:
     code, out, err = cli(*project.up_args("--json"))
     assert code == 0, err
     running = json.loads(out)
     assert running["project"] == project.name
     bridge = bridge_gateway()
-    assert running["endpoints"] == [{"name": "llm", "type": "model", "url": f"http://127.0.0.1:{project.port}",
-                                     "urls": [f"http://127.0.0.1:{project.port}", f"http://{bridge}:{project.port}"],
-                                     "container_url": f"http://host.docker.internal:{project.port}"}]
+    assert running["endpoints"] == [
+        {
+            "name": "llm",
+            "type": "model",
+            "url": f"http://127.0.0.1:{project.port}",
+            "urls": [f"http://127.0.0.1:{project.port}", f"http://{bridge}:{project.port}"],
+            "container_url": f"http://host.docker.internal:{project.port}",
+        }
+    ]
     assert running["published_addresses"] == ["127.0.0.1", bridge]
     status, body = chat(project.port)
     assert status == 200
@@ -96,8 +117,14 @@ def test_up_chat_status_logs_down(cli: Cli, project: Project, mock_provider: Moc
     assert report["healthy"] is True
     assert report["published_addresses"] == ["127.0.0.1", bridge]
     assert report["listeners"][0]["urls"] == running["endpoints"][0]["urls"]
-    assert report["components"] == [{"name": "brightstaff", "url": f"http://127.0.0.1:{project.port}/v1/models",
-                                     "healthy": True, "detail": "HTTP 200"}]
+    assert report["components"] == [
+        {
+            "name": "brightstaff",
+            "url": f"http://127.0.0.1:{project.port}/v1/models",
+            "healthy": True,
+            "detail": "HTTP 200",
+        }
+    ]
     assert report["config_changed"] is False
     code, out, _ = cli("logs", *project.args("--component", "brightstaff", "--tail", "50"))
     assert code == 0
@@ -132,26 +159,41 @@ for url in sys.argv[2:]:  # what must stay unreachable from a container
 
 
 def test_a_container_on_the_bridge_reaches_the_gateway_via_host_docker_internal(
-        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient,
-        testbed_image: str) -> None:
+    cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, testbed_image: str
+) -> None:
     # As upstream's demos do: an agent in another container calls http://host.docker.internal:<listener port>.
     code, out, err = cli(*project.up_args("--json", "--publish-internal"))
     assert code == 0, err
     running = json.loads(out)
-    assert [(e["name"], e["type"]) for e in running["endpoints"]] == [("llm", "model"),
-                                                                       ("egress_traffic_llm", "internal")]
+    assert [(e["name"], e["type"]) for e in running["endpoints"]] == [
+        ("llm", "model"),
+        ("egress_traffic_llm", "internal"),
+    ]
     admin = f"http://host.docker.internal:{project.admin_port}/ready"  # the admin stays on loopback
     output = docker_client.containers.run(
-        testbed_image, entrypoint=["python3", "-c", CALL_FROM_A_CONTAINER,
-                                   f"http://host.docker.internal:{project.port}", admin],
-        command=[], extra_hosts={"host.docker.internal": "host-gateway"}, labels=TEST_LABELS, remove=True)
+        testbed_image,
+        entrypoint=["python3", "-c", CALL_FROM_A_CONTAINER, f"http://host.docker.internal:{project.port}", admin],
+        command=[],
+        extra_hosts={"host.docker.internal": "host-gateway"},
+        labels=TEST_LABELS,
+        remove=True,
+    )
     assert output.decode().splitlines() == ["200 hello from the mock", f"refused {admin}"]
     assert mock_provider.find("from a container").path == "/v1/chat/completions"
     # The 12001 hop was published on request and answers its health path from a container too.
     hop = docker_client.containers.run(
-        testbed_image, entrypoint=["python3", "-c", "import urllib.request as u;"
-                                   "print(u.urlopen('http://host.docker.internal:12001/healthz', timeout=5).status)"],
-        command=[], extra_hosts={"host.docker.internal": "host-gateway"}, labels=TEST_LABELS, remove=True)
+        testbed_image,
+        entrypoint=[
+            "python3",
+            "-c",
+            "import urllib.request as u;"
+            "print(u.urlopen('http://host.docker.internal:12001/healthz', timeout=5).status)",
+        ],
+        command=[],
+        extra_hosts={"host.docker.internal": "host-gateway"},
+        labels=TEST_LABELS,
+        remove=True,
+    )
     assert hop.decode().strip() == "200"
 
 
@@ -171,7 +213,8 @@ def test_verbose_up_shows_each_phase_detail_and_the_start_up_log(cli: Cli, proje
 
 
 def test_commands_from_a_folder_without_config_find_the_only_gateway_or_list_them(
-        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path) -> None:
+    cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     here = ("--path", str(elsewhere))  # the same as running there: --path defaults to the working directory
@@ -185,8 +228,10 @@ def test_commands_from_a_folder_without_config_find_the_only_gateway_or_list_the
     code, out, err = cli("status", "--json", *here)
     assert code == 0, err
     assert json.loads(out)["project"] == project.name
-    assert (f"no config in {elsewhere}: using the only running gateway, project {project.name!r} "
-            f"(container plano-{project.name}, config {project.root / 'config.yaml'})") in err
+    assert (
+        f"no config in {elsewhere}: using the only running gateway, project {project.name!r} "
+        f"(container plano-{project.name}, config {project.root / 'config.yaml'})"
+    ) in err
     code, out, err = cli("wait", "--json", "--timeout", "10", *here)
     assert (code, json.loads(out)["project"]) == (0, project.name), err
     code, out, _ = cli("logs", "-c", "brightstaff", "-n", "1", *here)
@@ -254,13 +299,17 @@ def test_unreachable_docker(cli: Cli, project: Project, monkeypatch: pytest.Monk
     assert code == 6
     assert "no Docker engine answered" in err
     assert "unix:///nonexistent/docker.sock (DOCKER_HOST is set): no socket at that path" in err
-    assert ("hint: DOCKER_HOST=unix:///nonexistent/docker.sock takes precedence over the docker context and the "
-            "usual sockets: point it at a running engine, or unset it") in err
+    assert (
+        "hint: DOCKER_HOST=unix:///nonexistent/docker.sock takes precedence over the docker context and the "
+        "usual sockets: point it at a running engine, or unset it"
+    ) in err
 
 
 def test_missing_image_with_pull_never(cli: Cli, project: Project) -> None:
-    code, _, err = cli("up", *project.args("--image", "planoai-no-such-image:1", "--pull", "never",
-                                           "--admin-port", str(project.admin_port)))
+    code, _, err = cli(
+        "up",
+        *project.args("--image", "planoai-no-such-image:1", "--pull", "never", "--admin-port", str(project.admin_port)),
+    )
     assert code == 8
     assert "planoai-no-such-image:1 is not present and --pull never forbids pulling it" in err
     assert "planoai-testbed:latest" in err
@@ -268,8 +317,11 @@ def test_missing_image_with_pull_never(cli: Cli, project: Project) -> None:
 
 def test_envoy_rejecting_the_config_at_start(cli: Cli, project: Project, docker_client: DockerClient) -> None:
     config = project.root / "config.yaml"
-    config.write_text(config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n"
-                      "tracing:\n  random_sampling: 0\n", encoding="utf-8")
+    config.write_text(
+        config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n"
+        "tracing:\n  random_sampling: 0\n",
+        encoding="utf-8",
+    )
     start = time.monotonic()
     code, _, err = cli(*project.up_args("--wait-timeout", "60"))
     assert code == 9, err
@@ -282,8 +334,12 @@ def test_envoy_rejecting_the_config_at_start(cli: Cli, project: Project, docker_
 
 def test_container_that_cannot_start(cli: Cli, project: Project, docker_client: DockerClient) -> None:
     # The base image has no supervisord: the engine cannot run the container's command at all.
-    code, _, err = cli("up", *project.args("--image", "planoai-testbed-base:bookworm", "--pull", "never",
-                                           "--admin-port", str(project.admin_port)))
+    code, _, err = cli(
+        "up",
+        *project.args(
+            "--image", "planoai-testbed-base:bookworm", "--pull", "never", "--admin-port", str(project.admin_port)
+        ),
+    )
     assert code == 9, err
     assert containers_of(docker_client, project.name) == []
 
@@ -295,15 +351,15 @@ SLEEPER = "planoai-test-sleeper:latest"
 def sleeper(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
     """The testbed with a supervisord that only sleeps: the container runs but no listener ever answers, so a
     health timeout does not depend on how fast a real gateway boots."""
-    dockerfile = (f"FROM {testbed_image}\n"
-                  "RUN printf '#!/bin/sh\\nexec sleep 600\\n' > /usr/local/bin/supervisord\n")
+    dockerfile = f"FROM {testbed_image}\nRUN printf '#!/bin/sh\\nexec sleep 600\\n' > /usr/local/bin/supervisord\n"
     docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=SLEEPER, labels=TEST_LABELS, rm=True)
     yield SLEEPER
     docker_client.images.remove(SLEEPER, force=True)
 
 
-def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker_client: DockerClient,
-                                              sleeper: str) -> None:
+def test_health_timeout_removes_the_container(
+    cli: Cli, project: Project, docker_client: DockerClient, sleeper: str
+) -> None:
     code, _, err = cli(*project.up_args("--image", sleeper, "--wait-timeout", "1"))
     assert code == 10, err
     assert f"model listener llm (http://127.0.0.1:{project.port}/healthz)" in err
@@ -311,8 +367,9 @@ def test_health_timeout_removes_the_container(cli: Cli, project: Project, docker
     assert containers_of(docker_client, project.name) == []
 
 
-def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_client: DockerClient,
-                                             sleeper: str) -> None:
+def test_keep_on_failure_keeps_the_container(
+    cli: Cli, project: Project, docker_client: DockerClient, sleeper: str
+) -> None:
     code, _, err = cli(*project.up_args("--image", sleeper, "--wait-timeout", "1", "--keep-on-failure"))
     assert code == 10, err
     assert "was kept for inspection" in err
@@ -324,9 +381,11 @@ def test_keep_on_failure_keeps_the_container(cli: Cli, project: Project, docker_
 def _brightstaff_variant(client: DockerClient, base: str, tag: str, script: str) -> str:
     """The testbed with /app/brightstaff replaced by `script` (the stand-in moved to /app/brightstaff.real)."""
     body = script.replace("\n", "\\n")
-    dockerfile = (f"FROM {base}\n"
-                  "RUN mv /app/brightstaff /app/brightstaff.real && "
-                  f"printf '{body}' > /app/brightstaff && chmod 755 /app/brightstaff\n")
+    dockerfile = (
+        f"FROM {base}\n"
+        "RUN mv /app/brightstaff /app/brightstaff.real && "
+        f"printf '{body}' > /app/brightstaff && chmod 755 /app/brightstaff\n"
+    )
     client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, labels=TEST_LABELS, rm=True)
     return tag
 
@@ -334,16 +393,21 @@ def _brightstaff_variant(client: DockerClient, base: str, tag: str, script: str)
 @pytest.fixture(scope="module")
 def late_brightstaff(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
     """Brightstaff binds 2 s after Envoy answers /healthz (as the real one does while it loads model metrics)."""
-    yield _brightstaff_variant(docker_client, testbed_image, "planoai-test-late-brightstaff:latest",
-                               "#!/bin/sh\nsleep 2\nexec /app/brightstaff.real \"$@\"\n")
+    yield _brightstaff_variant(
+        docker_client,
+        testbed_image,
+        "planoai-test-late-brightstaff:latest",
+        '#!/bin/sh\nsleep 2\nexec /app/brightstaff.real "$@"\n',
+    )
     docker_client.images.remove("planoai-test-late-brightstaff:latest", force=True)
 
 
 @pytest.fixture(scope="module")
 def mute_brightstaff(docker_client: DockerClient, testbed_image: str) -> Iterator[str]:
     """Brightstaff runs but never listens: Envoy's listeners are all healthy, requests get 503."""
-    yield _brightstaff_variant(docker_client, testbed_image, "planoai-test-mute-brightstaff:latest",
-                               "#!/bin/sh\nexec sleep 600\n")
+    yield _brightstaff_variant(
+        docker_client, testbed_image, "planoai-test-mute-brightstaff:latest", "#!/bin/sh\nexec sleep 600\n"
+    )
     docker_client.images.remove("planoai-test-mute-brightstaff:latest", force=True)
 
 
@@ -355,8 +419,9 @@ def test_up_returns_once_brightstaff_serves(cli: Cli, project: Project, late_bri
     assert status == 200, body
 
 
-def test_a_brightstaff_that_never_listens_is_named(cli: Cli, project: Project, docker_client: DockerClient,
-                                                  mute_brightstaff: str) -> None:
+def test_a_brightstaff_that_never_listens_is_named(
+    cli: Cli, project: Project, docker_client: DockerClient, mute_brightstaff: str
+) -> None:
     code, _, err = cli(*project.up_args("--image", mute_brightstaff, "--wait-timeout", "3", "--keep-on-failure"))
     assert code == 10, err
     assert f"brightstaff (through model listener llm) (http://127.0.0.1:{project.port}/v1/models): HTTP 503" in err
@@ -371,8 +436,9 @@ def test_a_brightstaff_that_never_listens_is_named(cli: Cli, project: Project, d
 
 def test_logs_of_an_exited_container(cli: Cli, project: Project, docker_client: DockerClient) -> None:
     config = project.root / "config.yaml"
-    config.write_text(config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n",
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text() + "overrides:\n  upstream_tls_ca_path: /nonexistent/ca.pem\n", encoding="utf-8"
+    )
     code, _, _ = cli(*project.up_args("--keep-on-failure"))
     assert code == 9
     (container,) = containers_of(docker_client, project.name)
@@ -389,18 +455,26 @@ def test_logs_of_an_exited_container(cli: Cli, project: Project, docker_client: 
 
 
 def test_a_pull_that_fails_offline_points_at_the_testbed(cli: Cli, project: Project) -> None:
-    code, _, err = cli("up", *project.args("--image", "planoai-no-such-image:1", "--pull", "missing",
-                                           "--admin-port", str(project.admin_port)))
+    code, _, err = cli(
+        "up",
+        *project.args(
+            "--image", "planoai-no-such-image:1", "--pull", "missing", "--admin-port", str(project.admin_port)
+        ),
+    )
     assert code == 8
     assert "cannot pull planoai-no-such-image:1" in err
     assert "docker/testbed/build.sh" in err
 
 
-def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project,
-                                                               docker_client: DockerClient) -> None:
+def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project, docker_client: DockerClient) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
         deadline = time.monotonic() + 30  # poll the listener rather than block on the pipe
         while time.monotonic() < deadline and process.poll() is None:
             try:
@@ -433,8 +507,13 @@ def _until_logged(client: DockerClient, project: str, text: str, timeout: float 
 
 def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
         deadline = time.monotonic() + 30
         while not containers_of(docker_client, project.name) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -455,8 +534,9 @@ def test_status_and_logs_without_a_gateway(cli: Cli, project: Project) -> None:
     assert code == 11
 
 
-def test_build_bakes_the_supervisord_config_into_a_derived_image(cli: Cli, docker_client: DockerClient,
-                                                                 testbed_image: str) -> None:
+def test_build_bakes_the_supervisord_config_into_a_derived_image(
+    cli: Cli, docker_client: DockerClient, testbed_image: str
+) -> None:
     tag = f"planoai-gateway-test:{os.getpid()}"
     try:
         code, _, err = cli("build", "--base", testbed_image, "--tag", tag)
@@ -464,8 +544,9 @@ def test_build_bakes_the_supervisord_config_into_a_derived_image(cli: Cli, docke
         image = docker_client.images.get(tag)
         assert image.labels["org.planoai.base"] == testbed_image
         assert image.attrs["Config"]["Entrypoint"][-1] == "/etc/plano/supervisord/supervisord.conf"
-        output = docker_client.containers.run(tag, entrypoint=["cat", "/etc/plano/supervisord/supervisord.conf"],
-                                              labels=TEST_LABELS, remove=True)
+        output = docker_client.containers.run(
+            tag, entrypoint=["cat", "/etc/plano/supervisord/supervisord.conf"], labels=TEST_LABELS, remove=True
+        )
         assert output.decode() == (REPO / "supervisord" / "supervisord.conf").read_text()
     finally:
         docker_client.images.remove(tag, force=True)
@@ -482,24 +563,27 @@ SHELL_TEXT = "Prices are in $USD; never reveal $HOME or ${PATH}."
 
 def _kill_inside(container: Container, command_prefix: str) -> None:
     """Kill the process whose command line starts with `command_prefix` (the shell never matches itself)."""
-    script = ('for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in '
-              f'"{command_prefix}"*) kill -9 "${{p#/proc/}}";; esac; done')
+    script = (
+        'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in '
+        f'"{command_prefix}"*) kill -9 "${{p#/proc/}}";; esac; done'
+    )
     code, output = container.exec_run(["sh", "-c", script])
     assert code == 0, output
 
 
 def _command_lines(container: Container) -> str:
-    code, output = container.exec_run(["sh", "-c", 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline"; echo; '
-                                                   "done"])
+    code, output = container.exec_run(["sh", "-c", 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline"; echo; done'])
     assert code == 0
     return str(output.decode())
 
 
 def test_two_projects_side_by_side_with_only_their_own_environment(
-        cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path) -> None:
+    cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path
+) -> None:
     config = project.root / "config.yaml"
-    config.write_text(config.read_text() + f'system_prompt: "{SHELL_TEXT}"\ntracing:\n  random_sampling: 0\n',
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text() + f'system_prompt: "{SHELL_TEXT}"\ntracing:\n  random_sampling: 0\n', encoding="utf-8"
+    )
     other = Project(tmp_path / "other", f"{project.name}-b", mock_provider)
     try:
         assert cli(*project.up_args())[0] == 0
@@ -509,16 +593,24 @@ def test_two_projects_side_by_side_with_only_their_own_environment(
         env = dict(item.split("=", 1) for item in mine.attrs["Config"]["Env"])
         added_by_image = {"PATH", "LANG", "PYTHONPATH"}
         assert {k: v for k, v in env.items() if k not in added_by_image} == {
-            "OPENAI_API_KEY": KEY, "LOG_LEVEL": "info", "PLANO_ENVOY_VARS": "$OPENAI_API_KEY",
-            "PLANO_CONFIG_VARS": "$OPENAI_API_KEY", "OTEL_TRACING_GRPC_ENDPOINT": "http://host.docker.internal:4317"}
+            "OPENAI_API_KEY": KEY,
+            "LOG_LEVEL": "info",
+            "PLANO_ENVOY_VARS": "$OPENAI_API_KEY",
+            "PLANO_CONFIG_VARS": "$OPENAI_API_KEY",
+            "OTEL_TRACING_GRPC_ENDPOINT": "http://host.docker.internal:4317",
+        }
         assert mine.labels["org.planoai.cli-version"] == __version__
         assert len(mine.labels["org.planoai.config-hash"]) == 16
         assert mine.labels["org.planoai.config-hash"] != theirs.labels["org.planoai.config-hash"]
-        bindings = {(port, b["HostIp"]) for port, spec in mine.attrs["HostConfig"]["PortBindings"].items()
-                    for b in spec}
+        bindings = {
+            (port, b["HostIp"]) for port, spec in mine.attrs["HostConfig"]["PortBindings"].items() for b in spec
+        }
         bridge = bridge_gateway()  # the listener on loopback and the bridge; the admin on loopback only
-        assert bindings == {(f"{project.port}/tcp", "127.0.0.1"), (f"{project.port}/tcp", bridge),
-                            ("9901/tcp", "127.0.0.1")}
+        assert bindings == {
+            (f"{project.port}/tcp", "127.0.0.1"),
+            (f"{project.port}/tcp", bridge),
+            ("9901/tcp", "127.0.0.1"),
+        }
         # No secret on any command line inside the container, and text that merely looks like a variable survives
         # the substitution into the tmpfs copy.
         assert KEY not in _command_lines(mine)
@@ -538,18 +630,22 @@ def test_two_projects_side_by_side_with_only_their_own_environment(
         remove_labelled(docker_client, PROJECT_LABEL, other.name)
 
 
-def test_a_port_held_by_another_project_names_it(cli: Cli, project: Project, mock_provider: MockProvider,
-                                                 docker_client: DockerClient, tmp_path: Path) -> None:
+def test_a_port_held_by_another_project_names_it(
+    cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient, tmp_path: Path
+) -> None:
     other = Project(tmp_path / "other", f"{project.name}-b", mock_provider)
     other.port = project.port
-    (other.root / "config.yaml").write_text(CONFIG.format(port=project.port, mock_port=mock_provider.server_address[1],
-                                                          extra=""), encoding="utf-8")
+    (other.root / "config.yaml").write_text(
+        CONFIG.format(port=project.port, mock_port=mock_provider.server_address[1], extra=""), encoding="utf-8"
+    )
     try:
         assert cli(*project.up_args())[0] == 0
         code, _, err = cli(*other.up_args())
         assert code == 7
-        assert (f"127.0.0.1:{project.port} (listener llm) is in use by container plano-{project.name} "
-                f"(project {project.name}; planoai down --project-name {project.name} stops it)") in err
+        assert (
+            f"127.0.0.1:{project.port} (listener llm) is in use by container plano-{project.name} "
+            f"(project {project.name}; planoai down --project-name {project.name} stops it)"
+        ) in err
         assert containers_of(docker_client, other.name) == []
     finally:
         remove_labelled(docker_client, PROJECT_LABEL, other.name)
@@ -577,8 +673,13 @@ def test_the_container_exits_when_brightstaff_dies(cli: Cli, project: Project, d
 
 def test_a_foreground_gateway_that_dies_fails(project: Project, docker_client: DockerClient) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    with subprocess.Popen([sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
         assert process.stdout is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -52,9 +52,12 @@ def expected_files(case: str) -> dict[str, str]:
         folder.mkdir(exist_ok=True)
         (folder / "config.yaml").write_text(config, encoding="utf-8")
     rendered = render(validate_file(folder / "config.yaml", folder).config)
-    return {"config.yaml": (folder / "config.yaml").read_text(encoding="utf-8"),
-            "envoy.yaml": rendered.envoy_yaml, "plano_config_rendered.yaml": rendered.plano_config,
-            "metadata.json": metadata(rendered)}
+    return {
+        "config.yaml": (folder / "config.yaml").read_text(encoding="utf-8"),
+        "envoy.yaml": rendered.envoy_yaml,
+        "plano_config_rendered.yaml": rendered.plano_config,
+        "metadata.json": metadata(rendered),
+    }
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -70,7 +73,8 @@ def test_render_matches_the_golden_files(case: str) -> None:
     assert present == sorted(FILES), f"{case}: files {present}, expected {sorted(FILES)}; regenerate: {REGENERATE}"
     if case in EXAMPLES:
         assert actual["config.yaml"] == EXAMPLES[case].read_text(encoding="utf-8"), (
-            f"{case}/config.yaml differs from {EXAMPLES[case].relative_to(REPO)}; regenerate: {REGENERATE}")
+            f"{case}/config.yaml differs from {EXAMPLES[case].relative_to(REPO)}; regenerate: {REGENERATE}"
+        )
     for name in FILES[1:]:
         golden = (folder / name).read_text(encoding="utf-8")
         assert actual[name] == golden, f"{case}/{name} differs from the render; regenerate: {REGENERATE}"

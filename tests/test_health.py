@@ -30,8 +30,7 @@ def test_healthy_after_a_few_failures() -> None:
 
 def test_every_probe_must_pass_and_healthy_ones_are_not_asked_again() -> None:
     with serve([status(200)]) as (good, good_seen), serve([status(500), status(200)]) as (slow, _):
-        report = wait_healthy([Probe("a", f"{good}/healthz"), Probe("b", f"{slow}/healthz")], timeout=5,
-                              interval=0.01)
+        report = wait_healthy([Probe("a", f"{good}/healthz"), Probe("b", f"{slow}/healthz")], timeout=5, interval=0.01)
     assert all(o.ok for o in report.observations)
     assert good_seen == ["/healthz"]
 
@@ -41,8 +40,11 @@ def test_timeout_names_each_failing_listener_and_its_last_answer() -> None:
     with serve([status(503)]) as (url, _):
         start = time.monotonic()
         with pytest.raises(HealthTimeout) as caught:
-            wait_healthy([Probe("model", f"{url}/healthz"), Probe("agent", f"http://127.0.0.1:{port}/healthz")],
-                         timeout=0.5, interval=0.05)
+            wait_healthy(
+                [Probe("model", f"{url}/healthz"), Probe("agent", f"http://127.0.0.1:{port}/healthz")],
+                timeout=0.5,
+                interval=0.05,
+            )
         elapsed = time.monotonic() - start
     assert "model (" in caught.value.message
     assert "HTTP 503" in caught.value.message
@@ -78,15 +80,21 @@ def test_a_dead_container_fails_the_wait_at_once() -> None:
 def test_progress_is_reported_every_round() -> None:
     rounds: list[tuple[bool, ...]] = []
     with serve([status(500), status(200)]) as (url, _):
-        wait_healthy([Probe("m", f"{url}/healthz")], timeout=5, interval=0.01,
-                     on_round=lambda obs: rounds.append(tuple(o.ok for o in obs)))
+        wait_healthy(
+            [Probe("m", f"{url}/healthz")],
+            timeout=5,
+            interval=0.01,
+            on_round=lambda obs: rounds.append(tuple(o.ok for o in obs)),
+        )
     assert rounds == [(False,), (True,)]
 
 
 def test_probing_does_not_load_httpxs_command_line_tool() -> None:
     # up imports httpx while the container boots on the same cores; httpx's own CLI would bring rich and pygments.
-    script = ("import sys; from planoai_cli.health import Probe, probe_all; "
-              "probe_all([Probe('x', 'http://127.0.0.1:9/healthz')], 0.5); "
-              "print(sorted(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))")
+    script = (
+        "import sys; from planoai_cli.health import Probe, probe_all; "
+        "probe_all([Probe('x', 'http://127.0.0.1:9/healthz')], 0.5); "
+        "print(sorted(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["['httpx']"]

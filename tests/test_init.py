@@ -36,6 +36,7 @@ def test_the_catalog_lists_exactly_the_shipped_files() -> None:
 
 # --- every template ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("template_id", IDS)
 def test_template_is_canonical_valid_without_findings_and_renders(template_id: str, tmp_path: Path) -> None:
     text = catalog.find(template_id).text()
@@ -102,10 +103,12 @@ def test_every_choice_of_providers_stays_valid(template_id: str, tmp_path: Path)
 
 # --- edits when providers are dropped ------------------------------------------------------------------
 
+
 def test_dropping_openai_from_coding_agent_repoints_codex_at_the_default() -> None:
     selection = keep_keys(catalog.find("coding-agent").text(), ["ANTHROPIC_API_KEY"])
-    assert selection.changes == ("alias codex now points at anthropic/claude-sonnet-4-5-20250929 "
-                                 "(its model was dropped)",)
+    assert selection.changes == (
+        "alias codex now points at anthropic/claude-sonnet-4-5-20250929 (its model was dropped)",
+    )
     assert "openai/" not in selection.text
     assert "  codex:\n    target: anthropic/claude-sonnet-4-5-20250929\n" in selection.text
 
@@ -113,8 +116,10 @@ def test_dropping_openai_from_coding_agent_repoints_codex_at_the_default() -> No
 def test_dropping_the_default_provider_passes_default_to_the_first_kept_one() -> None:
     selection = keep_keys(catalog.find("coding-agent").text(), ["OPENAI_API_KEY"])
     assert selection.changes[0] == "openai/gpt-5-codex is now the default provider"
-    assert ("model_providers:\n  - model: openai/gpt-5-codex\n    access_key: $OPENAI_API_KEY\n    default: true\n\n"
-            in selection.text)
+    assert (
+        "model_providers:\n  - model: openai/gpt-5-codex\n    access_key: $OPENAI_API_KEY\n    default: true\n\n"
+        in selection.text
+    )
     assert selection.text.count("target: openai/gpt-5-codex") == 4
 
 
@@ -156,7 +161,9 @@ routing_preferences:
 """
     selection = keep_keys(text, ["OPENAI_API_KEY"])
     assert selection.changes == ("routing preference 'code' removed: none of its models was kept",)
-    assert selection.text == """\
+    assert (
+        selection.text
+        == """\
 # header
 version: v0.4.0
 
@@ -170,9 +177,11 @@ model_providers:
     access_key: $OPENAI_API_KEY
     default: true
 """
+    )
 
 
 # --- the command -----------------------------------------------------------------------------------------
+
 
 def test_list_is_a_table_of_ids_and_descriptions(cli: Cli) -> None:
     code, out, err = cli("init", "--list")
@@ -214,8 +223,9 @@ def test_template_is_written_as_is_with_next_steps(cli: Cli, tmp_path: Path, mon
     assert sorted(p.name for p in target.parent.iterdir()) == ["gw.yaml"]  # no temporary file left behind
 
 
-def test_keys_found_in_the_shell_or_dotenv_are_not_asked_for(cli: Cli, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keys_found_in_the_shell_or_dotenv_are_not_asked_for(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-shell-0123456789")
     (tmp_path / ".env").write_text("ANTHROPIC_API_KEY=sk-dotenv-0123456789\n", encoding="utf-8")
     code, out, _ = cli("init", "-t", "conversation-state", "-o", str(tmp_path / "config.yaml"))
@@ -224,8 +234,9 @@ def test_keys_found_in_the_shell_or_dotenv_are_not_asked_for(cli: Cli, tmp_path:
     assert "sk-" not in out
 
 
-def test_default_output_is_config_yaml_and_a_folder_gets_config_yaml(cli: Cli, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_output_is_config_yaml_and_a_folder_gets_config_yaml(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli("init", "-t", "minimal")[0] == 0
     assert (tmp_path / "config.yaml").read_text(encoding="utf-8") == catalog.find("minimal").text()
@@ -246,8 +257,10 @@ def test_an_existing_file_is_never_overwritten_without_force(cli: Cli, tmp_path:
     code, out, err = cli("init", "-t", "minimal", "-o", str(target))
     assert code == 1
     assert out == ""
-    assert err == (f"error: {target} already exists; it was left untouched\n"
-                   "hint: pass --force to replace it, or choose another file with --output\n")
+    assert err == (
+        f"error: {target} already exists; it was left untouched\n"
+        "hint: pass --force to replace it, or choose another file with --output\n"
+    )
     assert target.read_text(encoding="utf-8") == "# mine\n"
     assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
 
@@ -267,12 +280,21 @@ def test_output_dash_prints_the_template(cli: Cli) -> None:
     assert out == catalog.find("minimal").text()
 
 
-@pytest.mark.parametrize(("given", "hint"), [
-    ("minmal", "hint: did you mean 'minimal'? templates: minimal, preference-routing, coding-agent, sub-agents, "
-               "guardrails, conversation-state (planoai init --list describes them)"),
-    ("nothing-like-it", "hint: templates: minimal, preference-routing, coding-agent, sub-agents, guardrails, "
-                        "conversation-state (planoai init --list describes them)"),
-])
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        (
+            "minmal",
+            "hint: did you mean 'minimal'? templates: minimal, preference-routing, coding-agent, sub-agents, "
+            "guardrails, conversation-state (planoai init --list describes them)",
+        ),
+        (
+            "nothing-like-it",
+            "hint: templates: minimal, preference-routing, coding-agent, sub-agents, guardrails, "
+            "conversation-state (planoai init --list describes them)",
+        ),
+    ],
+)
 def test_unknown_template_is_a_usage_error_with_a_suggestion(cli: Cli, tmp_path: Path, given: str, hint: str) -> None:
     code, out, err = cli("init", "-t", given, "-o", str(tmp_path / "config.yaml"))
     assert code == 2
@@ -289,8 +311,9 @@ def test_upstream_template_ids_write_the_equivalent_template(cli: Cli, upstream:
     assert err == f"upstream's template {upstream!r} is {ours!r} here\n"
 
 
-def test_without_a_terminal_and_without_flags_it_says_which_flags_to_use(cli: Cli, tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_terminal_and_without_flags_it_says_which_flags_to_use(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     code, out, err = cli("init")
@@ -304,8 +327,7 @@ def test_without_a_terminal_and_without_flags_it_says_which_flags_to_use(cli: Cl
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("args", [("--json",), ("--list", "-t", "minimal"), ("-t", "minimal", "--json"),
-                                  ("-o", "-")])
+@pytest.mark.parametrize("args", [("--json",), ("--list", "-t", "minimal"), ("-t", "minimal", "--json"), ("-o", "-")])
 def test_flag_combinations_that_make_no_sense(cli: Cli, args: tuple[str, ...]) -> None:
     code, _, err = cli("init", *args)
     assert code == 2
@@ -313,23 +335,48 @@ def test_flag_combinations_that_make_no_sense(cli: Cli, args: tuple[str, ...]) -
 
 
 def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "wheels"), str(REPO)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "wheels"),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     (wheel,) = (tmp_path / "wheels").glob("planoai_cli-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert sorted(n for n in archive.namelist() if n.startswith("planoai_cli/init/templates/")) == sorted(
-            f"planoai_cli/init/templates/{i}.yaml" for i in (*IDS, "clean"))
+            f"planoai_cli/init/templates/{i}.yaml" for i in (*IDS, "clean")
+        )
         archive.extractall(tmp_path / "site")
-    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from planoai_cli.init import catalog; "
-             "print(catalog.__file__); print(catalog.find('coding-agent').text(), end='')")
-    shown = subprocess.run([sys.executable, "-I", "-c", probe, str(tmp_path / "site")], capture_output=True,
-                           text=True, cwd=tmp_path, check=True, timeout=60).stdout
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from planoai_cli.init import catalog; "
+        "print(catalog.__file__); print(catalog.find('coding-agent').text(), end='')"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-I", "-c", probe, str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    ).stdout
     location, text = shown.split("\n", 1)
     assert location == str(tmp_path / "site" / "planoai_cli" / "init" / "catalog.py")
     assert text == catalog.find("coding-agent").text()
 
 
 # --- upstream's --list-templates and --clean ---------------------------------------------------------------
+
 
 def test_list_templates_is_list(cli: Cli) -> None:
     assert cli("init", "--list-templates") == cli("init", "--list")
@@ -366,8 +413,10 @@ def test_clean_explains_what_to_fill_in() -> None:
 
 def test_clean_example_filled_in_is_a_working_config(tmp_path: Path) -> None:
     # What the comments tell you to do: replace `[]` with an entry like the example.
-    text = catalog.CLEAN.text().replace("model_providers: []\n", "model_providers:\n  - model: openai/gpt-4o-mini\n"
-                                        "    access_key: $OPENAI_API_KEY\n    default: true\n")
+    text = catalog.CLEAN.text().replace(
+        "model_providers: []\n",
+        "model_providers:\n  - model: openai/gpt-4o-mini\n    access_key: $OPENAI_API_KEY\n    default: true\n",
+    )
     result = check(text, tmp_path / "config.yaml")
     assert result.findings == ()
     assert [p.model for p in result.config.providers] == ["openai/gpt-4o-mini"]
@@ -396,16 +445,24 @@ def test_init_clean_prints_with_output_dash(cli: Cli) -> None:
     assert cli("init", "--clean", "-o", "-") == (0, catalog.CLEAN.text(), "")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--clean", "--template", "minimal"),
-     "error: --clean and --template do not go together: --clean writes a blank config instead of a template"),
-    (("-t", "coding-agent", "--clean"),
-     "error: --clean and --template do not go together: --clean writes a blank config instead of a template"),
-    (("--clean", "--list-templates"), "error: --list and --clean do not go together"),
-    (("--clean", "--json"), "error: --json only goes with --list"),
-])
-def test_clean_with_flags_it_does_not_go_with(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              args: tuple[str, ...], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--clean", "--template", "minimal"),
+            "error: --clean and --template do not go together: --clean writes a blank config instead of a template",
+        ),
+        (
+            ("-t", "coding-agent", "--clean"),
+            "error: --clean and --template do not go together: --clean writes a blank config instead of a template",
+        ),
+        (("--clean", "--list-templates"), "error: --list and --clean do not go together"),
+        (("--clean", "--json"), "error: --json only goes with --list"),
+    ],
+)
+def test_clean_with_flags_it_does_not_go_with(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = cli("init", *args)
     assert (code, out) == (2, "")

@@ -64,6 +64,7 @@ def test_missing_folder_path_is_a_plano_error(tmp_path: Path) -> None:
 
 # --- .env ----------------------------------------------------------------------------------------------
 
+
 def test_dotenv_is_created_readable_only_by_the_owner(tmp_path: Path) -> None:
     written = write_env(tmp_path / ".env", {"OPENAI_API_KEY": "sk-abc"})
     assert (written.names, written.created, written.tightened) == (("OPENAI_API_KEY",), True, False)
@@ -73,13 +74,15 @@ def test_dotenv_is_created_readable_only_by_the_owner(tmp_path: Path) -> None:
 
 def test_dotenv_merge_replaces_in_place_and_keeps_everything_else(tmp_path: Path) -> None:
     path = tmp_path / ".env"
-    path.write_text("# my settings\nexport OPENAI_API_KEY=old-one\nDEBUG=1\n\nOPENAI_API_KEY=older\nLAST=x",
-                    encoding="utf-8")
+    path.write_text(
+        "# my settings\nexport OPENAI_API_KEY=old-one\nDEBUG=1\n\nOPENAI_API_KEY=older\nLAST=x", encoding="utf-8"
+    )
     path.chmod(0o644)
     written = write_env(path, {"OPENAI_API_KEY": "sk-new", "ANTHROPIC_API_KEY": "sk-ant"})
     assert (written.created, written.tightened) == (False, True)
     assert path.read_text(encoding="utf-8") == (
-        "# my settings\nexport OPENAI_API_KEY='sk-new'\nDEBUG=1\n\nLAST=x\nANTHROPIC_API_KEY='sk-ant'\n")
+        "# my settings\nexport OPENAI_API_KEY='sk-new'\nDEBUG=1\n\nLAST=x\nANTHROPIC_API_KEY='sk-ant'\n"
+    )
     assert stat.S_IMODE(path.stat().st_mode) == ENV_MODE
 
 
@@ -87,13 +90,22 @@ def test_dotenv_with_a_multiline_value_gets_the_new_lines_appended() -> None:
     existing = 'CERT="-----BEGIN\nOPENAI_API_KEY=inside-the-value\n-----END"\nOPENAI_API_KEY=old\n'
     merged = merge_env(existing, {"OPENAI_API_KEY": "sk-new"})
     assert merged == existing + "OPENAI_API_KEY='sk-new'\n"
-    assert parse_env(merged) == {"CERT": "-----BEGIN\nOPENAI_API_KEY=inside-the-value\n-----END",
-                                 "OPENAI_API_KEY": "sk-new"}
+    assert parse_env(merged) == {
+        "CERT": "-----BEGIN\nOPENAI_API_KEY=inside-the-value\n-----END",
+        "OPENAI_API_KEY": "sk-new",
+    }
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("sk-plain", "'sk-plain'"), ("it's", '"it\'s"'), ("a\\b", '"a\\\\b"'), ('q"x', "'q\"x'"), ("$HOME", "'$HOME'"),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("sk-plain", "'sk-plain'"),
+        ("it's", '"it\'s"'),
+        ("a\\b", '"a\\\\b"'),
+        ('q"x', "'q\"x'"),
+        ("$HOME", "'$HOME'"),
+    ],
+)
 def test_quote(value: str, written: str) -> None:
     assert quote(value) == written
     assert parse_env(f"K={written}\n") == {"K": value}

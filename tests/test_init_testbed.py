@@ -62,8 +62,9 @@ def healthz(url: str) -> int:
 
 
 @pytest.mark.parametrize("template_id", TEMPLATES)
-def test_template_starts_healthy_on_the_testbed(template_id: str, cli: Cli, tmp_path: Path, project_name: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_template_starts_healthy_on_the_testbed(
+    template_id: str, cli: Cli, tmp_path: Path, project_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = TEMPLATES[template_id].text()
     listeners = len(PORT_LINE.findall(text))
     *ports, admin = free_ports(listeners + 1)
@@ -76,8 +77,21 @@ def test_template_starts_healthy_on_the_testbed(template_id: str, cli: Cli, tmp_
     for name in {ref.name for ref in check(copy, config_file).config.secrets}:
         monkeypatch.setenv(name, f"sk-test-{name.lower()}-0123456789")
 
-    code, out, err = cli("up", str(config_file), "--image", TESTBED_IMAGE, "--pull", "never", "--project-name",
-                         project_name, "--admin-port", str(admin), "--wait-timeout", "60", "--json")
+    code, out, err = cli(
+        "up",
+        str(config_file),
+        "--image",
+        TESTBED_IMAGE,
+        "--pull",
+        "never",
+        "--project-name",
+        project_name,
+        "--admin-port",
+        str(admin),
+        "--wait-timeout",
+        "60",
+        "--json",
+    )
     assert code == 0, err
     running = json.loads(out)
     config = check(copy, config_file).config

@@ -62,16 +62,21 @@ class Script:
         assert self.answers == [], f"answers left over: {self.answers}"
 
 
-def run(script: Script, tmp_path: Path, *, force: bool = False, environment: dict[str, str] | None = None,
-        output: Path | None = None) -> Plan | None:
+def run(
+    script: Script,
+    tmp_path: Path,
+    *,
+    force: bool = False,
+    environment: dict[str, str] | None = None,
+    output: Path | None = None,
+) -> Plan | None:
     plan = wizard.run(script, output=output or tmp_path / "config.yaml", force=force, environment=environment or {})
     script.done()
     return plan
 
 
 def test_minimal_with_a_typed_key(tmp_path: Path) -> None:
-    script = Script(("choose", "minimal"), ("ask", None), ("confirm", None), ("secret", f"  {KEY} "),
-                    ("confirm", None))
+    script = Script(("choose", "minimal"), ("ask", None), ("confirm", None), ("secret", f"  {KEY} "), ("confirm", None))
     plan = run(script, tmp_path)
     assert plan is not None
     assert script.asked == [
@@ -81,10 +86,12 @@ def test_minimal_with_a_typed_key(tmp_path: Path) -> None:
         ("secret", "OPENAI_API_KEY (hidden; press Enter to skip)"),
         ("confirm", f"Write {tmp_path / 'config.yaml'}?"),
     ]
-    assert script.said == [f"{tmp_path / 'config.yaml'} from template 'minimal':\n"
-                           "  model listener 'llm' on port 12000\n"
-                           "  provider openai/gpt-4o-mini (default)\n"
-                           "  key OPENAI_API_KEY: typed now, saved to .env"]
+    assert script.said == [
+        f"{tmp_path / 'config.yaml'} from template 'minimal':\n"
+        "  model listener 'llm' on port 12000\n"
+        "  provider openai/gpt-4o-mini (default)\n"
+        "  key OPENAI_API_KEY: typed now, saved to .env"
+    ]
     assert KEY not in repr(plan)
     written = apply(plan, {})
     assert (tmp_path / "config.yaml").read_text(encoding="utf-8") == catalog.find("minimal").text()
@@ -95,21 +102,32 @@ def test_minimal_with_a_typed_key(tmp_path: Path) -> None:
 
 
 def test_dropping_a_key_edits_the_template(tmp_path: Path) -> None:
-    script = Script(("choose", "coding-agent"), ("confirm", True), ("confirm", False), ("ask", None),
-                    ("confirm", False), ("confirm", True))
+    script = Script(
+        ("choose", "coding-agent"),
+        ("confirm", True),
+        ("confirm", False),
+        ("ask", None),
+        ("confirm", False),
+        ("confirm", True),
+    )
     plan = run(script, tmp_path)
     assert plan is not None
     assert script.asked[1:3] == [
-        ("confirm", "Keep the providers that use ANTHROPIC_API_KEY (anthropic/claude-opus-4-1-20250805, "
-                    "anthropic/claude-sonnet-4-5-20250929, anthropic/claude-haiku-4-5-20251001)?"),
+        (
+            "confirm",
+            "Keep the providers that use ANTHROPIC_API_KEY (anthropic/claude-opus-4-1-20250805, "
+            "anthropic/claude-sonnet-4-5-20250929, anthropic/claude-haiku-4-5-20251001)?",
+        ),
         ("confirm", "Keep the providers that use OPENAI_API_KEY (openai/gpt-5-codex)?"),
     ]
     assert script.said[0] == "  alias codex now points at anthropic/claude-sonnet-4-5-20250929 (its model was dropped)"
     assert "  key ANTHROPIC_API_KEY: not set yet: set it before planoai up" in script.said[1]
     config = check(plan.text, plan.output).config
-    assert [p.model for p in config.providers] == ["anthropic/claude-opus-4-1-20250805",
-                                                   "anthropic/claude-sonnet-4-5-20250929",
-                                                   "anthropic/claude-haiku-4-5-20251001"]
+    assert [p.model for p in config.providers] == [
+        "anthropic/claude-opus-4-1-20250805",
+        "anthropic/claude-sonnet-4-5-20250929",
+        "anthropic/claude-haiku-4-5-20251001",
+    ]
     assert {a.name: a.target for a in config.aliases}["codex"] == "anthropic/claude-sonnet-4-5-20250929"
     written = apply(plan, {})
     assert written.env is None
@@ -118,8 +136,16 @@ def test_dropping_a_key_edits_the_template(tmp_path: Path) -> None:
 
 
 def test_keeping_no_provider_asks_again(tmp_path: Path) -> None:
-    script = Script(("choose", "guardrails"), ("confirm", False), ("confirm", False), ("confirm", True),
-                    ("confirm", False), ("ask", None), ("confirm", False), ("confirm", True))
+    script = Script(
+        ("choose", "guardrails"),
+        ("confirm", False),
+        ("confirm", False),
+        ("confirm", True),
+        ("confirm", False),
+        ("ask", None),
+        ("confirm", False),
+        ("confirm", True),
+    )
     plan = run(script, tmp_path)
     assert plan is not None
     assert script.said[0] == "The gateway needs at least one provider; keep at least one of them."
@@ -130,8 +156,14 @@ def test_keeping_no_provider_asks_again(tmp_path: Path) -> None:
 def test_an_existing_config_is_only_replaced_when_agreed(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("# mine\n", encoding="utf-8")
     other = tmp_path / "other.yaml"
-    script = Script(("choose", "sub-agents"), ("ask", None), ("confirm", False), ("ask", str(other)),
-                    ("confirm", False), ("confirm", True))
+    script = Script(
+        ("choose", "sub-agents"),
+        ("ask", None),
+        ("confirm", False),
+        ("ask", str(other)),
+        ("confirm", False),
+        ("confirm", True),
+    )
     plan = run(script, tmp_path)
     assert plan is not None
     assert script.asked[2] == ("confirm", f"{tmp_path / 'config.yaml'} already exists. Replace it?")
@@ -143,8 +175,9 @@ def test_an_existing_config_is_only_replaced_when_agreed(tmp_path: Path) -> None
 
 def test_replacing_an_existing_config_when_agreed_or_forced(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("# mine\n", encoding="utf-8")
-    agreed = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("confirm", False),
-                        ("confirm", True)), tmp_path)
+    agreed = run(
+        Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("confirm", False), ("confirm", True)), tmp_path
+    )
     assert agreed is not None
     assert agreed.overwrite is True
     forced = Script(("choose", "minimal"), ("ask", None), ("confirm", False), ("confirm", True))
@@ -157,8 +190,16 @@ def test_replacing_an_existing_config_when_agreed_or_forced(tmp_path: Path) -> N
 def test_an_existing_dotenv_is_merged_and_its_keys_only_replaced_when_agreed(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("# local\nANTHROPIC_API_KEY=sk-ant-old\nOTHER=keep me\n", encoding="utf-8")
-    script = Script(("choose", "conversation-state"), ("confirm", True), ("confirm", True), ("ask", None),
-                    ("confirm", True), ("confirm", False), ("secret", KEY), ("confirm", True))
+    script = Script(
+        ("choose", "conversation-state"),
+        ("confirm", True),
+        ("confirm", True),
+        ("ask", None),
+        ("confirm", True),
+        ("confirm", False),
+        ("secret", KEY),
+        ("confirm", True),
+    )
     plan = run(script, tmp_path)
     assert plan is not None
     assert script.asked[4:7] == [
@@ -169,7 +210,8 @@ def test_an_existing_dotenv_is_merged_and_its_keys_only_replaced_when_agreed(tmp
     assert "  key ANTHROPIC_API_KEY: already in .env" in script.said[0]
     written = apply(plan, {})
     assert env.read_text(encoding="utf-8") == (
-        f"# local\nANTHROPIC_API_KEY=sk-ant-old\nOTHER=keep me\nOPENAI_API_KEY='{KEY}'\n")
+        f"# local\nANTHROPIC_API_KEY=sk-ant-old\nOTHER=keep me\nOPENAI_API_KEY='{KEY}'\n"
+    )
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
     assert written.env is not None
     assert (written.env.created, written.env.names) == (False, ("OPENAI_API_KEY",))
@@ -179,8 +221,9 @@ def test_an_existing_dotenv_is_merged_and_its_keys_only_replaced_when_agreed(tmp
 def test_replacing_a_dotenv_key_when_agreed(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("OPENAI_API_KEY=sk-old\n", encoding="utf-8")
-    script = Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("confirm", True), ("secret", KEY),
-                    ("confirm", True))
+    script = Script(
+        ("choose", "minimal"), ("ask", None), ("confirm", True), ("confirm", True), ("secret", KEY), ("confirm", True)
+    )
     plan = run(script, tmp_path)
     assert plan is not None
     apply(plan, {})
@@ -191,8 +234,10 @@ def test_a_key_in_the_shell_is_not_asked_for_unless_wanted(tmp_path: Path) -> No
     script = Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("confirm", None), ("confirm", True))
     plan = run(script, tmp_path, environment={"OPENAI_API_KEY": "sk-shell-value-123"})
     assert plan is not None
-    assert script.asked[3] == ("confirm", "OPENAI_API_KEY is set in your shell, which wins over .env. "
-                                          "Save it to .env too?")
+    assert script.asked[3] == (
+        "confirm",
+        "OPENAI_API_KEY is set in your shell, which wins over .env. Save it to .env too?",
+    )
     assert plan.keys == {}
     assert "  key OPENAI_API_KEY: from your shell" in script.said[0]
     assert apply(plan, {"OPENAI_API_KEY": "sk-shell-value-123"}).missing == ()
@@ -211,28 +256,30 @@ def test_skipping_a_key_and_declining_the_dotenv(tmp_path: Path) -> None:
 
 
 def test_declining_at_the_end_writes_nothing(tmp_path: Path) -> None:
-    plan = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", False)),
-               tmp_path)
+    plan = run(
+        Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", False)), tmp_path
+    )
     assert plan is None
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_dangling_dotenv_link_stops_before_anything_is_written(tmp_path: Path) -> None:
     os.symlink(tmp_path / "vault" / "plano.env", tmp_path / ".env")
-    plan = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)),
-               tmp_path)
+    plan = run(
+        Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)), tmp_path
+    )
     assert plan is not None
     with pytest.raises(PlanoError, match=r"\.env is a symbolic link to .*vault/plano.env, which does not exist"):
         apply(plan, {})
     assert sorted(os.listdir(tmp_path)) == [".env"]
 
 
-def test_a_dotenv_changed_while_it_is_merged_is_not_clobbered(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dotenv_changed_while_it_is_merged_is_not_clobbered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = tmp_path / ".env"
     env.write_text("OTHER=1\n", encoding="utf-8")
-    plan = run(Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)),
-               tmp_path)
+    plan = run(
+        Script(("choose", "minimal"), ("ask", None), ("confirm", True), ("secret", KEY), ("confirm", True)), tmp_path
+    )
     assert plan is not None
     merge = init_files.merge_env
 
@@ -248,8 +295,9 @@ def test_a_dotenv_changed_while_it_is_merged_is_not_clobbered(tmp_path: Path,
 
 def test_a_folder_as_the_answer_means_config_yaml_inside_it(tmp_path: Path) -> None:
     (tmp_path / "gw").mkdir()
-    plan = run(Script(("choose", "minimal"), ("ask", str(tmp_path / "gw")), ("confirm", False), ("confirm", True)),
-               tmp_path)
+    plan = run(
+        Script(("choose", "minimal"), ("ask", str(tmp_path / "gw")), ("confirm", False), ("confirm", True)), tmp_path
+    )
     assert plan is not None
     assert plan.output == tmp_path / "gw" / "config.yaml"
 
@@ -263,8 +311,14 @@ class Terminal:
     """`planoai init` as a child process on a pseudo-terminal that is its controlling terminal."""
 
     def __init__(self, cwd: Path, *args: str) -> None:
-        env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "NO_COLOR": "1", "TERM": "xterm", "COLUMNS": "200",
-               "PYTHONPATH": str(REPO)}
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(cwd),
+            "NO_COLOR": "1",
+            "TERM": "xterm",
+            "COLUMNS": "200",
+            "PYTHONPATH": str(REPO),
+        }
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become planoai
             os.chdir(cwd)

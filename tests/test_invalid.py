@@ -50,4 +50,3 @@ def test_every_error_code_has_a_golden_case() -> None:
     covered = _codes_in(goldens, r"\[((?:check|schema|yaml|version|migrate)\.[a-z0-9-]+)\]")
     missing = sorted(emitted - covered)
     assert not missing, f"no golden case in tests/invalid/ or tests/notices/ for: {missing}"
-

@@ -101,16 +101,19 @@ def test_the_default_expansion_budget_stops_a_billion_laughs_quickly() -> None:
         parse("\n".join(levels) + "\n", "c.yaml")
 
 
-@pytest.mark.parametrize(("text", "where", "meaning"), [
-    ("a:\n  - b: 1\n   c: 2\n", "3:4", "the indentation of this line does not fit the lines above it"),
-    ("a:\n\t- b\n", "2:1", "a tab character; YAML indents with spaces only"),
-    ("a: http://x: y\n", "1:12", "an unexpected `: ` (a colon and a space) inside a value"),
-    ("a: 'open\nb: 1\n", "1:4", "a quoted value that is not closed"),
-    ("a: [x, y\n", "2:1", "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them"),
-    ("a: *nope\n", "1:4", "an alias (`*name`) that refers to no anchor (`&name`) defined before it"),
-    ("model: *\n", "1:9", "`*` starts an alias name here"),
-    ("a: %x\n", "1:4", "a value cannot start with this character"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "meaning"),
+    [
+        ("a:\n  - b: 1\n   c: 2\n", "3:4", "the indentation of this line does not fit the lines above it"),
+        ("a:\n\t- b\n", "2:1", "a tab character; YAML indents with spaces only"),
+        ("a: http://x: y\n", "1:12", "an unexpected `: ` (a colon and a space) inside a value"),
+        ("a: 'open\nb: 1\n", "1:4", "a quoted value that is not closed"),
+        ("a: [x, y\n", "2:1", "a `[ … ]` or `{ … }` that is not closed, or items without a comma between them"),
+        ("a: *nope\n", "1:4", "an alias (`*name`) that refers to no anchor (`&name`) defined before it"),
+        ("model: *\n", "1:9", "`*` starts an alias name here"),
+        ("a: %x\n", "1:4", "a value cannot start with this character"),
+    ],
+)
 def test_syntax_errors_are_explained_in_plain_words(text: str, where: str, meaning: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(text, "c.yaml")
@@ -120,8 +123,9 @@ def test_syntax_errors_are_explained_in_plain_words(text: str, where: str, meani
 def test_control_characters_are_located() -> None:
     with pytest.raises(ConfigError) as caught:
         parse("a: 1\nb: x\x1b[0m\n", "c.yaml")
-    assert caught.value.message == ("c.yaml:2:5: the file contains the control character U+001B, which YAML does "
-                                    "not allow")
+    assert caught.value.message == (
+        "c.yaml:2:5: the file contains the control character U+001B, which YAML does not allow"
+    )
 
 
 def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
@@ -156,10 +160,29 @@ def test_a_readable_special_file_is_read_like_a_config(tmp_path: Path) -> None:
 # --- libyaml and PyYAML give the same trees, positions and errors ---------------------------------------------
 
 REPO = Path(__file__).resolve().parent.parent
-_CORPUS = sorted(p for pattern in ("examples/**/*.yaml", "tests/golden/*/config.yaml", "tests/invalid/*.yaml",
-                                    "tests/notices/*.yaml") for p in REPO.glob(pattern))
-_PIECES = [*" \t\n\n:-#&*!|>'\"{}[],?%@`\\é中.\ufeff\r\x07\x85\u2028", "  ", "- ", ": ", "---", "...", "&a ", "*a",
-           "!!str ", "? ", "<<: ", "\n  - ", "|-\n", ">+\n", "''", "|#"]
+_CORPUS = sorted(
+    p
+    for pattern in ("examples/**/*.yaml", "tests/golden/*/config.yaml", "tests/invalid/*.yaml", "tests/notices/*.yaml")
+    for p in REPO.glob(pattern)
+)
+_PIECES = [
+    *" \t\n\n:-#&*!|>'\"{}[],?%@`\\é中.\ufeff\r\x07\x85\u2028",
+    "  ",
+    "- ",
+    ": ",
+    "---",
+    "...",
+    "&a ",
+    "*a",
+    "!!str ",
+    "? ",
+    "<<: ",
+    "\n  - ",
+    "|-\n",
+    ">+\n",
+    "''",
+    "|#",
+]
 
 
 def _outcome(text: str) -> object:
@@ -191,13 +214,16 @@ def _mutations(count: int) -> list[str]:
             if rng.random() < 0.5:
                 chars[at:at] = rng.choice(_PIECES)
             elif chars:
-                del chars[min(at, len(chars) - 1): at + rng.randint(1, 3)]
+                del chars[min(at, len(chars) - 1) : at + rng.randint(1, 3)]
         texts.append("".join(chars))
     return texts
 
 
-@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8", errors="replace") for p in _CORPUS] + _mutations(400),
-                         ids=[str(p.relative_to(REPO)) for p in _CORPUS] + [f"mutation-{i}" for i in range(400)])
+@pytest.mark.parametrize(
+    "text",
+    [p.read_text(encoding="utf-8", errors="replace") for p in _CORPUS] + _mutations(400),
+    ids=[str(p.relative_to(REPO)) for p in _CORPUS] + [f"mutation-{i}" for i in range(400)],
+)
 def test_libyaml_and_pyyaml_agree_on_every_tree_position_and_error(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = _outcome(text)
     monkeypatch.setattr(loader, "_FAST_LOADER", None)

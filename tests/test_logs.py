@@ -8,7 +8,7 @@ LINES = [
     "2026-11-22 00:06:58,130 INFO supervisord started with pid 1",
     "[envoy] [2026-11-22 00:06:59.278][warning] no connection limit",
     "[brightstaff] stand-in: listening on 0.0.0.0:9091",
-    "[access] [2026-11-22T00:07:01.000Z] \"POST /v1/chat/completions HTTP/1.1\" 200",
+    '[access] [2026-11-22T00:07:01.000Z] "POST /v1/chat/completions HTTP/1.1" 200',
     "[envoy] [2026-11-22 00:07:02.000][critical] error initializing configuration",
     "2026-11-22 00:07:02,001 WARN exited: envoy (exit status 1; not expected)",
     "stop-on-exit: envoy exited; stopping the gateway",
@@ -17,7 +17,14 @@ LINES = [
 
 def test_components() -> None:
     assert [component_of(line) for line in LINES] == [
-        "supervisord", "envoy", "brightstaff", "access", "envoy", "supervisord", "supervisord"]
+        "supervisord",
+        "envoy",
+        "brightstaff",
+        "access",
+        "envoy",
+        "supervisord",
+        "supervisord",
+    ]
 
 
 def test_select_and_tail() -> None:

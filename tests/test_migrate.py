@@ -213,11 +213,19 @@ def codes(result: Migrated, severity: Severity) -> list[str]:
 def snapshot(node: Any) -> Any:
     """Values plus every position record, to prove a step left its input exactly as it was."""
     if isinstance(node, dict):
-        return (getattr(node, "mark", None), getattr(node, "origin", None), dict(getattr(node, "slots", {})),
-                {k: snapshot(v) for k, v in node.items()})
+        return (
+            getattr(node, "mark", None),
+            getattr(node, "origin", None),
+            dict(getattr(node, "slots", {})),
+            {k: snapshot(v) for k, v in node.items()},
+        )
     if isinstance(node, list):
-        return (getattr(node, "mark", None), getattr(node, "origin", None), list(getattr(node, "slots", [])),
-                [snapshot(v) for v in node])
+        return (
+            getattr(node, "mark", None),
+            getattr(node, "origin", None),
+            list(getattr(node, "slots", [])),
+            [snapshot(v) for v in node],
+        )
     return node
 
 
@@ -279,9 +287,13 @@ def test_g1_document_in_full() -> None:
     assert doc["tracing"] == {"random_sampling": 25}
     assert "mode" not in doc
     assert "error_target" not in doc
-    assert codes(result, Severity.WARNING) == ["migrate.provider-model", "migrate.listener-ignored",
-                                               "migrate.parameter-type", "migrate.prompt-guards",
-                                               "migrate.sampling-rate"]
+    assert codes(result, Severity.WARNING) == [
+        "migrate.provider-model",
+        "migrate.listener-ignored",
+        "migrate.parameter-type",
+        "migrate.prompt-guards",
+        "migrate.sampling-rate",
+    ]
     assert not any("$OPENAI_API_KEY" in d.message or "blue" in d.message for d in result.diagnostics)
 
 
@@ -298,8 +310,7 @@ def test_g2a_document_in_full() -> None:
         {"name": "chat", "description": "General conversation.", "models": ["chat"]},
         {"name": "claude", "description": "Long documents.", "models": ["claude"]},
     ]
-    assert doc["overrides"] == {"prompt_target_intent_matching_threshold": 0.7,
-                                "llm_routing_model": "openai/my-router"}
+    assert doc["overrides"] == {"prompt_target_intent_matching_threshold": 0.7, "llm_routing_model": "openai/my-router"}
     assert "routing" not in doc
     assert doc["listeners"][1] == {"type": "prompt", "name": "ingress_traffic", "address": "0.0.0.0", "port": 10000}
 
@@ -309,13 +320,15 @@ def test_g2b_document_in_full() -> None:
     assert doc["model_providers"] == [
         {"model": "openai/gpt-4o-mini", "access_key": "$OPENAI_API_KEY", "default": True},
         {"name": "coder", "model": "openai/gpt-4o", "access_key": "$OPENAI_API_KEY"},
-        {"model": "anthropic/claude-3-7-sonnet", "access_key": "$ANTHROPIC_API_KEY",
-         "name": "claude/claude-3-7-sonnet"},
+        {
+            "model": "anthropic/claude-3-7-sonnet",
+            "access_key": "$ANTHROPIC_API_KEY",
+            "name": "claude/claude-3-7-sonnet",
+        },
         {"model": "local/qwen-coder", "provider_interface": "openai", "base_url": "http://host.docker.internal:11434"},
     ]
     assert doc["routing_preferences"] == [
-        {"name": "code generation", "description": "Write new code.",
-         "models": ["coder", "claude/claude-3-7-sonnet"]},
+        {"name": "code generation", "description": "Write new code.", "models": ["coder", "claude/claude-3-7-sonnet"]},
         {"name": "long documents", "description": "Summarise long documents.", "models": ["claude/claude-3-7-sonnet"]},
     ]
     assert doc["model_aliases"] == {"smart": {"target": "anthropic/claude-3-7-sonnet"}}
@@ -325,16 +338,23 @@ def test_g2b_document_in_full() -> None:
 
 def test_g3a_document_in_full() -> None:
     doc = plain(migrated(G3A).doc)
-    assert list(doc) == ["version", "agents", "filters", "listeners", "model_providers", "routing", "tracing",
-                         "routing_preferences"]
+    assert list(doc) == [
+        "version",
+        "agents",
+        "filters",
+        "listeners",
+        "model_providers",
+        "routing",
+        "tracing",
+        "routing_preferences",
+    ]
     assert doc["filters"] == [{"id": "query_rewriter", "url": "http://host.docker.internal:10501", "type": "http"}]
     assert doc["listeners"][0]["agents"][0]["input_filters"] == ["query_rewriter"]
     assert doc["listeners"][1] == {"type": "model", "name": "llm", "port": 12500}
     # A routing budget (0.4.28+) means the legacy router key was already read by nothing: dropped, not moved.
     assert doc["routing"] == {"routing_budget": {"max_switch_spend_pct": 10}}
     assert "overrides" not in doc
-    assert doc["routing_preferences"] == [{"name": "chat", "description": "General chat.",
-                                           "models": ["openai/gpt-4o"]}]
+    assert doc["routing_preferences"] == [{"name": "chat", "description": "General chat.", "models": ["openai/gpt-4o"]}]
 
 
 def test_a_moved_provider_still_reports_the_users_line_and_path() -> None:
@@ -361,8 +381,10 @@ def test_refusals_leave_the_entry_as_written_and_the_rest_migrated() -> None:
 
 
 def test_a_canonical_file_needs_nothing() -> None:
-    text = "version: v0.4.0\nlisteners:\n  - {type: model, name: llm, port: 12000}\nmodel_providers:\n" \
-           "  - model: openai/gpt-4o\n"
+    text = (
+        "version: v0.4.0\nlisteners:\n  - {type: model, name: llm, port: 12000}\nmodel_providers:\n"
+        "  - model: openai/gpt-4o\n"
+    )
     doc = parse(text, "config.yaml")
     result = migrate(doc)
     assert result.diagnostics == ()
@@ -377,20 +399,94 @@ def test_shipped_examples_migrate_cleanly(path: Path, validator: jsonschema.Draf
     assert codes(migrate(result.doc), Severity.NOTICE) == []
 
 
-KEYS = ["version", "listener", "listeners", "llm_providers", "model_providers", "routing", "overrides", "agents",
-        "filters", "endpoints", "prompt_targets", "prompt_guards", "ratelimits", "tracing", "model_aliases",
-        "routing_preferences", "model_metrics_sources", "mode", "error_target", "name", "type", "model", "provider",
-        "provider_interface", "endpoint", "protocol", "port", "usage", "base_url", "default", "filter_chain",
-        "input_filters", "ingress_traffic", "egress_traffic", "llm_provider", "model_provider", "sampling_rate",
-        "random_sampling", "routing_budget", "max_overhead_pct", "id", "url", "kind", "input_guards", "jailbreak",
-        "on_exception", "forward_to_error_target", "parameters", "target", "rate_limits", "description"]
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 20000), st.floats(0, 2),
-                    st.sampled_from(["openai", "arch", "claude", "local", "gpt-4o", "openai/gpt-4o", "arch/Arch-Router",
-                                     "claude/c", "x/y/z", "openai/*", "model", "agent", "prompt", "rest", "number",
-                                     "h:8000", "http://h/v2", "Arch-Router", "cost_metrics", "prometheus_metrics"]))
-TREES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                      st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
-                     max_leaves=30)
+KEYS = [
+    "version",
+    "listener",
+    "listeners",
+    "llm_providers",
+    "model_providers",
+    "routing",
+    "overrides",
+    "agents",
+    "filters",
+    "endpoints",
+    "prompt_targets",
+    "prompt_guards",
+    "ratelimits",
+    "tracing",
+    "model_aliases",
+    "routing_preferences",
+    "model_metrics_sources",
+    "mode",
+    "error_target",
+    "name",
+    "type",
+    "model",
+    "provider",
+    "provider_interface",
+    "endpoint",
+    "protocol",
+    "port",
+    "usage",
+    "base_url",
+    "default",
+    "filter_chain",
+    "input_filters",
+    "ingress_traffic",
+    "egress_traffic",
+    "llm_provider",
+    "model_provider",
+    "sampling_rate",
+    "random_sampling",
+    "routing_budget",
+    "max_overhead_pct",
+    "id",
+    "url",
+    "kind",
+    "input_guards",
+    "jailbreak",
+    "on_exception",
+    "forward_to_error_target",
+    "parameters",
+    "target",
+    "rate_limits",
+    "description",
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 20000),
+    st.floats(0, 2),
+    st.sampled_from(
+        [
+            "openai",
+            "arch",
+            "claude",
+            "local",
+            "gpt-4o",
+            "openai/gpt-4o",
+            "arch/Arch-Router",
+            "claude/c",
+            "x/y/z",
+            "openai/*",
+            "model",
+            "agent",
+            "prompt",
+            "rest",
+            "number",
+            "h:8000",
+            "http://h/v2",
+            "Arch-Router",
+            "cost_metrics",
+            "prometheus_metrics",
+        ]
+    ),
+)
+TREES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
+    max_leaves=30,
+)
 
 
 @pytest.mark.slow

@@ -58,8 +58,10 @@ def test_files_with_a_filters_section_keep_their_agents() -> None:
 
 def test_extra_agent_keys_are_dropped() -> None:
     out, found = run(agent_keys, G3A)
-    assert plain(out)["agents"] == [{"id": "rag_agent", "url": "http://rag:10505"},
-                                    {"id": "query_rewriter", "url": "http://rewriter:10501"}]
+    assert plain(out)["agents"] == [
+        {"id": "rag_agent", "url": "http://rag:10505"},
+        {"id": "query_rewriter", "url": "http://rewriter:10501"},
+    ]
     assert brief(found) == [("notice", "migrate.agent-key", "agents[1].kind", 7)]
     assert "dropped `kind` from agent 'query_rewriter'" in found[0].message
 
@@ -72,13 +74,17 @@ def test_rest_filters_become_http() -> None:
       - {id: pii, url: "http://pii:2/mcp"}
     """
     out, found = run(filter_types, text)
-    assert plain(out) == {"version": "v0.4.0", "filters": [{"id": "guard", "url": "http://guard:1", "type": "http"},
-                                                           {"id": "pii", "url": "http://pii:2/mcp"}]}
+    assert plain(out) == {
+        "version": "v0.4.0",
+        "filters": [{"id": "guard", "url": "http://guard:1", "type": "http"}, {"id": "pii", "url": "http://pii:2/mcp"}],
+    }
     assert brief(found) == [("warning", "migrate.filter-type", "filters[0].type", 3)]
 
 
 def test_current_agents_and_filters_are_unchanged() -> None:
-    doc = parse("version: v0.4.0\nagents:\n  - {id: a, url: 'http://a'}\nfilters:\n  - {id: f, url: 'http://f'}\n",
-                "config.yaml")
+    doc = parse(
+        "version: v0.4.0\nagents:\n  - {id: a, url: 'http://a'}\nfilters:\n  - {id: f, url: 'http://f'}\n",
+        "config.yaml",
+    )
     for step in (filter_agents, agent_keys, filter_types):
         assert step(doc) == (doc, [])

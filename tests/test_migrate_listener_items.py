@@ -21,10 +21,17 @@ def test_missing_ports_get_the_gateway_defaults() -> None:
         name: prompts
     """
     out, found = run(list_listeners, text)
-    assert plain(out) == {"version": "v0.3.0", "listeners": [{"type": "model", "name": "llm", "port": 12000},
-                                                             {"type": "prompt", "name": "prompts", "port": 10000}]}
-    assert brief(found) == [("notice", "migrate.listener-port", "listeners[0]", 3),
-                            ("notice", "migrate.listener-port", "listeners[1]", 5)]
+    assert plain(out) == {
+        "version": "v0.3.0",
+        "listeners": [
+            {"type": "model", "name": "llm", "port": 12000},
+            {"type": "prompt", "name": "prompts", "port": 10000},
+        ],
+    }
+    assert brief(found) == [
+        ("notice", "migrate.listener-port", "listeners[0]", 3),
+        ("notice", "migrate.listener-port", "listeners[1]", 5),
+    ]
     assert "listener 'llm' had no `port`; 12000 is written" in found[0].message
 
 
@@ -56,10 +63,17 @@ def test_stray_keys_are_dropped_and_ignored_ports_reported() -> None:
         port: 10000
     """
     out, found = run(list_listeners, text)
-    assert plain(out) == {"version": "v0.3.0", "listeners": [{"type": "model", "name": "llm", "port": 12500},
-                                                             {"type": "prompt", "name": "prompts", "port": 10000}]}
-    assert brief(found) == [("notice", "migrate.listener-key", "listeners[0].message_format", 6),
-                            ("warning", "migrate.listener-port-ignored", "listeners[0].port", 5)]
+    assert plain(out) == {
+        "version": "v0.3.0",
+        "listeners": [
+            {"type": "model", "name": "llm", "port": 12500},
+            {"type": "prompt", "name": "prompts", "port": 10000},
+        ],
+    }
+    assert brief(found) == [
+        ("notice", "migrate.listener-key", "listeners[0].message_format", 6),
+        ("warning", "migrate.listener-port-ignored", "listeners[0].port", 5),
+    ]
     assert "ignored it and served on 12000" in found[1].message
 
 
@@ -83,10 +97,14 @@ def test_documented_router_names_become_the_current_one() -> None:
     out, found = run(list_listeners, ROUTERS)
     routers = [item.get("router") for item in plain(out)["listeners"]]
     assert routers == ["plano_orchestrator_v1", "plano_orchestrator_v1", None, "plano_orchestrator_v1"]
-    assert brief(found)[:2] == [("notice", "migrate.listener-router", "listeners[0].router", 3),
-                                ("notice", "migrate.listener-router", "listeners[1].router", 4)]
-    assert found[0].message.startswith("`router: plano_agent_router` of listener 'travel' became "
-                                       "`router: plano_orchestrator_v1`: upstream's documentation shows the old name")
+    assert brief(found)[:2] == [
+        ("notice", "migrate.listener-router", "listeners[0].router", 3),
+        ("notice", "migrate.listener-router", "listeners[1].router", 4),
+    ]
+    assert found[0].message.startswith(
+        "`router: plano_agent_router` of listener 'travel' became "
+        "`router: plano_orchestrator_v1`: upstream's documentation shows the old name"
+    )
 
 
 def test_an_unknown_router_is_dropped_with_a_warning_naming_it() -> None:
@@ -96,16 +114,20 @@ def test_an_unknown_router_is_dropped_with_a_warning_naming_it() -> None:
     assert found[2].message == (
         "dropped `router: smart_router` from listener 'shop': Plano has no router of that name, and the gateway never "
         "reads the field (agents are chosen by the orchestrator model, `overrides.agent_orchestration_model`), so "
-        "requests are routed as before")
-    assert found[2].hint == ("delete the line (or write `router: plano_orchestrator_v1`); to choose the orchestrator "
-                             "model, set `overrides.agent_orchestration_model`")
+        "requests are routed as before"
+    )
+    assert found[2].hint == (
+        "delete the line (or write `router: plano_orchestrator_v1`); to choose the orchestrator "
+        "model, set `overrides.agent_orchestration_model`"
+    )
 
 
 def test_a_migrated_router_passes_the_canonical_schema() -> None:
     text = ROUTERS + "model_providers: [{model: openai/gpt-4o}]\nagents: [{id: a, url: 'http://a:9000'}]\n"
     validated = validate_raw(raw_from_text(Path("config.yaml"), text))
     assert [li.router for li in validated.config.listeners] == ["plano_orchestrator_v1"] * 2 + [None] + [
-        "plano_orchestrator_v1"]
+        "plano_orchestrator_v1"
+    ]
     assert [d.code for d in validated.warnings] == ["migrate.listener-router"]
 
 
@@ -123,7 +145,8 @@ def test_filter_chain_is_renamed_input_filters() -> None:
     """
     out, found = run(list_listeners, text)
     assert plain(out)["listeners"][0]["agents"] == [
-        {"id": "rag", "description": "answers", "input_filters": ["rewriter", "builder"]}]
+        {"id": "rag", "description": "answers", "input_filters": ["rewriter", "builder"]}
+    ]
     assert brief(found) == [("notice", "migrate.filter-chain", "listeners[0].agents[0].filter_chain", 9)]
     location = locate(out, ("listeners", 0, "agents", 0, "input_filters"), at_key=True)
     assert location.path == ("listeners", 0, "agents", 0, "filter_chain")
@@ -192,8 +215,10 @@ def test_providers_under_two_listeners_are_refused() -> None:
     _, found = run(hoist_providers, text)
     assert brief(found) == [("error", "migrate.listener-providers", "listeners[1].model_providers", 11)]
     assert "and so does listener 'llm'" in found[0].message
-    assert found[0].hint == ("move both listeners' entries into one top-level `model_providers` list and delete "
-                             "`model_providers` from the listeners")
+    assert found[0].hint == (
+        "move both listeners' entries into one top-level `model_providers` list and delete "
+        "`model_providers` from the listeners"
+    )
 
 
 def test_other_listener_shapes_are_left_alone() -> None:

@@ -92,10 +92,14 @@ def test_mapping_listeners_become_a_model_then_a_prompt_listener() -> None:
         ("notice", "migrate.listener-key", "listeners.ingress_traffic.message_format", 5),
     ]
     egress, ingress = found[1].message, found[2].message
-    assert egress == ("`egress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.13 and "
-                      "300s in 0.3.14–0.3.15)")
-    assert found[1].hint == ("set `timeout` on the listener to keep a shorter limit; `planoai migrate --write` "
-                             "rewrites the file in the current format")
+    assert egress == (
+        "`egress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.13 and "
+        "300s in 0.3.14–0.3.15)"
+    )
+    assert found[1].hint == (
+        "set `timeout` on the listener to keep a shorter limit; `planoai migrate --write` "
+        "rewrites the file in the current format"
+    )
     assert "127.0.0.1 could not be reached" in ingress
     assert "timeout" not in ingress
     assert found[2].hint == "`planoai migrate --write` rewrites the file in the current format"
@@ -103,10 +107,14 @@ def test_mapping_listeners_become_a_model_then_a_prompt_listener() -> None:
 
 def test_an_ingress_without_timeout_reports_its_own_old_default() -> None:
     # The prompt side kept 10s through 0.3.15, unlike the model side (300s from 0.3.14).
-    _, found = run(mapping_listeners, "version: v0.1\nlisteners:\n  ingress_traffic: {address: 0.0.0.0, port: 10000}\n"
-                   "  egress_traffic: {address: 0.0.0.0, port: 12000, timeout: 30s}\n")
+    _, found = run(
+        mapping_listeners,
+        "version: v0.1\nlisteners:\n  ingress_traffic: {address: 0.0.0.0, port: 10000}\n"
+        "  egress_traffic: {address: 0.0.0.0, port: 12000, timeout: 30s}\n",
+    )
     assert [d.message for d in found if d.code == "migrate.listener-defaults"] == [
-        "`ingress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.15)"]
+        "`ingress_traffic` had no `timeout`: the default is now 300s (it was 10s in 0.2.2–0.3.15)"
+    ]
 
 
 def test_mapping_listener_positions_survive() -> None:
@@ -120,10 +128,11 @@ def test_mapping_listener_positions_survive() -> None:
 def test_mapping_without_ingress_has_only_the_model_listener() -> None:
     text = "version: v0.1\nlisteners:\n  ingress_traffic: {}\nllm_providers: []\n"
     out, found = run(mapping_listeners, text)
-    assert plain(out)["listeners"] == [{"type": "model", "name": "egress_traffic", "address": "0.0.0.0",
-                                        "port": 12000}]
-    assert brief(found) == [("notice", "migrate.listeners-mapping", "listeners", 2),
-                            ("notice", "migrate.listener-defaults", "listeners", 2)]
+    assert plain(out)["listeners"] == [{"type": "model", "name": "egress_traffic", "address": "0.0.0.0", "port": 12000}]
+    assert brief(found) == [
+        ("notice", "migrate.listeners-mapping", "listeners", 2),
+        ("notice", "migrate.listener-defaults", "listeners", 2),
+    ]
     assert found[1].message.startswith("there was no `egress_traffic`, so the model listener had no `address`")
 
 
@@ -148,13 +157,13 @@ def test_absent_listeners_get_the_defaults_and_a_prompt_listener_for_targets() -
         "it, so a model listener on 0.0.0.0:12000 and a prompt listener on 0.0.0.0:10000 were written (the "
         "0.2.2–0.3.15 default 127.0.0.1 could not be reached through the container's published port, so 0.0.0.0 is "
         "written; the timeout default is now 300s, where it was 10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15 for LLM "
-        "traffic, and 10s in 0.2.2–0.3.15 for prompts)")
+        "traffic, and 10s in 0.2.2–0.3.15 for prompts)"
+    )
 
 
 def test_absent_listeners_without_targets_get_only_the_model_listener() -> None:
     out, found = run(mapping_listeners, "version: v0.1\nllm_providers: []\n")
-    assert plain(out)["listeners"] == [{"type": "model", "name": "egress_traffic", "address": "0.0.0.0",
-                                        "port": 12000}]
+    assert plain(out)["listeners"] == [{"type": "model", "name": "egress_traffic", "address": "0.0.0.0", "port": 12000}]
     assert "prompt listener" not in found[0].message
     assert "so a model listener on 0.0.0.0:12000 was written" in found[0].message
     assert found[0].message.endswith("where it was 10s in 0.2.2–0.3.13 and 300s in 0.3.14–0.3.15 for LLM traffic)")

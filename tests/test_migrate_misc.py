@@ -13,8 +13,10 @@ from tests.migratehelp import brief, run
 def test_mode_and_error_target_are_dropped() -> None:
     out, found = run(misc.never_read_keys, "version: v0.1\nmode: llm\nerror_target:\n  name: e\n")
     assert plain(out) == {"version": "v0.1"}
-    assert brief(found) == [("notice", "migrate.mode", "mode", 2),
-                            ("notice", "migrate.error-target", "error_target", 3)]
+    assert brief(found) == [
+        ("notice", "migrate.mode", "mode", 2),
+        ("notice", "migrate.error-target", "error_target", 3),
+    ]
 
 
 def test_guard_handler_keys_are_dropped_and_guards_reported_inert() -> None:
@@ -29,15 +31,18 @@ def test_guard_handler_keys_are_dropped_and_guards_reported_inert() -> None:
             error_handler: handler
     """
     out, found = run(misc.guard_keys, text)
-    assert plain(out) == {"version": "v0.1",
-                          "prompt_guards": {"input_guards": {"jailbreak": {"on_exception": {"message": "No."}}}}}
+    assert plain(out) == {
+        "version": "v0.1",
+        "prompt_guards": {"input_guards": {"jailbreak": {"on_exception": {"message": "No."}}}},
+    }
     assert brief(found) == [
         ("notice", "migrate.guard-key", "prompt_guards.input_guards.jailbreak.on_exception.forward_to_error_target", 7),
         ("notice", "migrate.guard-key", "prompt_guards.input_guards.jailbreak.on_exception.error_handler", 8),
         ("warning", "migrate.prompt-guards", "prompt_guards", 2),
     ]
-    assert found[2].hint == ("to screen requests, declare a filter in `filters` and list it in a listener's "
-                             "`input_filters`")
+    assert found[2].hint == (
+        "to screen requests, declare a filter in `filters` and list it in a listener's `input_filters`"
+    )
 
 
 def test_inert_settings_are_kept_with_a_warning() -> None:
@@ -50,8 +55,10 @@ def test_inert_settings_are_kept_with_a_warning() -> None:
     """
     out, found = run(misc.inert_settings, text)
     assert plain(out)["overrides"] == {"prompt_target_intent_matching_threshold": 0.6}
-    assert brief(found) == [("warning", "migrate.inert-key", "overrides.prompt_target_intent_matching_threshold", 3),
-                            ("warning", "migrate.inert-key", "tracing.trace_arch_internal", 5)]
+    assert brief(found) == [
+        ("warning", "migrate.inert-key", "overrides.prompt_target_intent_matching_threshold", 3),
+        ("warning", "migrate.inert-key", "tracing.trace_arch_internal", 5),
+    ]
 
 
 @pytest.mark.parametrize(("rate", "percent"), [(0.1, 10), (0.005, 0), (1.7, 100), (0.255, 26)])
@@ -108,9 +115,11 @@ def test_pre_release_metrics_sources_are_rewritten_or_refused() -> None:
         {"type": "latency", "provider": "prometheus", "url": "http://prom:9090", "query": "up"},
         {"type": "cost_metrics", "url": "http://costs"},
     ]
-    assert brief(found) == [("notice", "migrate.metrics-source", "model_metrics_sources[0].type", 3),
-                            ("notice", "migrate.metrics-source", "model_metrics_sources[1].type", 5),
-                            ("error", "migrate.metrics-source", "model_metrics_sources[2].type", 8)]
+    assert brief(found) == [
+        ("notice", "migrate.metrics-source", "model_metrics_sources[0].type", 3),
+        ("notice", "migrate.metrics-source", "model_metrics_sources[1].type", 5),
+        ("error", "migrate.metrics-source", "model_metrics_sources[2].type", 8),
+    ]
 
 
 def test_version_is_set_last_and_reported_only_when_it_changes() -> None:

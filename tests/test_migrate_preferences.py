@@ -92,14 +92,18 @@ def test_usage_becomes_a_preference_named_after_the_provider() -> None:
         usage: Short answers.
     """
     out, found = run(lift_preferences, text)
-    assert plain(out)["model_providers"] == [{"name": "smart", "model": "openai/gpt-4o"},
-                                             {"name": "quick", "model": "openai/gpt-4o-mini"}]
+    assert plain(out)["model_providers"] == [
+        {"name": "smart", "model": "openai/gpt-4o"},
+        {"name": "quick", "model": "openai/gpt-4o-mini"},
+    ]
     assert plain(out)["routing_preferences"] == [
         {"name": "smart", "description": "Complex reasoning.", "models": ["smart"]},
         {"name": "quick", "description": "Short answers.", "models": ["quick"]},
     ]
-    assert brief(found) == [("notice", "migrate.usage", "model_providers[0].usage", 5),
-                            ("notice", "migrate.usage", "model_providers[1].usage", 8)]
+    assert brief(found) == [
+        ("notice", "migrate.usage", "model_providers[0].usage", 5),
+        ("notice", "migrate.usage", "model_providers[1].usage", 8),
+    ]
     location = locate(out, ("routing_preferences", 0, "description"))
     assert location.path == ("model_providers", 0, "usage")
     assert location.mark is not None
@@ -120,14 +124,19 @@ def test_preferences_on_a_wildcard_are_dropped_with_a_warning() -> None:
     out, found = run(lift_preferences, text)
     assert plain(out)["model_providers"] == [{"model": "openai/*"}, {"model": "openai/gpt-4o"}]
     assert plain(out)["routing_preferences"] == [{"name": "code", "description": "Code.", "models": ["openai/gpt-4o"]}]
-    assert brief(found) == [("warning", "migrate.wildcard-preferences", "model_providers[0].routing_preferences", 4),
-                            ("notice", "migrate.inline-preferences", "model_providers[1].routing_preferences", 7)]
+    assert brief(found) == [
+        ("warning", "migrate.wildcard-preferences", "model_providers[0].routing_preferences", 4),
+        ("notice", "migrate.inline-preferences", "model_providers[1].routing_preferences", 7),
+    ]
     assert found[0].message == (
         "dropped the routing preference 'any' of the wildcard entry 'openai/*': the router matches concrete models, so "
         "no release routed by preferences on a wildcard (and since 0.4.15 inline ones are ignored anyway); routing is "
-        "unchanged")
-    assert found[0].hint == ("to route this task, declare the concrete models under model_providers (e.g. `model: "
-                             "openai/<id>`) and list them in a top-level `routing_preferences` entry")
+        "unchanged"
+    )
+    assert found[0].hint == (
+        "to route this task, declare the concrete models under model_providers (e.g. `model: "
+        "openai/<id>`) and list them in a top-level `routing_preferences` entry"
+    )
 
 
 def test_files_without_inline_preferences_are_unchanged() -> None:
@@ -179,14 +188,17 @@ def test_entries_with_the_same_id_and_upstream_merge_into_the_default_one() -> N
         ],
     }
     assert brief(found) == [("warning", "migrate.duplicate-model", "llm_providers[0]", 3)]
-    assert found[0].message == ("merged into llm_providers[1] ('gpt-4o-chat'): both served the model id 'gpt-4o' "
-                                "through the same upstream, and the current format allows one entry per model id; "
-                                "clients that asked for 'gpt-4o-reasoning' must now use 'gpt-4o-chat', and the routing "
-                                "preferences 'gpt-4o-reasoning', 'gpt-4o-chat' now list 'gpt-4o-chat' in place of "
-                                "'gpt-4o-reasoning'")
+    assert found[0].message == (
+        "merged into llm_providers[1] ('gpt-4o-chat'): both served the model id 'gpt-4o' "
+        "through the same upstream, and the current format allows one entry per model id; "
+        "clients that asked for 'gpt-4o-reasoning' must now use 'gpt-4o-chat', and the routing "
+        "preferences 'gpt-4o-reasoning', 'gpt-4o-chat' now list 'gpt-4o-chat' in place of "
+        "'gpt-4o-reasoning'"
+    )
     assert "$OPENAI_API_KEY" not in found[0].message
-    assert found[0].hint == ("to keep 'gpt-4o-reasoning' working for clients, add "
-                             "`model_aliases: {gpt-4o-reasoning: {target: gpt-4o}}`")
+    assert found[0].hint == (
+        "to keep 'gpt-4o-reasoning' working for clients, add `model_aliases: {gpt-4o-reasoning: {target: gpt-4o}}`"
+    )
 
 
 def test_current_files_are_left_to_the_duplicate_checks() -> None:
@@ -206,9 +218,11 @@ def test_entries_with_the_same_id_but_different_upstreams_are_refused() -> None:
     assert len(plain(out)["model_providers"]) == 2
     assert brief(found) == [("error", "migrate.duplicate-model", "llm_providers[1].model", 4)]
     # Named as the user wrote them (`llm_providers`), with the keys that differ but never their values.
-    assert found[0].message == ("llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
-                                "differently (they differ in the provider prefix ('azure_openai' vs 'openai'), "
-                                "`base_url` and `access_key`); the current format allows one entry per model id")
+    assert found[0].message == (
+        "llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
+        "differently (they differ in the provider prefix ('azure_openai' vs 'openai'), "
+        "`base_url` and `access_key`); the current format allows one entry per model id"
+    )
 
 
 def test_a_conflict_names_the_differing_key_without_its_value() -> None:
@@ -219,15 +233,19 @@ def test_a_conflict_names_the_differing_key_without_its_value() -> None:
       - {name: b, model: openai/gpt-4o, access_key: sk-proj-b-DO-NOT-PRINT, usage: Two.}
     """
     _, found = run(_renamed_then(merge_duplicates), text)
-    assert found[0].message == ("llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
-                                "differently (they differ in `access_key`); the current format allows one entry per "
-                                "model id")
+    assert found[0].message == (
+        "llm_providers[1] and llm_providers[0] both serve the model id 'gpt-4o' but reach it "
+        "differently (they differ in `access_key`); the current format allows one entry per "
+        "model id"
+    )
     assert "DO-NOT-PRINT" not in f"{found[0].message} {found[0].hint}"
 
 
 def test_distinct_ids_and_wildcards_are_not_merged() -> None:
-    doc = parse("version: v0.4.0\nmodel_providers:\n  - model: 'openai/*'\n  - model: 'openai/*'\n"
-                "  - model: openai/gpt-4o\n", "config.yaml")
+    doc = parse(
+        "version: v0.4.0\nmodel_providers:\n  - model: 'openai/*'\n  - model: 'openai/*'\n  - model: openai/gpt-4o\n",
+        "config.yaml",
+    )
     assert merge_duplicates(doc) == (doc, [])
 
 

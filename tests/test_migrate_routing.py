@@ -25,8 +25,9 @@ def test_routing_llm_provider_becomes_the_routing_model_override() -> None:
     expected["overrides"] = {"llm_routing_model": "openai/my-router"}
     assert plain(out) == expected  # `routing` is gone, the providers are untouched
     assert brief(found) == [("warning", "migrate.routing-model", "routing.llm_provider", 8)]
-    assert found[0].message.startswith("`routing.llm_provider`, `routing.model` became "
-                                       "`overrides.llm_routing_model: openai/my-router`")
+    assert found[0].message.startswith(
+        "`routing.llm_provider`, `routing.model` became `overrides.llm_routing_model: openai/my-router`"
+    )
     assert "must understand that protocol" in found[0].message
     location = locate(out, ("overrides", "llm_routing_model"))
     assert location.path == ("routing", "llm_provider")
@@ -41,8 +42,15 @@ def test_routing_model_naming_a_provider_entry_uses_its_model() -> None:
     assert brief(found) == [("warning", "migrate.routing-model", "routing.model", 8)]
 
 
-@pytest.mark.parametrize("routing", ["routing: {model: arch-router}", "routing: {model_provider: arch-router}",
-                                     "routing: {model: Arch-Router}", "routing: {llm_provider: Arch-Router-host}"])
+@pytest.mark.parametrize(
+    "routing",
+    [
+        "routing: {model: arch-router}",
+        "routing: {model_provider: arch-router}",
+        "routing: {model: Arch-Router}",
+        "routing: {llm_provider: Arch-Router-host}",
+    ],
+)
 def test_an_arch_router_choice_is_dropped(routing: str) -> None:
     out, found = run(legacy_routing, G2, routing + "\n")
     assert "routing" not in out
@@ -56,14 +64,18 @@ def test_legacy_keys_next_to_current_ones_are_simply_dropped() -> None:
     assert plain(out)["routing"] == {"session_ttl_seconds": 60}
     assert "overrides" not in out
     assert brief(found) == [("notice", "migrate.routing-legacy", "routing.llm_provider", 8)]
-    assert found[0].message == ("dropped `routing.llm_provider`: since 0.4.12 `overrides.llm_routing_model` chooses "
-                                "the router model, and nothing reads this key")
+    assert found[0].message == (
+        "dropped `routing.llm_provider`: since 0.4.12 `overrides.llm_routing_model` chooses "
+        "the router model, and nothing reads this key"
+    )
 
 
 def test_several_legacy_keys_are_named_together() -> None:
     _, found = run(legacy_routing, G2, "routing:\n  model: a\n  llm_provider: router\n  session_ttl_seconds: 60\n")
-    assert found[0].message == ("dropped `routing.model`, `routing.llm_provider`: since 0.4.12 "
-                                "`overrides.llm_routing_model` chooses the router model, and nothing reads these keys")
+    assert found[0].message == (
+        "dropped `routing.model`, `routing.llm_provider`: since 0.4.12 "
+        "`overrides.llm_routing_model` chooses the router model, and nothing reads these keys"
+    )
 
 
 def test_a_router_that_names_nothing_is_dropped_with_a_warning() -> None:
@@ -95,8 +107,10 @@ def test_other_routing_models_are_kept() -> None:
 def test_max_overhead_pct_is_renamed() -> None:
     text = "version: v0.4.0\nrouting:\n  routing_budget:\n    max_overhead_pct: 15\n    replenish_on_rebind: false\n"
     out, found = run(budget_rename, text)
-    assert plain(out) == {"version": "v0.4.0", "routing": {"routing_budget": {"max_switch_spend_pct": 15,
-                                                                              "replenish_on_rebind": False}}}
+    assert plain(out) == {
+        "version": "v0.4.0",
+        "routing": {"routing_budget": {"max_switch_spend_pct": 15, "replenish_on_rebind": False}},
+    }
     assert brief(found) == [("notice", "migrate.routing-budget", "routing.routing_budget.max_overhead_pct", 4)]
 
 

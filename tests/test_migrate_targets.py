@@ -50,8 +50,7 @@ def test_parameter_types_are_respelled_or_reported() -> None:
           - {name: when, description: When., type: datetime}
     """
     out, found = run(parameter_types, text)
-    assert [p["type"] for p in plain(out)["prompt_targets"][0]["parameters"]] == ["float", "dict", "string",
-                                                                                  "datetime"]
+    assert [p["type"] for p in plain(out)["prompt_targets"][0]["parameters"]] == ["float", "dict", "string", "datetime"]
     assert brief(found) == [
         ("warning", "migrate.parameter-type", "prompt_targets[0].parameters[0].type", 6),
         ("warning", "migrate.parameter-type", "prompt_targets[0].parameters[1].type", 7),

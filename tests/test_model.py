@@ -32,6 +32,7 @@ def providers(body: str) -> dict[str, model.Provider]:
 
 # --- providers: derived values -------------------------------------------------------------------
 
+
 def test_provider_name_defaults_to_the_full_model_and_id_keeps_later_slashes() -> None:
     got = providers("""\
         - model: vercel/xai/grok-4
@@ -42,7 +43,12 @@ def test_provider_name_defaults_to_the_full_model_and_id_keeps_later_slashes() -
         """)
     grok, claude, wild = got["vercel/xai/grok-4"], got["claude"], got["openai/*"]
     assert (grok.named, grok.prefix, grok.model_id, grok.wildcard, grok.interface) == (
-        False, "vercel", "xai/grok-4", False, "vercel")
+        False,
+        "vercel",
+        "xai/grok-4",
+        False,
+        "vercel",
+    )
     assert (claude.named, claude.model, claude.model_id) == (True, "anthropic/claude-sonnet-4", "claude-sonnet-4")
     assert (wild.model_id, wild.wildcard) == ("*", True)
 
@@ -68,24 +74,33 @@ def test_provider_flags_and_headers() -> None:
           headers: {X-Team: blue}
         """)["openai/gpt-4o"]
     assert (got.access_key, got.default, got.passthrough_auth, got.http_host) == (
-        "$OPENAI_API_KEY", True, True, "api.example.com")
+        "$OPENAI_API_KEY",
+        True,
+        True,
+        "api.example.com",
+    )
     assert dict(got.headers) == {"X-Team": "blue"}
     assert (got.upstream, got.cluster_name, got.route_cluster) == (None, None, "openai")
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://api.example.com", Upstream("https", "api.example.com", 443, None)),
-    ("http://api.example.com/", Upstream("http", "api.example.com", 80, None)),
-    ("HTTPS://Api.Example.COM:8443/openai/deployments/x", Upstream("https", "api.example.com", 8443,
-                                                                   "/openai/deployments/x")),
-    ("http://[::1]:11434/v1", Upstream("http", "::1", 11434, "/v1")),
-    ("ftp://api.example.com", None),
-    ("$OLLAMA_URL", None),
-    ("http://", None),
-    ("http://host:99999", None),
-    ("http://host:0", None),
-    ("localhost:10500", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.example.com", Upstream("https", "api.example.com", 443, None)),
+        ("http://api.example.com/", Upstream("http", "api.example.com", 80, None)),
+        (
+            "HTTPS://Api.Example.COM:8443/openai/deployments/x",
+            Upstream("https", "api.example.com", 8443, "/openai/deployments/x"),
+        ),
+        ("http://[::1]:11434/v1", Upstream("http", "::1", 11434, "/v1")),
+        ("ftp://api.example.com", None),
+        ("$OLLAMA_URL", None),
+        ("http://", None),
+        ("http://host:99999", None),
+        ("http://host:0", None),
+        ("localhost:10500", None),
+    ],
+)
 def test_parse_url(url: str, expected: Upstream | None) -> None:
     assert parse_url(url) == expected
 
@@ -140,31 +155,46 @@ def test_same_port_with_both_schemes_adds_the_scheme() -> None:
           base_url: http://box:9090
         """)
     assert [p.cluster_name for p in got.values()] == [
-        "ollama_box_http_8080", "ollama_box_https_8080", "ollama_box_9090"]
+        "ollama_box_http_8080",
+        "ollama_box_https_8080",
+        "ollama_box_9090",
+    ]
 
 
 # --- secrets ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "refs"), [
-    ("$OPENAI_API_KEY", ("OPENAI_API_KEY",)),
-    ("${TOKEN}", ("TOKEN",)),
-    ("Bearer $TOKEN", ("TOKEN",)),
-    ("Bearer ${TOKEN}-suffix and $TOKEN again, $OTHER", ("TOKEN", "OTHER")),
-    ("price: $$5 and $$HOME", ()),
-    ("$$$REAL", ("REAL",)),
-    ("${UNCLOSED", ()),
-    ("$1abc", ()),
-    ("plain-literal-key", ()),
-    ("a$B_c-d", ("B_c",)),
-])
+
+@pytest.mark.parametrize(
+    ("text", "refs"),
+    [
+        ("$OPENAI_API_KEY", ("OPENAI_API_KEY",)),
+        ("${TOKEN}", ("TOKEN",)),
+        ("Bearer $TOKEN", ("TOKEN",)),
+        ("Bearer ${TOKEN}-suffix and $TOKEN again, $OTHER", ("TOKEN", "OTHER")),
+        ("price: $$5 and $$HOME", ()),
+        ("$$$REAL", ("REAL",)),
+        ("${UNCLOSED", ()),
+        ("$1abc", ()),
+        ("plain-literal-key", ()),
+        ("a$B_c-d", ("B_c",)),
+    ],
+)
 def test_find_refs(text: str, refs: tuple[str, ...]) -> None:
     assert find_refs(text) == refs
     assert has_refs(text) is bool(refs)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("$KEY", True), (" ${KEY} ", True), ("Bearer $KEY", False), ("$$", False), ("$$KEY", False), ("key", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$KEY", True),
+        (" ${KEY} ", True),
+        ("Bearer $KEY", False),
+        ("$$", False),
+        ("$$KEY", False),
+        ("key", False),
+    ],
+)
 def test_is_reference(text: str, expected: bool) -> None:
     assert is_reference(text) is expected
 
@@ -225,6 +255,7 @@ def test_the_same_reference_twice_in_one_field_is_listed_once() -> None:
 
 
 # --- locations --------------------------------------------------------------------------------------
+
 
 def test_records_point_at_the_users_lines() -> None:
     cfg = config("""\
@@ -336,10 +367,20 @@ def test_listeners_and_services() -> None:
     cfg = full()
     egress, desk = cfg.listeners
     assert (egress.name, egress.type, egress.port, egress.timeout, egress.max_retries, egress.input_filters) == (
-        "egress", "model", 12000, "60s", 2, ("guard",))
+        "egress",
+        "model",
+        12000,
+        "60s",
+        2,
+        ("guard",),
+    )
     assert cfg.model_listener is egress
     assert (desk.envoy_name, desk.agents[0].id, desk.agents[0].default, desk.agents[0].input_filters) == (
-        "travel_desk", "flights", True, ("guard",))
+        "travel_desk",
+        "flights",
+        True,
+        ("guard",),
+    )
     assert [(s.kind, s.id, s.upstream) for s in cfg.services] == [
         ("agent", "flights", Upstream("http", "flights", 9000, "/mcp")),
         ("filter", "guard", Upstream("http", "guard", 9100, None)),
@@ -351,7 +392,12 @@ def test_endpoints_targets_and_limits() -> None:
     cfg = full()
     weather, plain = cfg.endpoints
     assert (weather.name, weather.host, weather.port, weather.protocol, weather.prefix_affinity) == (
-        "weather_api", "weather.example.com", 8443, "https", True)
+        "weather_api",
+        "weather.example.com",
+        8443,
+        "https",
+        True,
+    )
     assert (plain.host, plain.port, plain.protocol) == ("svc", None, None)
     target = cfg.prompt_targets[0]
     assert target.endpoint is not None
@@ -361,7 +407,12 @@ def test_endpoints_targets_and_limits() -> None:
     assert target.endpoint.where("name").mark == Mark(40, 22)
     limit = cfg.ratelimits[0]
     assert (limit.model, limit.selector_key, limit.selector_value, limit.tokens, limit.unit) == (
-        "gpt-4o", "x-user", "alice", 1000, "minute")
+        "gpt-4o",
+        "x-user",
+        "alice",
+        1000,
+        "minute",
+    )
     assert [(a.name, a.target) for a in cfg.aliases] == [("fast", "gpt-4o")]
 
 
@@ -377,8 +428,7 @@ def test_routing_tracing_and_the_rest() -> None:
     assert cfg.tracing.enabled
     assert (cfg.tracing.header_prefixes, dict(cfg.tracing.static_attributes or {})) == (("x-team-",), {"env": "dev"})
     assert cfg.prompt_caching is not None
-    assert (cfg.prompt_caching.enabled, cfg.prompt_caching.min_prefix_tokens) == (
-        True, 512)
+    assert (cfg.prompt_caching.enabled, cfg.prompt_caching.min_prefix_tokens) == (True, 512)
     assert cfg.prompt_guards is not None
     assert cfg.prompt_guards.jailbreak_message == "blocked"
     assert (cfg.system_prompt, cfg.state_storage) == ("be brief", None)
@@ -440,7 +490,13 @@ def test_records_are_immutable() -> None:
 def test_absent_sections_build_as_empty() -> None:
     cfg = config("")
     assert (cfg.providers, cfg.aliases, cfg.endpoints, cfg.tracing, cfg.routing, cfg.secrets) == (
-        (), (), (), None, None, ())
+        (),
+        (),
+        (),
+        None,
+        None,
+        (),
+    )
     assert cfg.overrides.extra == {}
     assert cfg.version == "v0.4.0"
 

@@ -35,8 +35,9 @@ def test_valid_config_gives_the_golden_notices(case: Path, cli: Cli, monkeypatch
     assert err + out == golden.read_text(encoding="utf-8"), f"output changed; if intended: {REGENERATE}"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if "generations" in c.parts or c.parent == NOTICES],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if "generations" in c.parts or c.parent == NOTICES], ids=lambda p: p.stem
+)
 def test_legacy_files_report_what_they_migrated(case: Path) -> None:
     text = _golden(case).read_text(encoding="utf-8")
     if "g4-canonical" not in case.name:

@@ -52,25 +52,34 @@ def _choose(request: PricingRequest) -> tuple[Choice, list[str]]:
 def test_the_configs_first_cost_source_picks_the_catalog(project: Callable[[dict[str, str]], Path]) -> None:
     root = project({"config.yaml": CONFIG})
     choice, warnings = _choose(PricingRequest(None, root))
-    assert choice == Choice("digitalocean", "http://127.0.0.1:9/catalog", "config.yaml model_metrics_sources[1]",
-                            max_age=600.0, aliases={"fast": "openai-gpt-4o-mini"})
+    assert choice == Choice(
+        "digitalocean",
+        "http://127.0.0.1:9/catalog",
+        "config.yaml model_metrics_sources[1]",
+        max_age=600.0,
+        aliases={"fast": "openai-gpt-4o-mini"},
+    )
     assert warnings == []
     assert _choose(PricingRequest(root / "config.yaml", Path("/nonexistent")))[0] == choice
 
 
 def test_flags_beat_the_config_and_keep_its_settings_only_for_its_own_format(
-        project: Callable[[dict[str, str]], Path]) -> None:
+    project: Callable[[dict[str, str]], Path],
+) -> None:
     root = project({"config.yaml": CONFIG})
     by_url = _choose(PricingRequest(None, root, url="http://127.0.0.1:7/do.json"))[0]
     assert (by_url.format, by_url.url, by_url.reason, by_url.max_age) == (
-        "digitalocean", "http://127.0.0.1:7/do.json", "--pricing-url", 600.0)
+        "digitalocean",
+        "http://127.0.0.1:7/do.json",
+        "--pricing-url",
+        600.0,
+    )
     other = _choose(PricingRequest(None, root, provider="models.dev"))[0]
     assert other == Choice("models.dev", DEFAULT_URLS["models.dev"], "--pricing-provider")
 
 
 def test_no_config_means_models_dev(tmp_path: Path) -> None:
-    assert _choose(PricingRequest(None, tmp_path)) == (Choice("models.dev", DEFAULT_URLS["models.dev"], "default"),
-                                                        [])
+    assert _choose(PricingRequest(None, tmp_path)) == (Choice("models.dev", DEFAULT_URLS["models.dev"], "default"), [])
 
 
 def test_a_broken_config_found_in_path_is_skipped_with_a_warning(project: Callable[[dict[str, str]], Path]) -> None:
@@ -82,8 +91,7 @@ def test_a_broken_config_found_in_path_is_skipped_with_a_warning(project: Callab
     assert warnings[0].endswith(f"; see planoai validate {root / 'config.yaml'})")
 
 
-def test_a_config_named_on_the_command_line_must_exist_and_be_valid(
-        project: Callable[[dict[str, str]], Path]) -> None:
+def test_a_config_named_on_the_command_line_must_exist_and_be_valid(project: Callable[[dict[str, str]], Path]) -> None:
     root = project({"config.yaml": BROKEN})
     with pytest.raises(InvalidConfig):
         _choose(PricingRequest(root / "config.yaml", root))
@@ -98,11 +106,15 @@ class ListSource:
         self.spans = spans
         self.asked: list[tuple[str, int | None, int | None]] = []
 
-    def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
-                             limit: int | None = None) -> list[SpanRecord]:
+    def spans_with_attribute(
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+    ) -> list[SpanRecord]:
         self.asked.append((key, since_ns, limit))
-        found = sorted((s for s in self.spans if key in s.attributes and (since_ns is None or s.start_ns >= since_ns)),
-                       key=lambda s: s.start_ns, reverse=True)
+        found = sorted(
+            (s for s in self.spans if key in s.attributes and (since_ns is None or s.start_ns >= since_ns)),
+            key=lambda s: s.start_ns,
+            reverse=True,
+        )
         return found[:limit]
 
 
@@ -116,8 +128,11 @@ def test_the_window_asks_the_store_for_recent_llm_spans_and_says_when_it_cut() -
     assert [p.call.span_id for p in summary.recent] == [f"{7:016x}", f"{6:016x}"]
     assert summary.window_start == now - timedelta(seconds=6)
     everything = read_summary(source, None, Window(), collector="c", now=now)
-    assert (everything.totals.requests, everything.truncated, source.asked[-1]) == (7, False, ("llm.model", None,
-                                                                                               10_001))
+    assert (everything.totals.requests, everything.truncated, source.asked[-1]) == (
+        7,
+        False,
+        ("llm.model", None, 10_001),
+    )
 
 
 @pytest.fixture
@@ -131,15 +146,22 @@ def utc_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("utc_clock")
 def test_the_tables_printed_once_golden(capsys: pytest.CaptureFixture[str]) -> None:
-    summary = summarize(_fixture_calls(), _fixture_pricing(), now=NOW, since="1h",
-                        window_start=NOW - timedelta(hours=1), collector="127.0.0.1:4317")
+    summary = summarize(
+        _fixture_calls(),
+        _fixture_pricing(),
+        now=NOW,
+        since="1h",
+        window_start=NOW - timedelta(hours=1),
+        collector="127.0.0.1:4317",
+    )
     show_once(summary, as_json=False)
     text = capsys.readouterr().out
     golden = FIXTURES / "summary.txt"
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), (
-        "obs text changed; regenerate: PLANOAI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_obs_session.py")
+        "obs text changed; regenerate: PLANOAI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_obs_session.py"
+    )
 
 
 def test_json_printed_once_is_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,22 +182,45 @@ TABLE = PriceTable(tuple(parse_models_dev(MODELS_DEV)))
 DEFAULT = Choice("models.dev", DEFAULT_URLS["models.dev"], "default")
 
 
-@pytest.mark.parametrize(("pricing", "text"), [
-    (Pricing(TABLE, DEFAULT, "fetched", NOW - timedelta(seconds=3)), "pricing: models.dev, fetched just now"),
-    (Pricing(TABLE, Choice("digitalocean", "http://x", "config.yaml model_metrics_sources[0]"), "fetched",
-             NOW - timedelta(minutes=90)),
-     "pricing: digitalocean via config.yaml model_metrics_sources[0], fetched 1h ago"),
-    (Pricing(TABLE, DEFAULT, "cache", NOW - timedelta(hours=5)),
-     "pricing: models.dev, cached 2026-12-04 07:00 UTC (5h ago)"),
-    (Pricing(TABLE, DEFAULT, "cache", NOW - timedelta(days=3), "refresh failed: HTTP 503"),
-     "pricing: models.dev, cached 2026-12-01 12:00 UTC (3d ago); refresh failed: HTTP 503"),
-    (Pricing(TABLE, DEFAULT, "snapshot", datetime(2025, 10, 15, tzinfo=UTC),
-             "models.dev catalog unavailable: connection refused"),
-     "pricing: bundled snapshot from 2025-10-15 (415d old); models.dev catalog unavailable: connection refused"),
-    (Pricing(None, DEFAULT, "none", None, "models.dev catalog unavailable: x; no usable bundled snapshot"),
-     "no pricing (models.dev catalog unavailable: x; no usable bundled snapshot)"),
-    (None, "no pricing"),
-], ids=["fetched-now", "fetched-config", "cache", "cache-stale", "snapshot", "none", "absent"])
+@pytest.mark.parametrize(
+    ("pricing", "text"),
+    [
+        (Pricing(TABLE, DEFAULT, "fetched", NOW - timedelta(seconds=3)), "pricing: models.dev, fetched just now"),
+        (
+            Pricing(
+                TABLE,
+                Choice("digitalocean", "http://x", "config.yaml model_metrics_sources[0]"),
+                "fetched",
+                NOW - timedelta(minutes=90),
+            ),
+            "pricing: digitalocean via config.yaml model_metrics_sources[0], fetched 1h ago",
+        ),
+        (
+            Pricing(TABLE, DEFAULT, "cache", NOW - timedelta(hours=5)),
+            "pricing: models.dev, cached 2026-12-04 07:00 UTC (5h ago)",
+        ),
+        (
+            Pricing(TABLE, DEFAULT, "cache", NOW - timedelta(days=3), "refresh failed: HTTP 503"),
+            "pricing: models.dev, cached 2026-12-01 12:00 UTC (3d ago); refresh failed: HTTP 503",
+        ),
+        (
+            Pricing(
+                TABLE,
+                DEFAULT,
+                "snapshot",
+                datetime(2025, 10, 15, tzinfo=UTC),
+                "models.dev catalog unavailable: connection refused",
+            ),
+            "pricing: bundled snapshot from 2025-10-15 (415d old); models.dev catalog unavailable: connection refused",
+        ),
+        (
+            Pricing(None, DEFAULT, "none", None, "models.dev catalog unavailable: x; no usable bundled snapshot"),
+            "no pricing (models.dev catalog unavailable: x; no usable bundled snapshot)",
+        ),
+        (None, "no pricing"),
+    ],
+    ids=["fetched-now", "fetched-config", "cache", "cache-stale", "snapshot", "none", "absent"],
+)
 def test_the_footer_tells_where_prices_come_from_and_their_age(pricing: Pricing | None, text: str) -> None:
     assert describe_pricing(pricing, NOW) == text
 
@@ -184,8 +229,9 @@ def test_the_live_reader_queries_again_only_when_the_store_files_change(tmp_path
     wal = tmp_path / "traces.sqlite3-wal"
     source = ListSource([llm_span(n) for n in range(1, 4)])
     now = datetime.fromtimestamp((T0 + 10 * 10**9) / 1e9, UTC)
-    reader = Reader(source, None, Window("8s", 8), collector="c", files=[tmp_path / "traces.sqlite3", wal],
-                    full_every=3600)
+    reader = Reader(
+        source, None, Window("8s", 8), collector="c", files=[tmp_path / "traces.sqlite3", wal], full_every=3600
+    )
     first = reader(now)
     assert (len(source.asked), first.totals.requests) == (1, 2)  # spans 2 and 3 are in the last 8 s
     assert reader(now + timedelta(seconds=1)).totals.requests == 1  # the window slides without a query
@@ -217,8 +263,10 @@ def test_the_live_view_gives_the_newest_calls_the_rows_left(height: int | None, 
     console.print(dashboard(summary, height=height))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     lines = text.splitlines()
-    assert lines[-2:] == ["collector 127.0.0.1:4317 · Ctrl-C to quit",
-                          "pricing: models.dev via --pricing-url, fetched 5m ago"]
+    assert lines[-2:] == [
+        "collector 127.0.0.1:4317 · Ctrl-C to quit",
+        "pricing: models.dev via --pricing-url, fetched 5m ago",
+    ]
     assert sum(line.startswith("11:00:0") for line in lines) == rows
     if height is not None and rows:
         assert len(lines) <= height - 1

@@ -15,9 +15,19 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "planoai_cli"
 # Which of our modules may import which third-party library (house style: one owner each).
-OWNERS = {"click": {"cli"}, "rich": {"console"}, "docker": {"runtime"}, "httpx": {"health"},
-          "jinja2": {"render"}, "jsonschema": {"schema"}, "yaml": {"loader", "console.upgrade", "export"},
-          "grpc": {"trace"}, "google": {"trace"}, "opentelemetry": {"trace"}, "sqlite3": {"trace"}}
+OWNERS = {
+    "click": {"cli"},
+    "rich": {"console"},
+    "docker": {"runtime"},
+    "httpx": {"health"},
+    "jinja2": {"render"},
+    "jsonschema": {"schema"},
+    "yaml": {"loader", "console.upgrade", "export"},
+    "grpc": {"trace"},
+    "google": {"trace"},
+    "opentelemetry": {"trace"},
+    "sqlite3": {"trace"},
+}
 HEAVY = ("docker", "httpx", "jinja2")
 
 
@@ -63,9 +73,13 @@ def test_nothing_imports_a_private_name_of_the_console() -> None:
 
 def _client_uses(tree: ast.AST) -> list[int]:
     """Lines that reach an attribute named client or _client (an engine's docker-py client); http.client is a module."""
-    return sorted(node.lineno for node in ast.walk(tree)
-                  if isinstance(node, ast.Attribute) and node.attr in ("client", "_client")
-                  and not (isinstance(node.value, ast.Name) and node.value.id == "http"))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("client", "_client")
+        and not (isinstance(node.value, ast.Name) and node.value.id == "http")
+    )
 
 
 def test_only_the_runtime_reaches_docker() -> None:
@@ -76,8 +90,10 @@ def test_only_the_runtime_reaches_docker() -> None:
             continue
         if "docker" in _imports(path):
             offenders.append(f"{path.relative_to(REPO)} imports docker")
-        offenders.extend(f"{path.relative_to(REPO)}:{line} reaches a client"
-                         for line in _client_uses(ast.parse(path.read_text(encoding="utf-8"))))
+        offenders.extend(
+            f"{path.relative_to(REPO)}:{line} reaches a client"
+            for line in _client_uses(ast.parse(path.read_text(encoding="utf-8")))
+        )
     assert not offenders, "only runtime/ may touch docker-py; ask the Engine instead:\n" + "\n".join(offenders)
 
 
@@ -90,9 +106,15 @@ def test_nothing_imports_the_cli_layer() -> None:
 def _imported_modules(*args: str, cwd: Path = REPO) -> set[str]:
     # Without coverage's variables: under `pytest --cov` the child would otherwise count coverage's own imports.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", *args],
-                            capture_output=True, text=True, cwd=cwd, timeout=60, check=False,
-                            env={**env, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "planoai_cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+        env={**env, "NO_COLOR": "1"},
+    )
     modules = set()
     for line in result.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", line)
@@ -102,9 +124,15 @@ def _imported_modules(*args: str, cwd: Path = REPO) -> set[str]:
     return modules
 
 
-@pytest.mark.parametrize("args", [("--help",), ("--version",),
-                                  ("validate", "examples/listeners/model.yaml"),
-                                  ("validate", "--format", "json", "examples/generations/g1a-singular-listener.yaml")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("--version",),
+        ("validate", "examples/listeners/model.yaml"),
+        ("validate", "--format", "json", "examples/generations/g1a-singular-listener.yaml"),
+    ],
+)
 def test_fast_commands_do_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
     loaded = _imported_modules(*args)
     assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
@@ -126,8 +154,23 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_wheel_ships_and_finds_the_data_folders(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(REPO)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     (wheel,) = wheels.glob("planoai_cli-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "planoai_cli/_data/config_schema/v0.4.0.schema.json" in names
@@ -137,20 +180,40 @@ def test_wheel_ships_and_finds_the_data_folders(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     probe = "from planoai_cli.resources import data_dir; print(data_dir('config_schema'))"
-    found = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
-                           capture_output=True, text=True, cwd=tmp_path, check=True, timeout=60).stdout.strip()
+    found = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
     assert found == str(target / "planoai_cli" / "_data" / "config_schema")
 
 
 def test_ruff_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 
+def test_ruff_format_owns_the_layout() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + "\nrun: .venv/bin/ruff format ."
+
+
 def test_mypy_strict_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True,
-                            timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 

@@ -17,18 +17,79 @@ from planoai_cli.pipeline import raw_from_text, validate_raw
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").rglob("*.yaml"))
-KEYS = ["version", "listener", "listeners", "llm_providers", "model_providers", "name", "model", "type", "port",
-        "address", "timeout", "default", "base_url", "endpoint", "provider", "provider_interface", "access_key",
-        "routing_preferences", "models", "description", "agents", "filters", "id", "url", "input_filters",
-        "filter_chain", "ingress_traffic", "egress_traffic", "endpoints", "tracing", "random_sampling", "routing",
-        "model_aliases", "target", "prompt_targets", "ratelimits", "overrides", "usage", "protocol", "mode"]
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False, width=32),
-                    st.sampled_from(["v0.4.0", "v0.1", "0.1-beta", "openai/gpt-4o", "model", "agent", "prompt",
-                                     "http://localhost:1", "$KEY", "*", "openai/*", "300s", "claude", "arch"]),
-                    st.text(max_size=12))
+KEYS = [
+    "version",
+    "listener",
+    "listeners",
+    "llm_providers",
+    "model_providers",
+    "name",
+    "model",
+    "type",
+    "port",
+    "address",
+    "timeout",
+    "default",
+    "base_url",
+    "endpoint",
+    "provider",
+    "provider_interface",
+    "access_key",
+    "routing_preferences",
+    "models",
+    "description",
+    "agents",
+    "filters",
+    "id",
+    "url",
+    "input_filters",
+    "filter_chain",
+    "ingress_traffic",
+    "egress_traffic",
+    "endpoints",
+    "tracing",
+    "random_sampling",
+    "routing",
+    "model_aliases",
+    "target",
+    "prompt_targets",
+    "ratelimits",
+    "overrides",
+    "usage",
+    "protocol",
+    "mode",
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.floats(allow_nan=False, width=32),
+    st.sampled_from(
+        [
+            "v0.4.0",
+            "v0.1",
+            "0.1-beta",
+            "openai/gpt-4o",
+            "model",
+            "agent",
+            "prompt",
+            "http://localhost:1",
+            "$KEY",
+            "*",
+            "openai/*",
+            "300s",
+            "claude",
+            "arch",
+        ]
+    ),
+    st.text(max_size=12),
+)
 KEY = st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=8))
-DOCUMENTS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                           st.dictionaries(KEY, inner, max_size=5)), max_leaves=30)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEY, inner, max_size=5)),
+    max_leaves=30,
+)
 pytestmark = pytest.mark.slow
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -81,8 +142,9 @@ def _mutate(document: Any, path: tuple[Any, ...], action: str, value: Any) -> An
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_mutated_examples_only_raise_our_errors(example: Path, data: st.DataObject) -> None:
     document = yaml.safe_load(example.read_text(encoding="utf-8"))
@@ -97,8 +159,7 @@ SKELETON: dict[str, Any] = {
     "listeners": [{"name": "llm", "type": "model", "port": 12000}],
     "model_providers": [{"model": "openai/gpt-4o", "access_key": "$OPENAI_API_KEY", "default": True}],
 }
-SECTION_VALUES = st.one_of(DOCUMENTS, st.lists(st.dictionaries(st.sampled_from(KEYS), SCALARS, max_size=6),
-                                                max_size=3))
+SECTION_VALUES = st.one_of(DOCUMENTS, st.lists(st.dictionaries(st.sampled_from(KEYS), SCALARS, max_size=6), max_size=3))
 
 
 @SETTINGS

@@ -49,8 +49,9 @@ def test_a_damaged_cache_file_is_compiled_again(cache: Path) -> None:
     assert _files(_render()) == first
 
 
-def test_a_cache_folder_that_cannot_be_made_means_no_cache(cache: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_folder_that_cannot_be_made_means_no_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))

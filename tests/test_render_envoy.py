@@ -57,7 +57,10 @@ def test_the_validation_copy_uses_the_standin_a_log_folder_and_a_host_ca(tmp_pat
 def test_envoy_accepts_the_validation_copy() -> None:
     verdict = check_with_envoy(load(CONFIG))
     assert (verdict.check.ok, verdict.check.version, verdict.check.output) == (
-        True, "1.37.0", "configuration 'envoy.yaml' OK")
+        True,
+        "1.37.0",
+        "configuration 'envoy.yaml' OK",
+    )
 
 
 def test_envoy_rejects_a_render_that_routes_to_an_unknown_cluster(tmp_path: Path) -> None:
@@ -116,11 +119,22 @@ def _status(url: str) -> int:
 def _serve(text: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[int, int]]:
     """Run Envoy on `text` with every bound port moved to a free one (the hop cluster to 10001 moves too)."""
     moved = dict(zip(BOUND, _free_ports(len(BOUND)), strict=True))
-    text = re.sub(r"(?m)^(\s*port_value: )(\d+)$", lambda m: m.group(1) + str(moved.get(int(m.group(2)),
-                                                                                        int(m.group(2)))), text)
+    text = re.sub(
+        r"(?m)^(\s*port_value: )(\d+)$", lambda m: m.group(1) + str(moved.get(int(m.group(2)), int(m.group(2)))), text
+    )
     (tmp_path / "envoy.yaml").write_text(text, encoding="utf-8")
-    command = [str(find_envoy()), "-c", str(tmp_path / "envoy.yaml"), "--disable-hot-restart", "--concurrency", "1",
-               "--log-level", "error", "--log-path", str(tmp_path / "envoy.log")]
+    command = [
+        str(find_envoy()),
+        "-c",
+        str(tmp_path / "envoy.yaml"),
+        "--disable-hot-restart",
+        "--concurrency",
+        "1",
+        "--log-level",
+        "error",
+        "--log-path",
+        str(tmp_path / "envoy.log"),
+    ]
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Ready once every cluster had its first DNS answer (offline: a quick failure). proc.wait is the pause,
     # so a crash shows at once.
@@ -157,21 +171,33 @@ def test_with_the_standin_every_port_answers_healthz_as_the_real_plugins_would(t
 
 # --- template errors ------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class Context:
     port: int
 
 
-@pytest.mark.parametrize(("templates", "message"), [
-    ({"main.j2": "a: 1\nb: {{ envoy.missing }}\n"},
-     "template main.j2, line 2: 'tests.test_render_envoy.Context object' has no attribute 'missing'"),
-    ({"main.j2": "x\n{% include 'part.j2' %}\n", "part.j2": "y\nz\n{{ nothing }}\n"},
-     "template part.j2, line 3: 'nothing' is undefined"),
-    ({"main.j2": "a\n{% if %}\n"}, "template main.j2, line 2: Expected an expression, got 'end of statement block'"),
-    ({"main.j2": "{% include 'gone.j2' %}"}, "template gone.j2 is missing"),
-])
-def test_a_template_error_names_the_template_line_and_value(tmp_path: Path, templates: dict[str, str],
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("templates", "message"),
+    [
+        (
+            {"main.j2": "a: 1\nb: {{ envoy.missing }}\n"},
+            "template main.j2, line 2: 'tests.test_render_envoy.Context object' has no attribute 'missing'",
+        ),
+        (
+            {"main.j2": "x\n{% include 'part.j2' %}\n", "part.j2": "y\nz\n{{ nothing }}\n"},
+            "template part.j2, line 3: 'nothing' is undefined",
+        ),
+        (
+            {"main.j2": "a\n{% if %}\n"},
+            "template main.j2, line 2: Expected an expression, got 'end of statement block'",
+        ),
+        ({"main.j2": "{% include 'gone.j2' %}"}, "template gone.j2 is missing"),
+    ],
+)
+def test_a_template_error_names_the_template_line_and_value(
+    tmp_path: Path, templates: dict[str, str], message: str
+) -> None:
     for name, text in templates.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     env = environment(jinja2.FileSystemLoader(str(tmp_path)))
@@ -189,6 +215,7 @@ def test_the_scalar_filter_quotes_what_needs_it(tmp_path: Path) -> None:
 
 # --- writing --------------------------------------------------------------------------------------
 
+
 def test_files_are_written_atomically_with_mode_0644(tmp_path: Path) -> None:
     old = os.umask(0o077)
     try:
@@ -197,8 +224,7 @@ def test_files_are_written_atomically_with_mode_0644(tmp_path: Path) -> None:
         os.umask(old)
     assert [p.name for p in written] == ["envoy.yaml", "plano_config_rendered.yaml"]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in written)
-    assert sorted(p.name for p in (tmp_path / "out" / "deep").iterdir()) == ["envoy.yaml",
-                                                                             "plano_config_rendered.yaml"]
+    assert sorted(p.name for p in (tmp_path / "out" / "deep").iterdir()) == ["envoy.yaml", "plano_config_rendered.yaml"]
     write_files({"envoy.yaml": "new\n"}, tmp_path / "out" / "deep")
     assert (tmp_path / "out" / "deep" / "envoy.yaml").read_text(encoding="utf-8") == "new\n"
 
@@ -207,6 +233,8 @@ def test_an_unwritable_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(PlanoError) as caught:
         write_files({"envoy.yaml": "x"}, tmp_path / "file" / "out")
-    assert caught.value.message == (f"cannot write {tmp_path / 'file' / 'out' / 'envoy.yaml'}: a part of "
-                                    f"{tmp_path / 'file' / 'out'} is a file, not a folder; nothing was written")
+    assert caught.value.message == (
+        f"cannot write {tmp_path / 'file' / 'out' / 'envoy.yaml'}: a part of "
+        f"{tmp_path / 'file' / 'out'} is a file, not a folder; nothing was written"
+    )
     assert caught.value.hint == "fix the path, or choose a folder you can write to with --out"

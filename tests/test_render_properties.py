@@ -20,13 +20,31 @@ def read_yaml(text: str) -> Any:
     """Read YAML with libyaml (the parser the Rust side's serde_yaml also builds on), fast for big files."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
-MODELS = ["openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4", "groq/*", "mistral/mistral-large",
-          "ollama/llama3.2", "azure_openai/gpt-4o", "vllm/qwen", "chatgpt/gpt-5", "openrouter/x/y",
-          "plano/Arch-Function", "moonshotai/kimi-for-coding", "deepseek/deepseek-chat", "together_ai/meta/llama"]
+
+MODELS = [
+    "openai/gpt-4o",
+    "openai/gpt-4o-mini",
+    "anthropic/claude-sonnet-4",
+    "groq/*",
+    "mistral/mistral-large",
+    "ollama/llama3.2",
+    "azure_openai/gpt-4o",
+    "vllm/qwen",
+    "chatgpt/gpt-5",
+    "openrouter/x/y",
+    "plano/Arch-Function",
+    "moonshotai/kimi-for-coding",
+    "deepseek/deepseek-chat",
+    "together_ai/meta/llama",
+]
 HOSTS = ["localhost", "127.0.0.1", "gpu.lan", "GPU.lan", "api.kimi.com", "host.docker.internal", "[::1]", "0.0.0.0"]
-URLS = st.builds(lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
-                 st.sampled_from(["http", "https"]), st.sampled_from(HOSTS),
-                 st.sampled_from(["", ":8000", ":11434", ":443"]), st.sampled_from(["", "/", "/v1", "/coding/"]))
+URLS = st.builds(
+    lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(HOSTS),
+    st.sampled_from(["", ":8000", ":11434", ":443"]),
+    st.sampled_from(["", "/", "/v1", "/coding/"]),
+)
 TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
@@ -42,8 +60,9 @@ def providers(draw: st.DrawFn) -> list[dict[str, Any]]:
         if draw(st.booleans()):
             entry["access_key"] = draw(st.sampled_from(["$KEY", "${OTHER_KEY}", "Bearer $T"]))
         if draw(st.booleans()):
-            entry["headers"] = draw(st.dictionaries(st.sampled_from(["x-a", "User-Agent", "originator"]), TEXT,
-                                                    max_size=2))
+            entry["headers"] = draw(
+                st.dictionaries(st.sampled_from(["x-a", "User-Agent", "originator"]), TEXT, max_size=2)
+            )
         if draw(st.booleans()):
             entry["name"] = draw(TEXT.filter(bool))
         out.append(entry)
@@ -53,21 +72,38 @@ def providers(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 @st.composite
 def documents(draw: st.DrawFn) -> dict[str, Any]:
-    listeners: list[dict[str, Any]] = [{"name": "model gw", "type": "model", "port": draw(st.sampled_from(
-        [12000, 12500, 8080])), "max_retries": draw(st.integers(0, 3))}]
+    listeners: list[dict[str, Any]] = [
+        {
+            "name": "model gw",
+            "type": "model",
+            "port": draw(st.sampled_from([12000, 12500, 8080])),
+            "max_retries": draw(st.integers(0, 3)),
+        }
+    ]
     if draw(st.booleans()):
         listeners.append({"name": "prompt", "type": "prompt", "port": 10000, "timeout": "45s"})
     agents = draw(st.lists(st.sampled_from(["a1", "a2", "a3"]), unique=True, max_size=3))
     for i, agent in enumerate(agents):
-        listeners.append({"name": draw(st.sampled_from([f"agent {i}", f"desk_{i}"])), "type": "agent",
-                          "port": 8001 + i, "agents": [{"id": agent, "description": draw(TEXT.filter(bool))}]})
-    doc: dict[str, Any] = {"version": "v0.4.0", "listeners": draw(st.permutations(listeners)),
-                           "model_providers": draw(providers())}
+        listeners.append(
+            {
+                "name": draw(st.sampled_from([f"agent {i}", f"desk_{i}"])),
+                "type": "agent",
+                "port": 8001 + i,
+                "agents": [{"id": agent, "description": draw(TEXT.filter(bool))}],
+            }
+        )
+    doc: dict[str, Any] = {
+        "version": "v0.4.0",
+        "listeners": draw(st.permutations(listeners)),
+        "model_providers": draw(providers()),
+    }
     if agents:
         doc["agents"] = [{"id": a, "url": draw(URLS)} for a in agents]
     if draw(st.booleans()):
-        doc["tracing"] = {"random_sampling": draw(st.integers(0, 100)),
-                          "opentracing_grpc_endpoint": f"http://{draw(st.sampled_from(HOSTS))}:4317"}
+        doc["tracing"] = {
+            "random_sampling": draw(st.integers(0, 100)),
+            "opentracing_grpc_endpoint": f"http://{draw(st.sampled_from(HOSTS))}:4317",
+        }
     if draw(st.booleans()):
         doc["system_prompt"] = draw(TEXT)
     return doc

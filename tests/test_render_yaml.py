@@ -12,22 +12,58 @@ from hypothesis import strategies as st
 from planoai_cli.render.yamltext import dump, is_plain, quoted, scalar
 
 
-@pytest.mark.parametrize("text", ["openai", "gpt-4o", "api.openai.com", "/v1/chat", "300s", "0.5s", "0.0.0.0",
-                                  "http://host.docker.internal:11434/v1", "x-team", "ollama_gpu-box.lan_11434",
-                                  "a:b", "user@host", "_private"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openai",
+        "gpt-4o",
+        "api.openai.com",
+        "/v1/chat",
+        "300s",
+        "0.5s",
+        "0.0.0.0",
+        "http://host.docker.internal:11434/v1",
+        "x-team",
+        "ollama_gpu-box.lan_11434",
+        "a:b",
+        "user@host",
+        "_private",
+    ],
+)
 def test_unambiguous_strings_are_plain(text: str) -> None:
     assert is_plain(text)
     assert scalar(text) == text
 
 
-@pytest.mark.parametrize(("text", "written"), [
-    ("yes", '"yes"'), ("No", '"No"'), ("on", '"on"'), ("null", '"null"'), ("true", '"true"'), ("~", '"~"'),
-    ("", '""'), ("1.0", '"1.0"'), ("12", '"12"'), ("0x1F", '"0x1F"'), ("12:30", '"12:30"'), ("1e5", '"1e5"'),
-    ("-x", '"-x"'), ("@x", '"@x"'), ("*", '"*"'), ("openai/*", '"openai/*"'), ("key:", '"key:"'),
-    ("$OPENAI_API_KEY", '"$OPENAI_API_KEY"'), ("Bearer ${T}", '"Bearer ${T}"'), ("a #b", '"a #b"'),
-    ('say "hi" \\ bye', '"say \\"hi\\" \\\\ bye"'), ("line\nnext\ttab", '"line\\nnext\\ttab"'),
-    ("ünïcödé ✓", '"ünïcödé ✓"'), ("\x07\x85\u2028", '"\\u0007\\u0085\\u2028"'),
-])
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("yes", '"yes"'),
+        ("No", '"No"'),
+        ("on", '"on"'),
+        ("null", '"null"'),
+        ("true", '"true"'),
+        ("~", '"~"'),
+        ("", '""'),
+        ("1.0", '"1.0"'),
+        ("12", '"12"'),
+        ("0x1F", '"0x1F"'),
+        ("12:30", '"12:30"'),
+        ("1e5", '"1e5"'),
+        ("-x", '"-x"'),
+        ("@x", '"@x"'),
+        ("*", '"*"'),
+        ("openai/*", '"openai/*"'),
+        ("key:", '"key:"'),
+        ("$OPENAI_API_KEY", '"$OPENAI_API_KEY"'),
+        ("Bearer ${T}", '"Bearer ${T}"'),
+        ("a #b", '"a #b"'),
+        ('say "hi" \\ bye', '"say \\"hi\\" \\\\ bye"'),
+        ("line\nnext\ttab", '"line\\nnext\\ttab"'),
+        ("ünïcödé ✓", '"ünïcödé ✓"'),
+        ("\x07\x85\u2028", '"\\u0007\\u0085\\u2028"'),
+    ],
+)
 def test_ambiguous_strings_are_double_quoted(text: str, written: str) -> None:
     assert scalar(text) == written
     assert yaml.safe_load(f"k: {written}") == {"k": text}
@@ -35,12 +71,25 @@ def test_ambiguous_strings_are_double_quoted(text: str, written: str) -> None:
 
 def test_other_scalars() -> None:
     assert [scalar(v) for v in (True, False, None, 0, 12000, 0.5, 20.0)] == [
-        "true", "false", "null", "0", "12000", "0.5", "20.0"]
+        "true",
+        "false",
+        "null",
+        "0",
+        "12000",
+        "0.5",
+        "20.0",
+    ]
 
 
 def test_a_document_is_block_style_in_the_given_order() -> None:
-    doc = {"version": "v0.4.0", "listeners": [{"name": "llm", "agents": [{"id": "a", "input_filters": ["f"]}]}],
-           "empty_list": [], "empty_map": {}, "nested": [["x", "y"], []], "map": {"b": 1, "a": {"c": None}}}
+    doc = {
+        "version": "v0.4.0",
+        "listeners": [{"name": "llm", "agents": [{"id": "a", "input_filters": ["f"]}]}],
+        "empty_list": [],
+        "empty_map": {},
+        "nested": [["x", "y"], []],
+        "map": {"b": 1, "a": {"c": None}},
+    }
     assert dump(doc) == (
         "version: v0.4.0\n"
         "listeners:\n"
@@ -53,12 +102,13 @@ def test_a_document_is_block_style_in_the_given_order() -> None:
         "empty_map: {}\n"
         "nested:\n"
         "  - - x\n"
-        "    - \"y\"\n"
+        '    - "y"\n'
         "  - []\n"
         "map:\n"
         "  b: 1\n"
         "  a:\n"
-        "    c: null\n")
+        "    c: null\n"
+    )
     assert yaml.safe_load(dump(doc)) == doc
 
 
@@ -72,11 +122,14 @@ def test_any_text_reads_back_unchanged(text: str) -> None:
     assert quoted(text).startswith('"')
 
 
-SCALARS = st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.none(),
-                    st.floats(allow_nan=False, allow_infinity=False))
-TREES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                      st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                     max_leaves=25)
+SCALARS = st.one_of(
+    st.text(max_size=20), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False)
+)
+TREES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=25,
+)
 
 
 @pytest.mark.slow

@@ -85,14 +85,31 @@ def test_the_container_gets_only_what_it_needs(tmp_path: Path) -> None:
     rendered = render(build(parse(CONFIG, "c.yaml")))
     options = UpOptions(image="img:1", admin_port=29901, log_level="debug")
     values = {"OPENAI_API_KEY": 'sk-"quoted"\\key', "UNRELATED_SECRET": "nope"}
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values=values, options=options,
-                          files_dir=tmp_path / "rendered", supervisor_dir=tmp_path / "sup")
-    assert dict(spec.environment) == {"OPENAI_API_KEY": 'sk-\\"quoted\\"\\\\key', "LOG_LEVEL": "debug",
-                                      "PLANO_ENVOY_VARS": "$OPENAI_API_KEY", "PLANO_CONFIG_VARS": "$OPENAI_API_KEY"}
+    spec = container_spec(
+        "proj",
+        tmp_path / "config.yaml",
+        rendered,
+        config_hash="h",
+        values=values,
+        options=options,
+        files_dir=tmp_path / "rendered",
+        supervisor_dir=tmp_path / "sup",
+    )
+    assert dict(spec.environment) == {
+        "OPENAI_API_KEY": 'sk-\\"quoted\\"\\\\key',
+        "LOG_LEVEL": "debug",
+        "PLANO_ENVOY_VARS": "$OPENAI_API_KEY",
+        "PLANO_CONFIG_VARS": "$OPENAI_API_KEY",
+    }
     assert sorted((p.container_port, p.host_ip, p.host_port) for p in spec.ports) == [
-        (8001, "127.0.0.1", 8001), (9901, "127.0.0.1", 29901), (12000, "127.0.0.1", 12000)]
+        (8001, "127.0.0.1", 8001),
+        (9901, "127.0.0.1", 29901),
+        (12000, "127.0.0.1", 12000),
+    ]
     assert [(m.target, m.source) for m in spec.mounts] == [
-        ("/etc/plano/rendered", str(tmp_path / "rendered")), ("/etc/plano/supervisord", str(tmp_path / "sup"))]
+        ("/etc/plano/rendered", str(tmp_path / "rendered")),
+        ("/etc/plano/supervisord", str(tmp_path / "sup")),
+    ]
     assert spec.labels["org.planoai.project"] == "proj"
     assert spec.name == "plano-proj"
     assert "sk-" not in " ".join(spec.command) + json.dumps(dict(spec.labels))
@@ -102,20 +119,41 @@ def test_listeners_are_published_on_loopback_and_the_bridge_admin_on_loopback_on
     rendered = render(build(parse(CONFIG, "c.yaml")))
     options = UpOptions(admin_port=29901, publish_internal=True)
     published = layout(rendered, options, bridge="172.17.0.1")
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values={}, options=options,
-                          files_dir=tmp_path, supervisor_dir=tmp_path, published=published)
+    spec = container_spec(
+        "proj",
+        tmp_path / "config.yaml",
+        rendered,
+        config_hash="h",
+        values={},
+        options=options,
+        files_dir=tmp_path,
+        supervisor_dir=tmp_path,
+        published=published,
+    )
     assert sorted((p.container_port, p.host_ip, p.host_port) for p in spec.ports) == [
-        (8001, "127.0.0.1", 8001), (8001, "172.17.0.1", 8001), (9901, "127.0.0.1", 29901),
-        (12000, "127.0.0.1", 12000), (12000, "172.17.0.1", 12000),
-        (12001, "127.0.0.1", 12001), (12001, "172.17.0.1", 12001)]
+        (8001, "127.0.0.1", 8001),
+        (8001, "172.17.0.1", 8001),
+        (9901, "127.0.0.1", 29901),
+        (12000, "127.0.0.1", 12000),
+        (12000, "172.17.0.1", 12000),
+        (12001, "127.0.0.1", 12001),
+        (12001, "172.17.0.1", 12001),
+    ]
     # The label round-trips, and what an older planoai wrote (only `bind`) still reads.
     assert decode({ENDPOINTS: spec.labels[ENDPOINTS]}, "c") == published
     model = published.endpoints()[1]
     assert (model.url, model.urls, model.container_url) == (
-        "http://127.0.0.1:12000", ("http://127.0.0.1:12000", "http://172.17.0.1:12000"),
-        "http://host.docker.internal:12000")
-    old = json.dumps({"bind": "127.0.0.1", "admin_port": 19901,
-                      "listeners": [{"name": "llm", "type": "model", "port": 12000, "health": "/healthz"}]})
+        "http://127.0.0.1:12000",
+        ("http://127.0.0.1:12000", "http://172.17.0.1:12000"),
+        "http://host.docker.internal:12000",
+    )
+    old = json.dumps(
+        {
+            "bind": "127.0.0.1",
+            "admin_port": 19901,
+            "listeners": [{"name": "llm", "type": "model", "port": 12000, "health": "/healthz"}],
+        }
+    )
     assert decode({ENDPOINTS: old}, "c").addresses == ("127.0.0.1",)
     with pytest.raises(PlanoError, match="does not record its endpoints"):
         decode({}, "c")
@@ -135,31 +173,51 @@ def test_a_wildcard_bind_covers_the_bridge_and_no_bridge_means_loopback_only() -
 def test_tracing_collector_is_the_one_extra_variable(tmp_path: Path) -> None:
     text = CONFIG + "tracing:\n  random_sampling: 10\n  opentracing_grpc_endpoint: http://collector:4317\n"
     rendered = render(build(parse(text, "c.yaml")))
-    spec = container_spec("proj", tmp_path / "config.yaml", rendered, config_hash="h", values={"OPENAI_API_KEY": "k"},
-                          options=UpOptions(), files_dir=tmp_path, supervisor_dir=tmp_path)
+    spec = container_spec(
+        "proj",
+        tmp_path / "config.yaml",
+        rendered,
+        config_hash="h",
+        values={"OPENAI_API_KEY": "k"},
+        options=UpOptions(),
+        files_dir=tmp_path,
+        supervisor_dir=tmp_path,
+    )
     assert spec.environment["OTEL_TRACING_GRPC_ENDPOINT"] == "http://collector:4317"
-    assert set(spec.environment) == {"OPENAI_API_KEY", "LOG_LEVEL", "PLANO_ENVOY_VARS", "PLANO_CONFIG_VARS",
-                                     "OTEL_TRACING_GRPC_ENDPOINT"}
+    assert set(spec.environment) == {
+        "OPENAI_API_KEY",
+        "LOG_LEVEL",
+        "PLANO_ENVOY_VARS",
+        "PLANO_CONFIG_VARS",
+        "OTEL_TRACING_GRPC_ENDPOINT",
+    }
 
 
 def test_no_endpoint_at_all_lists_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # This machine has a real /var/run/docker.sock; point the well-known list at paths that do not exist.
-    monkeypatch.setattr(endpoint, "_known_sockets",
-                        lambda home, env: [(home / "a.sock", "Docker Desktop"), (home / "b.sock", "Podman")])
+    monkeypatch.setattr(
+        endpoint, "_known_sockets", lambda home, env: [(home / "a.sock", "Docker Desktop"), (home / "b.sock", "Podman")]
+    )
     with pytest.raises(DockerUnavailable) as caught:
         connect({}, tmp_path)
     assert caught.value.message == (
         "no Docker engine found: DOCKER_HOST is not set, no docker context names an endpoint, and none of these "
-        f"sockets exists:\n  {tmp_path / 'a.sock'} (Docker Desktop)\n  {tmp_path / 'b.sock'} (Podman)")
+        f"sockets exists:\n  {tmp_path / 'a.sock'} (Docker Desktop)\n  {tmp_path / 'b.sock'} (Podman)"
+    )
     assert (caught.value.hint or "").startswith("start Docker (Docker Desktop, Colima, OrbStack")
     assert caught.value.attempts == ()
 
 
 def test_pull_tally_sums_layers() -> None:
     tally = PullTally()
-    events = [("1", "Pulling from katanemo/plano", None, None), ("aa", "Already exists", None, None),
-              ("bb", "Pulling fs layer", None, None), ("cc", "Pulling fs layer", None, None),
-              ("bb", "Downloading", 1_000_000, 4_000_000), ("cc", "Downloading", 500_000, 2_000_000)]
+    events = [
+        ("1", "Pulling from katanemo/plano", None, None),
+        ("aa", "Already exists", None, None),
+        ("bb", "Pulling fs layer", None, None),
+        ("cc", "Pulling fs layer", None, None),
+        ("bb", "Downloading", 1_000_000, 4_000_000),
+        ("cc", "Downloading", 500_000, 2_000_000),
+    ]
     for layer, status, current, total in events:
         tally.add(PullProgress(layer, status, current, total))
     assert tally.summary() == "1/3 layers, 1.5/6.0 MB downloaded"

@@ -15,19 +15,26 @@ from tests.dockerfix import TEST_LABELS, remove_labelled
 GRACEFUL = 'trap "exit 7" TERM; while :; do sleep 0.05; done'
 
 
-def test_a_timeout_under_a_second_still_gives_sigterm_its_chance(docker_client: DockerClient,
-                                                                 testbed_image: str) -> None:
+def test_a_timeout_under_a_second_still_gives_sigterm_its_chance(
+    docker_client: DockerClient, testbed_image: str
+) -> None:
     project = f"rt-graceful-{os.getpid()}"
-    container = docker_client.containers.run(testbed_image, ["sh", "-c", GRACEFUL], entrypoint=[], detach=True,
-                                             labels={**TEST_LABELS, MANAGED: "1", PROJECT: project})
+    container = docker_client.containers.run(
+        testbed_image,
+        ["sh", "-c", GRACEFUL],
+        entrypoint=[],
+        detach=True,
+        labels={**TEST_LABELS, MANAGED: "1", PROJECT: project},
+    )
     try:
         since = int(time.time()) - 1
         with session() as engine:
             handle = engine.find(project)
             assert handle is not None
             handle.remove(timeout=0.4)  # the Engine API counts whole seconds: 0.4 must not become 0 (an instant kill)
-        events = docker_client.events(since=since, until=int(time.time()) + 1, decode=True,
-                                      filters={"container": container.id, "event": "die"})
+        events = docker_client.events(
+            since=since, until=int(time.time()) + 1, decode=True, filters={"container": container.id, "event": "die"}
+        )
         (died,) = list(events)
         assert died["Actor"]["Attributes"]["exitCode"] == "7"
     finally:

@@ -188,67 +188,135 @@ def test_base_document_is_valid() -> None:
     ("text", "expected"),
     [
         pytest.param(BASE + "tracer: {}\n", {("$", "additionalProperties")}, id="unknown-root-key"),
-        pytest.param(BASE + "    stream: true\n", {("$.model_providers[0]", "additionalProperties")},
-                     id="unknown-provider-key"),
-        pytest.param(BASE.replace("    port: 12000\n", "    port: 12000\n    prot: 1\n"),
-                     {("$.listeners[0]", "additionalProperties")}, id="unknown-listener-key"),
-        pytest.param(BASE.replace("type: model", "type: modle"), {("$.listeners[0].type", "enum")},
-                     id="bad-listener-type"),
-        pytest.param(BASE + "    provider_interface: claude\n",
-                     {("$.model_providers[0].provider_interface", "enum")}, id="bad-provider-interface"),
-        pytest.param(BASE.replace("    port: 12000\n", ""), {("$.listeners[0]", "required")},
-                     id="listener-without-port"),
+        pytest.param(
+            BASE + "    stream: true\n", {("$.model_providers[0]", "additionalProperties")}, id="unknown-provider-key"
+        ),
+        pytest.param(
+            BASE.replace("    port: 12000\n", "    port: 12000\n    prot: 1\n"),
+            {("$.listeners[0]", "additionalProperties")},
+            id="unknown-listener-key",
+        ),
+        pytest.param(
+            BASE.replace("type: model", "type: modle"), {("$.listeners[0].type", "enum")}, id="bad-listener-type"
+        ),
+        pytest.param(
+            BASE + "    provider_interface: claude\n",
+            {("$.model_providers[0].provider_interface", "enum")},
+            id="bad-provider-interface",
+        ),
+        pytest.param(
+            BASE.replace("    port: 12000\n", ""), {("$.listeners[0]", "required")}, id="listener-without-port"
+        ),
         pytest.param(BASE.replace("port: 12000", "port: 70000"), {("$.listeners[0].port", "maximum")}, id="port-range"),
-        pytest.param(BASE.replace("model_providers:", "llm_providers:"), {("$", "additionalProperties")},
-                     id="llm-providers"),
-        pytest.param(BASE + "    provider: openai\n", {("$.model_providers[0]", "additionalProperties")},
-                     id="provider-key"),
-        pytest.param(BASE + "    routing_preferences: [{name: code, description: write code}]\n",
-                     {("$.model_providers[0]", "additionalProperties")}, id="inline-preferences"),
-        pytest.param(BASE.replace("openai/gpt-4o", "gpt-4o"), {("$.model_providers[0].model", "pattern")},
-                     id="model-without-prefix"),
+        pytest.param(
+            BASE.replace("model_providers:", "llm_providers:"), {("$", "additionalProperties")}, id="llm-providers"
+        ),
+        pytest.param(
+            BASE + "    provider: openai\n", {("$.model_providers[0]", "additionalProperties")}, id="provider-key"
+        ),
+        pytest.param(
+            BASE + "    routing_preferences: [{name: code, description: write code}]\n",
+            {("$.model_providers[0]", "additionalProperties")},
+            id="inline-preferences",
+        ),
+        pytest.param(
+            BASE.replace("openai/gpt-4o", "gpt-4o"),
+            {("$.model_providers[0].model", "pattern")},
+            id="model-without-prefix",
+        ),
         pytest.param(BASE + "mode: llm\n", {("$", "additionalProperties")}, id="mode"),
         pytest.param(BASE.replace("version: v0.4.0", "version: v0.3.0"), {("$.version", "const")}, id="old-version"),
-        pytest.param(BASE.replace("timeout: 300s", "timeout: forever"), {("$.listeners[0].timeout", "pattern")},
-                     id="bad-duration"),
-        pytest.param(BASE.replace("timeout: 300s", "timeout: 300"), {("$.listeners[0].timeout", "type")},
-                     id="duration-without-unit"),
-        pytest.param(BASE.replace("    port: 12000\n", "    port: 12000\n    max_retries: 11\n"),
-                     {("$.listeners[0].max_retries", "maximum")}, id="max-retries"),
-        pytest.param(BASE + "ratelimits:\n  - model: gpt-4o\n    selector: {key: x-team, value: research}\n"
-                     "    limit: {tokens: 1000, unit: week}\n",
-                     {("$.ratelimits[0].limit.unit", "enum")}, id="ratelimit-unit-week"),
-        pytest.param(BASE + "ratelimits:\n  - model: gpt-4o\n    selector: {key: x-team, value: research}\n"
-                     "    limit: {tokens: 0, unit: minute}\n",
-                     {("$.ratelimits[0].limit.tokens", "minimum")}, id="ratelimit-zero-tokens"),
-        pytest.param(BASE + "tracing:\n  random_sampling: 500\n", {("$.tracing.random_sampling", "maximum")},
-                     id="random-sampling-500"),
-        pytest.param(BASE + "endpoints:\n  svc:\n    endpoint: http://svc.internal:8080\n",
-                     {("$.endpoints.svc.endpoint", "pattern")}, id="endpoint-with-scheme"),
-        pytest.param(BASE + "endpoints:\n  svc:\n    endpoint: svc.internal:8080\n    connect_timeout: soon\n",
-                     {("$.endpoints.svc.connect_timeout", "pattern")}, id="endpoint-connect-timeout"),
-        pytest.param(BASE + "overrides:\n  upstream_connect_timeout: 5 seconds\n",
-                     {("$.overrides.upstream_connect_timeout", "pattern")}, id="override-duration"),
-        pytest.param(BASE + "routing:\n  model: Arch-Router\n", {("$.routing", "additionalProperties")},
-                     id="legacy-routing-key"),
-        pytest.param(BASE + "routing:\n  routing_budget: {max_overhead_pct: 10}\n",
-                     {("$.routing.routing_budget", "additionalProperties"), ("$.routing.routing_budget", "required")},
-                     id="max-overhead-pct"),
-        pytest.param(BASE + "state_storage:\n  type: postgres\n", {("$.state_storage", "required")},
-                     id="postgres-without-connection-string"),
-        pytest.param(BASE + "model_metrics_sources:\n  - {type: latency, provider: prometheus, url: http://p:9090}\n",
-                     {("$.model_metrics_sources[0]", "required")}, id="latency-without-query"),
-        pytest.param(BASE + "model_metrics_sources:\n  - {type: cost_metrics, url: http://p}\n",
-                     {("$.model_metrics_sources[0].type", "enum")}, id="legacy-metrics-type"),
-        pytest.param(BASE + "model_metrics_sources:\n  - {type: cost, provider: models.dev, query: x}\n",
-                     {("$.model_metrics_sources[0]", "additionalProperties")}, id="cost-source-extra-key"),
-        pytest.param("version: v0.4.0\nlisteners:\n  egress_traffic: {port: 12000}\n", {("$.listeners", "type")},
-                     id="listener-mapping"),
+        pytest.param(
+            BASE.replace("timeout: 300s", "timeout: forever"),
+            {("$.listeners[0].timeout", "pattern")},
+            id="bad-duration",
+        ),
+        pytest.param(
+            BASE.replace("timeout: 300s", "timeout: 300"),
+            {("$.listeners[0].timeout", "type")},
+            id="duration-without-unit",
+        ),
+        pytest.param(
+            BASE.replace("    port: 12000\n", "    port: 12000\n    max_retries: 11\n"),
+            {("$.listeners[0].max_retries", "maximum")},
+            id="max-retries",
+        ),
+        pytest.param(
+            BASE + "ratelimits:\n  - model: gpt-4o\n    selector: {key: x-team, value: research}\n"
+            "    limit: {tokens: 1000, unit: week}\n",
+            {("$.ratelimits[0].limit.unit", "enum")},
+            id="ratelimit-unit-week",
+        ),
+        pytest.param(
+            BASE + "ratelimits:\n  - model: gpt-4o\n    selector: {key: x-team, value: research}\n"
+            "    limit: {tokens: 0, unit: minute}\n",
+            {("$.ratelimits[0].limit.tokens", "minimum")},
+            id="ratelimit-zero-tokens",
+        ),
+        pytest.param(
+            BASE + "tracing:\n  random_sampling: 500\n",
+            {("$.tracing.random_sampling", "maximum")},
+            id="random-sampling-500",
+        ),
+        pytest.param(
+            BASE + "endpoints:\n  svc:\n    endpoint: http://svc.internal:8080\n",
+            {("$.endpoints.svc.endpoint", "pattern")},
+            id="endpoint-with-scheme",
+        ),
+        pytest.param(
+            BASE + "endpoints:\n  svc:\n    endpoint: svc.internal:8080\n    connect_timeout: soon\n",
+            {("$.endpoints.svc.connect_timeout", "pattern")},
+            id="endpoint-connect-timeout",
+        ),
+        pytest.param(
+            BASE + "overrides:\n  upstream_connect_timeout: 5 seconds\n",
+            {("$.overrides.upstream_connect_timeout", "pattern")},
+            id="override-duration",
+        ),
+        pytest.param(
+            BASE + "routing:\n  model: Arch-Router\n", {("$.routing", "additionalProperties")}, id="legacy-routing-key"
+        ),
+        pytest.param(
+            BASE + "routing:\n  routing_budget: {max_overhead_pct: 10}\n",
+            {("$.routing.routing_budget", "additionalProperties"), ("$.routing.routing_budget", "required")},
+            id="max-overhead-pct",
+        ),
+        pytest.param(
+            BASE + "state_storage:\n  type: postgres\n",
+            {("$.state_storage", "required")},
+            id="postgres-without-connection-string",
+        ),
+        pytest.param(
+            BASE + "model_metrics_sources:\n  - {type: latency, provider: prometheus, url: http://p:9090}\n",
+            {("$.model_metrics_sources[0]", "required")},
+            id="latency-without-query",
+        ),
+        pytest.param(
+            BASE + "model_metrics_sources:\n  - {type: cost_metrics, url: http://p}\n",
+            {("$.model_metrics_sources[0].type", "enum")},
+            id="legacy-metrics-type",
+        ),
+        pytest.param(
+            BASE + "model_metrics_sources:\n  - {type: cost, provider: models.dev, query: x}\n",
+            {("$.model_metrics_sources[0]", "additionalProperties")},
+            id="cost-source-extra-key",
+        ),
+        pytest.param(
+            "version: v0.4.0\nlisteners:\n  egress_traffic: {port: 12000}\n",
+            {("$.listeners", "type")},
+            id="listener-mapping",
+        ),
         pytest.param("version: v0.4.0\nlisteners: []\n", {("$.listeners", "minItems")}, id="no-listeners"),
-        pytest.param(BASE.replace("    timeout: 300s\n", "    agents:\n      - id: rag\n"),
-                     {("$.listeners[0].agents[0]", "required")}, id="listener-agent-without-description"),
-        pytest.param(BASE + "filters:\n  - {id: guard, url: http://guard:80, type: rest}\n",
-                     {("$.filters[0].type", "enum")}, id="filter-type-rest"),
+        pytest.param(
+            BASE.replace("    timeout: 300s\n", "    agents:\n      - id: rag\n"),
+            {("$.listeners[0].agents[0]", "required")},
+            id="listener-agent-without-description",
+        ),
+        pytest.param(
+            BASE + "filters:\n  - {id: guard, url: http://guard:80, type: rest}\n",
+            {("$.filters[0].type", "enum")},
+            id="filter-type-rest",
+        ),
     ],
 )
 def test_v040_rejects(text: str, expected: set[tuple[str, str]]) -> None:
@@ -274,13 +342,15 @@ def test_v040_accepts_envoy_durations(duration: str) -> None:
 def test_v040_rejects_durations_envoy_cannot_read(duration: str) -> None:
     # Envoy parses durations as protobuf JSON, which only takes seconds.
     assert failures("v0.4.0", BASE.replace("timeout: 300s", f"timeout: {duration}")) == {
-        ("$.listeners[0].timeout", "pattern")}
+        ("$.listeners[0].timeout", "pattern")
+    }
 
 
 def test_v040_overrides_stay_open_but_typed() -> None:
     assert failures("v0.4.0", BASE + "overrides:\n  some_future_knob: 3\n") == set()
     assert failures("v0.4.0", BASE + "overrides:\n  use_agent_orchestrator: yes please\n") == {
-        ("$.overrides.use_agent_orchestrator", "type")}
+        ("$.overrides.use_agent_orchestrator", "type")
+    }
 
 
 # --- legacy generations --------------------------------------------------------------------
@@ -306,7 +376,8 @@ prompt_guards:
 tracing:
   sampling_rate: 0.1
 """
-G1_DOCS_KEYS = """\
+G1_DOCS_KEYS = (
+    """\
 version: v0.1
 error_target:
   endpoint: {name: errors, path: /error}
@@ -314,8 +385,11 @@ listener:
   address: 0.0.0.0
   port: 10000
   common_tls_context: {tls_certificates: []}
-""" + _DOCS_KEYS_REST
-G2_DOCS_KEYS = """\
+"""
+    + _DOCS_KEYS_REST
+)
+G2_DOCS_KEYS = (
+    """\
 version: v0.1
 error_target:
   endpoint: {name: errors, path: /error}
@@ -324,7 +398,9 @@ listeners:
     address: 0.0.0.0
     port: 10000
     common_tls_context: {tls_certificates: []}
-""" + _DOCS_KEYS_REST
+"""
+    + _DOCS_KEYS_REST
+)
 
 
 def test_g1_accepts_the_docs_only_keys() -> None:
@@ -349,27 +425,63 @@ def test_docs_only_keys_are_still_rejected_by_v040() -> None:
     ("schema", "text", "expected"),
     [
         pytest.param("g1", G1_DOCS_KEYS + "routing: {model: x}\n", {("$", "additionalProperties")}, id="g1-routing"),
-        pytest.param("g1", G1_DOCS_KEYS.replace("    stream: true", "    provider_interface: claude"),
-                     {("$.llm_providers[0].provider_interface", "enum")}, id="g1-claude"),
-        pytest.param("g1", G1_DOCS_KEYS.replace("    model: gpt-4o\n", "    modle: gpt-4o\n"),
-                     {("$.llm_providers[0]", "additionalProperties"), ("$.llm_providers[0]", "required")},
-                     id="g1-provider-typo"),
-        pytest.param("g1", G1_DOCS_KEYS.replace("  port: 10000\n", ""), {("$.listener", "required")},
-                     id="g1-listener-port"),
-        pytest.param("g2", "version: v0.1\nllm_providers:\n  - access_key: $OPENAI_API_KEY\n",
-                     {("$.llm_providers[0]", "anyOf")}, id="g2-provider-without-name-or-model"),
-        pytest.param("g2", "version: v0.1\nllm_providers:\n  - {name: a, model: gpt-4o, provider_interface: plano}\n",
-                     {("$.llm_providers[0].provider_interface", "enum")}, id="g2-plano-interface"),
-        pytest.param("g2", "version: v0.1\nllm_providers: []\nlisteners:\n  - {name: m, type: model}\n",
-                     {("$.listeners", "type")}, id="g2-list-listeners"),
-        pytest.param("g3", "version: v0.3.0\nlisteners:\n  - {name: m, type: model, prot: 1}\n",
-                     {("$.listeners[0]", "additionalProperties")}, id="g3-listener-typo"),
-        pytest.param("g3", "version: v0.3.0\nlisteners: []\nmodel_providers:\n  - {model: openai/gpt-4o, usage: x}\n",
-                     {("$.model_providers[0]", "additionalProperties")}, id="g3-provider-usage"),
-        pytest.param("g3", "version: v0.3.0\nlisteners: []\nrouting:\n  routing_budget: {cache_read_discount: 0.1}\n",
-                     {("$.routing.routing_budget", "anyOf")}, id="g3-budget-without-percent"),
-        pytest.param("g3", "version: v0.3.0\nlisteners: []\nerror_target: {}\n", {("$", "additionalProperties")},
-                     id="g3-error-target"),
+        pytest.param(
+            "g1",
+            G1_DOCS_KEYS.replace("    stream: true", "    provider_interface: claude"),
+            {("$.llm_providers[0].provider_interface", "enum")},
+            id="g1-claude",
+        ),
+        pytest.param(
+            "g1",
+            G1_DOCS_KEYS.replace("    model: gpt-4o\n", "    modle: gpt-4o\n"),
+            {("$.llm_providers[0]", "additionalProperties"), ("$.llm_providers[0]", "required")},
+            id="g1-provider-typo",
+        ),
+        pytest.param(
+            "g1", G1_DOCS_KEYS.replace("  port: 10000\n", ""), {("$.listener", "required")}, id="g1-listener-port"
+        ),
+        pytest.param(
+            "g2",
+            "version: v0.1\nllm_providers:\n  - access_key: $OPENAI_API_KEY\n",
+            {("$.llm_providers[0]", "anyOf")},
+            id="g2-provider-without-name-or-model",
+        ),
+        pytest.param(
+            "g2",
+            "version: v0.1\nllm_providers:\n  - {name: a, model: gpt-4o, provider_interface: plano}\n",
+            {("$.llm_providers[0].provider_interface", "enum")},
+            id="g2-plano-interface",
+        ),
+        pytest.param(
+            "g2",
+            "version: v0.1\nllm_providers: []\nlisteners:\n  - {name: m, type: model}\n",
+            {("$.listeners", "type")},
+            id="g2-list-listeners",
+        ),
+        pytest.param(
+            "g3",
+            "version: v0.3.0\nlisteners:\n  - {name: m, type: model, prot: 1}\n",
+            {("$.listeners[0]", "additionalProperties")},
+            id="g3-listener-typo",
+        ),
+        pytest.param(
+            "g3",
+            "version: v0.3.0\nlisteners: []\nmodel_providers:\n  - {model: openai/gpt-4o, usage: x}\n",
+            {("$.model_providers[0]", "additionalProperties")},
+            id="g3-provider-usage",
+        ),
+        pytest.param(
+            "g3",
+            "version: v0.3.0\nlisteners: []\nrouting:\n  routing_budget: {cache_read_discount: 0.1}\n",
+            {("$.routing.routing_budget", "anyOf")},
+            id="g3-budget-without-percent",
+        ),
+        pytest.param(
+            "g3",
+            "version: v0.3.0\nlisteners: []\nerror_target: {}\n",
+            {("$", "additionalProperties")},
+            id="g3-error-target",
+        ),
     ],
 )
 def test_legacy_schema_rejects(schema: str, text: str, expected: set[tuple[str, str]]) -> None:
@@ -419,8 +531,11 @@ def test_g3_accepts_every_deprecated_list_era_form() -> None:
 
 
 def test_g3_accepts_the_legacy_listener_mapping_with_model_providers() -> None:
-    text = ("version: v0.2.0\nlisteners:\n  egress_traffic: {address: 0.0.0.0, port: 12000, message_format: openai}\n"
-            "model_providers:\n  - model: openai/gpt-4o\n")
+    text = (
+        "version: v0.2.0\nlisteners:\n  egress_traffic: {address: 0.0.0.0, port: 12000, message_format: openai}\n"
+        "model_providers:\n  - model: openai/gpt-4o\n"
+    )
     assert failures("g3", text) == set()
     assert failures("g3", text.replace("message_format: openai", "message_format: json")) == {
-        ("$.listeners.egress_traffic.message_format", "enum")}
+        ("$.listeners.egress_traffic.message_format", "enum")
+    }

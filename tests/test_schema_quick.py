@@ -18,10 +18,37 @@ from planoai_cli.schema.quick import compile_schema
 from planoai_cli.tree import plain
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = sorted(p for pattern in ("examples/**/*.yaml", "tests/golden/*/config.yaml", "tests/invalid/*.yaml",
-                                  "tests/notices/*.yaml") for p in REPO.glob(pattern))
-ODD_VALUES: list[Any] = [None, True, False, 0, -1, 1.5, 3.0, 65536, "", "x", "openai/gpt-4o", "30s", [], [1], {},
-                         {"name": "x"}, "0.0.0.0", "model", "prompt", "agent", "http://h:1", "$KEY", "a b", [None]]
+CORPUS = sorted(
+    p
+    for pattern in ("examples/**/*.yaml", "tests/golden/*/config.yaml", "tests/invalid/*.yaml", "tests/notices/*.yaml")
+    for p in REPO.glob(pattern)
+)
+ODD_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    3.0,
+    65536,
+    "",
+    "x",
+    "openai/gpt-4o",
+    "30s",
+    [],
+    [1],
+    {},
+    {"name": "x"},
+    "0.0.0.0",
+    "model",
+    "prompt",
+    "agent",
+    "http://h:1",
+    "$KEY",
+    "a b",
+    [None],
+]
 
 
 def _documents() -> list[Any]:
@@ -89,15 +116,26 @@ def test_the_quick_check_agrees_with_jsonschema(generation: Generation) -> None:
     assert sum(quick is None for quick, _ in verdicts) < len(verdicts) / 50
 
 
-@pytest.mark.parametrize(("schema", "value", "verdict"), [
-    ({"type": "integer"}, 3.0, True), ({"type": "integer"}, True, False), ({"type": "number"}, False, False),
-    ({"enum": [1]}, True, False), ({"enum": [1]}, 1.0, True), ({"const": [1]}, [1], None),
-    ({"const": "a"}, ["a"], False), ({"not": {"const": [1]}}, [1], None), ({"oneOf": [True, True]}, 1, False),
-    ({"if": {"const": 1}, "then": False}, 1, False), ({"if": {"const": 1}, "else": False}, 2, False),
-    ({"$ref": "#/$defs/n", "$defs": {"n": {"items": {"$ref": "#/$defs/n"}}}}, [[[]]], True),
-    ({"additionalProperties": False, "properties": {"a": True}}, {"a": 1, "b": 2}, False),
-    ({"propertyNames": {"pattern": "^[a-z]+$"}}, {"A": 1}, False), ({"minimum": 1}, "0", True),
-])
+@pytest.mark.parametrize(
+    ("schema", "value", "verdict"),
+    [
+        ({"type": "integer"}, 3.0, True),
+        ({"type": "integer"}, True, False),
+        ({"type": "number"}, False, False),
+        ({"enum": [1]}, True, False),
+        ({"enum": [1]}, 1.0, True),
+        ({"const": [1]}, [1], None),
+        ({"const": "a"}, ["a"], False),
+        ({"not": {"const": [1]}}, [1], None),
+        ({"oneOf": [True, True]}, 1, False),
+        ({"if": {"const": 1}, "then": False}, 1, False),
+        ({"if": {"const": 1}, "else": False}, 2, False),
+        ({"$ref": "#/$defs/n", "$defs": {"n": {"items": {"$ref": "#/$defs/n"}}}}, [[[]]], True),
+        ({"additionalProperties": False, "properties": {"a": True}}, {"a": 1, "b": 2}, False),
+        ({"propertyNames": {"pattern": "^[a-z]+$"}}, {"A": 1}, False),
+        ({"minimum": 1}, "0", True),
+    ],
+)
 def test_keywords_follow_jsonschema(schema: dict[str, Any], value: Any, verdict: bool | None) -> None:
     check = compile_schema(schema)
     assert check is not None
@@ -106,8 +144,15 @@ def test_keywords_follow_jsonschema(schema: dict[str, Any], value: Any, verdict:
         assert jsonschema.Draft202012Validator(schema).is_valid(value) is verdict
 
 
-@pytest.mark.parametrize("schema", [{"patternProperties": {"a": True}, "additionalProperties": False},
-                                    {"unevaluatedProperties": False}, {"format": "uri"}, {"$ref": "other.json"},
-                                    {"prefixItems": [True], "items": False}])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"patternProperties": {"a": True}, "additionalProperties": False},
+        {"unevaluatedProperties": False},
+        {"format": "uri"},
+        {"$ref": "other.json"},
+        {"prefixItems": [True], "items": False},
+    ],
+)
 def test_a_schema_with_an_unknown_keyword_gets_no_quick_check(schema: dict[str, Any]) -> None:
     assert compile_schema(schema) is None

@@ -113,25 +113,38 @@ def test_a_reload_replaces_the_waker(supervisord: tuple[ModuleType, dict[int, An
     os.close(first.fd)
 
 
-@pytest.mark.parametrize(("before", "after"), [("/etc/plano/supervisord", None),
-                                               ("/etc/plano/supervisord:/opt/supervisor", "/opt/supervisor"),
-                                               ("/opt/supervisor:/etc/plano/supervisord:/x", "/opt/supervisor:/x")])
-def test_the_programs_get_the_pythonpath_they_always_had(before: str, after: str | None,
-                                                         supervisord: tuple[ModuleType, dict[int, Any], Any],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("/etc/plano/supervisord", None),
+        ("/etc/plano/supervisord:/opt/supervisor", "/opt/supervisor"),
+        ("/opt/supervisor:/etc/plano/supervisord:/x", "/opt/supervisor:/x"),
+    ],
+)
+def test_the_programs_get_the_pythonpath_they_always_had(
+    before: str, after: str | None, supervisord: tuple[ModuleType, dict[int, Any], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     wake, _, fake = supervisord
     monkeypatch.setenv("PYTHONPATH", before)
     wake.make(fake)
     assert os.environ.get("PYTHONPATH") == after
 
 
-def test_a_gateway_container_runs_its_programs_under_the_plugin_and_stops_them(docker_client: DockerClient,
-                                                                                 testbed_image: str) -> None:
+def test_a_gateway_container_runs_its_programs_under_the_plugin_and_stops_them(
+    docker_client: DockerClient, testbed_image: str
+) -> None:
     container = docker_client.containers.run(
-        testbed_image, entrypoint=["/bin/sh", "/etc/plano/supervisord/start.sh"], detach=True, labels=TEST_LABELS,
-        tmpfs={"/run/plano": "rw,mode=0700"}, environment={"LOG_LEVEL": "info"},
-        volumes={str(SUPERVISORD): {"bind": "/etc/plano/supervisord", "mode": "ro"},
-                 str(RENDERED): {"bind": "/etc/plano/rendered", "mode": "ro"}})
+        testbed_image,
+        entrypoint=["/bin/sh", "/etc/plano/supervisord/start.sh"],
+        detach=True,
+        labels=TEST_LABELS,
+        tmpfs={"/run/plano": "rw,mode=0700"},
+        environment={"LOG_LEVEL": "info"},
+        volumes={
+            str(SUPERVISORD): {"bind": "/etc/plano/supervisord", "mode": "ro"},
+            str(RENDERED): {"bind": "/etc/plano/rendered", "mode": "ro"},
+        },
+    )
     try:
         deadline = time.monotonic() + 30
         while "stand-in listening" not in (logs := container.logs().decode()) and time.monotonic() < deadline:

@@ -39,22 +39,33 @@ class Gateway:
 
 
 @pytest.fixture(scope="module")
-def gateway(docker_client: DockerClient, testbed_image: str, mock_provider: MockProvider,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def gateway(
+    docker_client: DockerClient,
+    testbed_image: str,
+    mock_provider: MockProvider,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Gateway]:
     port = str(mock_provider.server_address[1])
     files = tmp_path_factory.mktemp("gateway")
     rendered = (DATA / "plano_config_rendered.yaml").read_text(encoding="utf-8").replace("MOCK_PORT", port)
     envoy = (DATA / "envoy.yaml").read_text(encoding="utf-8").replace("MOCK_PORT", port)
     (files / "plano_config_rendered.yaml").write_text(rendered, encoding="utf-8")
     (files / "envoy.yaml").write_text(envoy.replace("RENDERED_JSON", json.dumps(rendered)), encoding="utf-8")
-    mounts = {files / "plano_config_rendered.yaml": "/app/plano_config_rendered.yaml",
-              files / "envoy.yaml": "/etc/envoy/envoy.yaml",
-              DATA / "supervisord.conf": "/etc/supervisor/conf.d/supervisord.conf"}
+    mounts = {
+        files / "plano_config_rendered.yaml": "/app/plano_config_rendered.yaml",
+        files / "envoy.yaml": "/etc/envoy/envoy.yaml",
+        DATA / "supervisord.conf": "/etc/supervisor/conf.d/supervisord.conf",
+    }
     started = time.monotonic()
     container = docker_client.containers.run(
-        testbed_image, detach=True, labels=TEST_LABELS, environment={"OPENAI_API_KEY": FAKE_KEY},
+        testbed_image,
+        detach=True,
+        labels=TEST_LABELS,
+        environment={"OPENAI_API_KEY": FAKE_KEY},
         volumes={str(path): {"bind": target, "mode": "ro"} for path, target in mounts.items()},
-        ports={"12000/tcp": ("127.0.0.1", None)}, extra_hosts={"host.docker.internal": "host-gateway"})
+        ports={"12000/tcp": ("127.0.0.1", None)},
+        extra_hosts={"host.docker.internal": "host-gateway"},
+    )
     try:
         container.reload()
         url = f"http://127.0.0.1:{container.ports['12000/tcp'][0]['HostPort']}"
@@ -72,19 +83,22 @@ def _wait_for(container: Container, url: str, started: float) -> None:
         container.reload()
         logs = container.logs().decode(errors="replace")
         if container.status in ("exited", "dead") or "gave up:" in logs or "exited: " in logs:
-            pytest.fail(f"the testbed container stopped or lost a program ({container.status}):\n{logs[-4000:]}",
-                        pytrace=False)
+            pytest.fail(
+                f"the testbed container stopped or lost a program ({container.status}):\n{logs[-4000:]}", pytrace=False
+            )
         status, body = _request("GET", url, timeout=1.0)
         if status == 200:
             return
         last = f"{status} {body[:200]!r}"
         time.sleep(0.05)
-    pytest.fail(f"{url} not ready within {START_DEADLINE}s (last: {last}):\n{container.logs().decode()[-4000:]}",
-                pytrace=False)
+    pytest.fail(
+        f"{url} not ready within {START_DEADLINE}s (last: {last}):\n{container.logs().decode()[-4000:]}", pytrace=False
+    )
 
 
-def _request(method: str, url: str, body: dict[str, Any] | None = None,
-             timeout: float = REQUEST_TIMEOUT) -> tuple[int, str]:
+def _request(
+    method: str, url: str, body: dict[str, Any] | None = None, timeout: float = REQUEST_TIMEOUT
+) -> tuple[int, str]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     try:
@@ -97,8 +111,9 @@ def _request(method: str, url: str, body: dict[str, Any] | None = None,
         return 0, str(exc)
 
 
-def _run_once(client: DockerClient, image: str, command: list[str],
-              environment: dict[str, str] | None = None) -> tuple[int, str]:
+def _run_once(
+    client: DockerClient, image: str, command: list[str], environment: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Run a command in a fresh container; return its exit code and combined output."""
     container = client.containers.create(image, command, labels=TEST_LABELS, environment=environment or {})
     try:
@@ -130,12 +145,20 @@ def test_image_has_the_production_layout(docker_client: DockerClient, testbed_im
     wasm = hashlib.sha256((REPO / "envoy_templates" / "wasm" / "passthrough.wasm").read_bytes()).hexdigest()
     plugins = "/etc/envoy/proxy-wasm-plugins"
     assert dict(line.split("=", 1) for line in output.splitlines()) == {
-        "cwd": "/app", "envoy": "1.37.0", "supervisord": "4.3.0", "envsubst": "key=v other=$O",
-        "yaml": "{'a': 1}", "brightstaff": "executable",
-        f"{plugins}/llm_gateway.wasm": wasm, f"{plugins}/prompt_gateway.wasm": wasm,
-        "/var/log/access_agent.log": "0", "/var/log/access_ingress.log": "0",
-        "/var/log/access_ingress_prompt.log": "0", "/var/log/access_internal.log": "0",
-        "/var/log/access_llm.log": "0", "ca": "many",
+        "cwd": "/app",
+        "envoy": "1.37.0",
+        "supervisord": "4.3.0",
+        "envsubst": "key=v other=$O",
+        "yaml": "{'a': 1}",
+        "brightstaff": "executable",
+        f"{plugins}/llm_gateway.wasm": wasm,
+        f"{plugins}/prompt_gateway.wasm": wasm,
+        "/var/log/access_agent.log": "0",
+        "/var/log/access_ingress.log": "0",
+        "/var/log/access_ingress_prompt.log": "0",
+        "/var/log/access_internal.log": "0",
+        "/var/log/access_llm.log": "0",
+        "ca": "many",
     }
 
 
@@ -149,13 +172,17 @@ def test_image_metadata(docker_client: DockerClient, testbed_image: str) -> None
 
 
 def test_standin_refuses_an_unreadable_config(docker_client: DockerClient, testbed_image: str) -> None:
-    code, output = _run_once(docker_client, testbed_image, ["/app/brightstaff"],
-                             {"PLANO_CONFIG_PATH_RENDERED": "/app/missing.yaml"})
+    code, output = _run_once(
+        docker_client, testbed_image, ["/app/brightstaff"], {"PLANO_CONFIG_PATH_RENDERED": "/app/missing.yaml"}
+    )
     assert (code, output) == (
-        1, "brightstaff (testbed stand-in): cannot use config /app/missing.yaml: No such file or directory\n")
+        1,
+        "brightstaff (testbed stand-in): cannot use config /app/missing.yaml: No such file or directory\n",
+    )
 
 
 # --- a running gateway: client -> Envoy 12000 -> stand-in -> Envoy 12001 -> mock provider -------------
+
 
 def test_model_listener_health_is_answered_by_envoy(gateway: Gateway) -> None:
     assert _request("GET", gateway.url + "/healthz") == (200, "")
@@ -164,13 +191,16 @@ def test_model_listener_health_is_answered_by_envoy(gateway: Gateway) -> None:
 def test_models_lists_only_public_providers(gateway: Gateway) -> None:
     status, body = _request("GET", gateway.url + "/v1/models")
     assert status == 200
-    assert json.loads(body) == {"object": "list", "data": [
-        {"id": "openai/gpt-4o", "object": "model", "created": 0, "owned_by": "openai"}]}
+    assert json.loads(body) == {
+        "object": "list",
+        "data": [{"id": "openai/gpt-4o", "object": "model", "created": 0, "owned_by": "openai"}],
+    }
 
 
 @pytest.mark.parametrize("model", ["openai/gpt-4o", "gpt-4o", "fast", "no-such-model"])
-def test_chat_completion_crosses_both_envoy_listeners(gateway: Gateway, mock_provider: MockProvider,
-                                                      model: str) -> None:
+def test_chat_completion_crosses_both_envoy_listeners(
+    gateway: Gateway, mock_provider: MockProvider, model: str
+) -> None:
     marker = f"marker-{model}"
     request = {"model": model, "messages": [{"role": "user", "content": marker}]}
     status, body = _request("POST", gateway.url + "/v1/chat/completions", request)
@@ -188,8 +218,12 @@ def test_chat_completion_crosses_both_envoy_listeners(gateway: Gateway, mock_pro
 
 def test_streamed_completion_is_relayed(gateway: Gateway, mock_provider: MockProvider) -> None:
     request = {"model": "fast", "stream": True, "messages": [{"role": "user", "content": "marker-stream"}]}
-    http = urllib.request.Request(gateway.url + "/v1/chat/completions", data=json.dumps(request).encode(),
-                                  headers={"Content-Type": "application/json"}, method="POST")
+    http = urllib.request.Request(
+        gateway.url + "/v1/chat/completions",
+        data=json.dumps(request).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(http, timeout=REQUEST_TIMEOUT) as response:
         assert (response.status, response.headers["content-type"]) == (200, "text/event-stream")
         assert response.read() == b"".join(STREAM)
@@ -218,6 +252,7 @@ def test_envoy_counts_one_request_on_each_hop(gateway: Gateway, mock_provider: M
 
 # --- the stand-in's provider selection, on the host (no Docker needed) --------------------------------
 
+
 def _standin() -> ModuleType:
     spec = importlib.util.spec_from_file_location("testbed_brightstaff", TESTBED / "brightstaff.py")
     assert spec is not None
@@ -242,17 +277,20 @@ model_providers:
 """
 
 
-@pytest.mark.parametrize(("requested", "name", "bare"), [
-    ("openai/gpt-4o", "openai/gpt-4o", "gpt-4o"),    # by name
-    ("mini", "mini", "gpt-4o-mini"),                 # by name whose model differs
-    ("openai/gpt-4o-mini", "mini", "gpt-4o-mini"),   # by full model
-    ("llama3", "local", "llama3"),                   # by bare model
-    ("cheap", "mini", "gpt-4o-mini"),                # alias
-    ("groq/llama-3.3-70b", "groq/*", "llama-3.3-70b"),  # wildcard: the rest of the name goes upstream
-    ("broken", "openai/gpt-4o", "gpt-4o"),           # alias to nothing: the default
-    ("Arch-Function", "openai/gpt-4o", "gpt-4o"),    # internal providers are never chosen
-    (None, "openai/gpt-4o", "gpt-4o"),               # no model at all: the default
-])
+@pytest.mark.parametrize(
+    ("requested", "name", "bare"),
+    [
+        ("openai/gpt-4o", "openai/gpt-4o", "gpt-4o"),  # by name
+        ("mini", "mini", "gpt-4o-mini"),  # by name whose model differs
+        ("openai/gpt-4o-mini", "mini", "gpt-4o-mini"),  # by full model
+        ("llama3", "local", "llama3"),  # by bare model
+        ("cheap", "mini", "gpt-4o-mini"),  # alias
+        ("groq/llama-3.3-70b", "groq/*", "llama-3.3-70b"),  # wildcard: the rest of the name goes upstream
+        ("broken", "openai/gpt-4o", "gpt-4o"),  # alias to nothing: the default
+        ("Arch-Function", "openai/gpt-4o", "gpt-4o"),  # internal providers are never chosen
+        (None, "openai/gpt-4o", "gpt-4o"),  # no model at all: the default
+    ],
+)
 def test_standin_selects_providers(tmp_path: Path, requested: str | None, name: str, bare: str) -> None:
     (tmp_path / "c.yaml").write_text(SELECTION, encoding="utf-8")
     provider, chosen = BRIGHTSTAFF.load_table(str(tmp_path / "c.yaml")).select(requested)
@@ -263,9 +301,18 @@ def test_standin_routes_on_cluster_name_else_interface(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(SELECTION, encoding="utf-8")
     table = BRIGHTSTAFF.load_table(str(tmp_path / "c.yaml"))
     assert [(p.cluster, p.access_key) for p in table.providers] == [
-        ("openai", "k1"), ("openai", None), ("openai_ollama", None), ("groq", None), ("plano", None)]
+        ("openai", "k1"),
+        ("openai", None),
+        ("openai_ollama", None),
+        ("groq", None),
+        ("plano", None),
+    ]
     assert BRIGHTSTAFF.models_listing(table)["data"][2] == {
-        "id": "local", "object": "model", "created": 0, "owned_by": "openai"}
+        "id": "local",
+        "object": "model",
+        "created": 0,
+        "owned_by": "openai",
+    }
 
 
 def test_standin_without_default_refuses_unknown_models(tmp_path: Path) -> None:
@@ -273,15 +320,22 @@ def test_standin_without_default_refuses_unknown_models(tmp_path: Path) -> None:
     assert BRIGHTSTAFF.load_table(str(tmp_path / "c.yaml")).select("nope") is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("model_providers: []\n", "`model_providers` must be a non-empty list"),
-    ("- a\n", "the document is not a mapping"),
-    ("model_providers:\n- {model: x, provider_interface: openai}\n",
-     "model_providers[0] needs string `name` and `provider_interface`"),
-    # The position and the problem only: the offending line (which may hold a key) is not echoed.
-    ("model_providers:\n- {name: a, access_key: sk-secret\n", "invalid YAML at line 3, column 1: expected ',' or '}', "
-     "but got '<stream end>'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model_providers: []\n", "`model_providers` must be a non-empty list"),
+        ("- a\n", "the document is not a mapping"),
+        (
+            "model_providers:\n- {model: x, provider_interface: openai}\n",
+            "model_providers[0] needs string `name` and `provider_interface`",
+        ),
+        # The position and the problem only: the offending line (which may hold a key) is not echoed.
+        (
+            "model_providers:\n- {name: a, access_key: sk-secret\n",
+            "invalid YAML at line 3, column 1: expected ',' or '}', but got '<stream end>'",
+        ),
+    ],
+)
 def test_standin_explains_unusable_configs(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(BRIGHTSTAFF.ConfigError) as caught:

@@ -21,17 +21,20 @@ def source() -> ListSource:
     return ListSource([chat_trace(n, n * 1000.0, model="gpt-4o" if n == 2 else "gpt-4o-mini") for n in (1, 2, 3)])
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--since", "5x"], "error: invalid --since '5x': expected a positive number and a unit, s, m, h or d"),
-    (["--since", "0m"], "error: invalid --since '0m'"),
-    (["--where", "llm.model"], "error: invalid --where 'llm.model': expected key=value"),
-    (["--filter", "llm.*,"], "error: --filter has an empty pattern"),
-    (["xyz"], "error: invalid TARGET 'xyz': expected last, any, an 8-hex short id or a 32-hex trace id"),
-    (["--list", "7f4e9a1c"], "error: --list lists traces; it cannot be combined with a trace id"),
-    (["--json", "status"], "error: `status` cannot be combined with display options"),
-    (["--limit", "-1"], "Invalid value for '--limit': -1 is not in the range x>=0."),
-    (["--sinse", "5m"], "No such option '--sinse'. Did you mean '--since'?"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "5x"], "error: invalid --since '5x': expected a positive number and a unit, s, m, h or d"),
+        (["--since", "0m"], "error: invalid --since '0m'"),
+        (["--where", "llm.model"], "error: invalid --where 'llm.model': expected key=value"),
+        (["--filter", "llm.*,"], "error: --filter has an empty pattern"),
+        (["xyz"], "error: invalid TARGET 'xyz': expected last, any, an 8-hex short id or a 32-hex trace id"),
+        (["--list", "7f4e9a1c"], "error: --list lists traces; it cannot be combined with a trace id"),
+        (["--json", "status"], "error: `status` cannot be combined with display options"),
+        (["--limit", "-1"], "Invalid value for '--limit': -1 is not in the range x>=0."),
+        (["--sinse", "5m"], "No such option '--sinse'. Did you mean '--since'?"),
+    ],
+)
 def test_usage_errors_exit_2(cli: Cli, args: list[str], message: str) -> None:
     code, out, err = cli("trace", *args)
     assert (code, out) == (ExitCode.USAGE, "")
@@ -58,8 +61,10 @@ def test_show_notes_more_matches_and_filters_that_match_nothing(capsys: pytest.C
     show(parse_query(None, limit=1, listing=True), source(), True, View(patterns=("nope.*",)), now_ns=NOW)
     captured = capsys.readouterr()
     assert captured.out.splitlines()[1].startswith("00000003  ")
-    assert captured.err == ("warning: --filter nope.* matches no attribute of the traces shown\n"
-                            "showing the newest 1; more traces match (--limit N shows more, --limit 0 all)\n")
+    assert captured.err == (
+        "warning: --filter nope.* matches no attribute of the traces shown\n"
+        "showing the newest 1; more traces match (--limit N shows more, --limit 0 all)\n"
+    )
 
 
 def test_show_without_a_collector_or_a_store(capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,9 +86,15 @@ def test_help_imports_neither_sqlite_nor_grpc_nor_rich() -> None:
 
     # Without coverage's variables: under `pytest --cov` the child would otherwise count coverage's own imports.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "planoai_cli", "trace", "--help"],
-                            capture_output=True, text=True, timeout=60, check=True,
-                            cwd=Path(__file__).resolve().parent.parent, env={**env, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "planoai_cli", "trace", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**env, "NO_COLOR": "1"},
+    )
     loaded = {m.group(1).split(".")[0] for m in re.finditer(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr)}
     assert "planoai_cli" in loaded
     assert loaded.isdisjoint({"sqlite3", "_sqlite3", "grpc", "google", "rich", "opentelemetry"})

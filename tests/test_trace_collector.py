@@ -65,22 +65,34 @@ def send_spans(exporter: SpanExporter, service: str = "checkout") -> dict[str, s
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("tests")
     ids: dict[str, str] = {}
-    with tracer.start_as_current_span("POST /v1/chat/completions", kind=SpanKind.SERVER,
-                                      attributes={"llm.model": "gpt-4o-mini", "llm.usage.prompt_tokens": 12,
-                                                  "llm.is_streaming": False, "llm.duration_ms": 950.25}) as root:
-        with tracer.start_as_current_span("upstream", kind=SpanKind.CLIENT,
-                                          attributes={"tags": ["a", "b"], "codes": [1, 2]}) as child:
+    with tracer.start_as_current_span(
+        "POST /v1/chat/completions",
+        kind=SpanKind.SERVER,
+        attributes={
+            "llm.model": "gpt-4o-mini",
+            "llm.usage.prompt_tokens": 12,
+            "llm.is_streaming": False,
+            "llm.duration_ms": 950.25,
+        },
+    ) as root:
+        with tracer.start_as_current_span(
+            "upstream", kind=SpanKind.CLIENT, attributes={"tags": ["a", "b"], "codes": [1, 2]}
+        ) as child:
             child.set_status(Status(StatusCode.ERROR, "upstream 503"))
-        ids.update(root=f"{root.get_span_context().span_id:016x}", child=f"{child.get_span_context().span_id:016x}",
-                   trace=f"{root.get_span_context().trace_id:032x}")
+        ids.update(
+            root=f"{root.get_span_context().span_id:016x}",
+            child=f"{child.get_span_context().span_id:016x}",
+            trace=f"{root.get_span_context().trace_id:032x}",
+        )
     with tracer.start_as_current_span("lone", attributes={"user.id": "usr_12"}) as lone:
         ids["lone_trace"] = f"{lone.get_span_context().trace_id:032x}"
     provider.shutdown()
     return ids
 
 
-def stored(env: dict[str, str], spans: int, *, timeout: float = 15.0,
-           where: dict[str, str] | None = None) -> list[TraceRecord]:
+def stored(
+    env: dict[str, str], spans: int, *, timeout: float = 15.0, where: dict[str, str] | None = None
+) -> list[TraceRecord]:
     """The store's traces once it holds at least `spans` spans (polled: the writer commits asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -96,10 +108,18 @@ def stored(env: dict[str, str], spans: int, *, timeout: float = 15.0,
 def check_sdk_spans(traces: list[TraceRecord], ids: dict[str, str], service: str) -> None:
     by_id = {t.trace_id: t for t in traces}
     root, child = by_id[ids["trace"]].spans
-    assert (root.span_id, root.parent_span_id, root.name, root.kind) == (ids["root"], None,
-                                                                         "POST /v1/chat/completions", 2)
-    assert root.attributes == {"llm.model": "gpt-4o-mini", "llm.usage.prompt_tokens": 12, "llm.is_streaming": False,
-                               "llm.duration_ms": 950.25}
+    assert (root.span_id, root.parent_span_id, root.name, root.kind) == (
+        ids["root"],
+        None,
+        "POST /v1/chat/completions",
+        2,
+    )
+    assert root.attributes == {
+        "llm.model": "gpt-4o-mini",
+        "llm.usage.prompt_tokens": 12,
+        "llm.is_streaming": False,
+        "llm.duration_ms": 950.25,
+    }
     assert (child.span_id, child.parent_span_id, child.kind) == (ids["child"], ids["root"], 3)
     assert child.attributes == {"tags": '["a","b"]', "codes": "[1,2]"}
     assert (child.status_code, child.status_message) == (STATUS_ERROR, "upstream 503")
@@ -126,8 +146,14 @@ def test_spans_from_the_sdk_http_exporter_with_gzip_are_stored(env: dict[str, st
     check_sdk_spans(stored(env, 3), ids, "http-service")
 
 
-def post(port: int, body: bytes, content_type: str = "application/json", path: str = "/v1/traces",
-         method: str = "POST", **headers: str) -> tuple[int, dict[str, str], bytes]:
+def post(
+    port: int,
+    body: bytes,
+    content_type: str = "application/json",
+    path: str = "/v1/traces",
+    method: str = "POST",
+    **headers: str,
+) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(method, path, body=body, headers={"Content-Type": content_type, **headers})
@@ -141,18 +167,45 @@ NOW = time.time_ns() // 1_000_000_000 * 1_000_000_000  # the store drops spans o
 
 
 def json_export(trace_id: str, span_id: str, **span: object) -> bytes:
-    return json.dumps({"resourceSpans": [{
-        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "json-service"}}]},
-        "scopeSpans": [{"scope": {"name": "raw"}, "spans": [{
-            "traceId": trace_id, "spanId": span_id, "name": "json span", "kind": 2,
-            "startTimeUnixNano": str(NOW), "endTimeUnixNano": str(NOW + 120_000_000),
-            "attributes": [{"key": "http.status_code", "value": {"intValue": "200"}},
-                           {"key": "ok", "value": {"boolValue": True}},
-                           {"key": "ratio", "value": {"doubleValue": 0.5}},
-                           {"key": "list", "value": {"arrayValue": {"values": [{"stringValue": "x"}]}}},
-                           {"key": "map", "value": {"kvlistValue": {"values": [
-                               {"key": "k", "value": {"intValue": 1}}]}}}],
-            "status": {"code": 2, "message": "boom"}, "futureField": 1, **span}]}]}]}).encode()
+    return json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "json-service"}}]},
+                    "scopeSpans": [
+                        {
+                            "scope": {"name": "raw"},
+                            "spans": [
+                                {
+                                    "traceId": trace_id,
+                                    "spanId": span_id,
+                                    "name": "json span",
+                                    "kind": 2,
+                                    "startTimeUnixNano": str(NOW),
+                                    "endTimeUnixNano": str(NOW + 120_000_000),
+                                    "attributes": [
+                                        {"key": "http.status_code", "value": {"intValue": "200"}},
+                                        {"key": "ok", "value": {"boolValue": True}},
+                                        {"key": "ratio", "value": {"doubleValue": 0.5}},
+                                        {"key": "list", "value": {"arrayValue": {"values": [{"stringValue": "x"}]}}},
+                                        {
+                                            "key": "map",
+                                            "value": {
+                                                "kvlistValue": {"values": [{"key": "k", "value": {"intValue": 1}}]}
+                                            },
+                                        },
+                                    ],
+                                    "status": {"code": 2, "message": "boom"},
+                                    "futureField": 1,
+                                    **span,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    ).encode()
 
 
 def test_otlp_json_over_http_uses_hex_ids_and_answers_per_the_spec(env: dict[str, str]) -> None:
@@ -161,11 +214,20 @@ def test_otlp_json_over_http_uses_hex_ids_and_answers_per_the_spec(env: dict[str
     code, headers, body = post(state.http_port, json_export(trace_id, span_id, parentSpanId="eee19b7ec3c1b173"))
     assert (code, headers["Content-Type"], json.loads(body)) == (200, "application/json", {})
     span = stored(env, 1)[0].spans[0]
-    assert (span.trace_id, span.span_id, span.parent_span_id, span.service) == (trace_id, span_id,
-                                                                                "eee19b7ec3c1b173", "json-service")
+    assert (span.trace_id, span.span_id, span.parent_span_id, span.service) == (
+        trace_id,
+        span_id,
+        "eee19b7ec3c1b173",
+        "json-service",
+    )
     assert span.attributes == {"http.status_code": 200, "ok": True, "ratio": 0.5, "list": '["x"]', "map": '{"k":1}'}
     assert (span.start_ns, span.end_ns, span.kind, span.status_code, span.status_message) == (
-        NOW, NOW + 120_000_000, 2, 2, "boom")
+        NOW,
+        NOW + 120_000_000,
+        2,
+        2,
+        "boom",
+    )
     # gzip, and a span with an all-zero id: refused alone, as a partial success
     body = gzip.compress(json_export("0" * 32, span_id))
     code, _, answer = post(state.http_port, body, **{"Content-Encoding": "gzip"})
@@ -180,23 +242,28 @@ def test_spans_older_than_the_age_limit_are_not_stored_and_the_log_says_so(env: 
     assert post(state.http_port, json.dumps(old).encode())[0] == 200
     log = Path(state.log_path)
     wait_until(lambda: "were not stored" in log.read_text())
-    assert "1 spans started before the age limit (3600 s ago) and were not stored: is the sender's clock right?" \
+    assert (
+        "1 spans started before the age limit (3600 s ago) and were not stored: is the sender's clock right?"
         in log.read_text()
+    )
     assert daemon.status(env).spans == 0
 
 
-@pytest.mark.parametrize(("request_", "status"), [
-    (("POST", "/v1/traces", "text/plain", b"x", {}), 415),
-    (("POST", "/v1/traces", "application/json", b"{not json", {}), 400),
-    (("POST", "/v1/traces", "application/x-protobuf", b"\xff\xff\xff", {}), 400),
-    (("POST", "/v1/traces", "application/json", b"{}", {"Content-Encoding": "br"}), 415),
-    (("POST", "/v1/traces", "application/json", b"not gzip", {"Content-Encoding": "gzip"}), 400),
-    (("POST", "/v1/metrics", "application/json", b"{}", {}), 404),
-    (("GET", "/v1/traces", "application/json", b"", {}), 405),
-])
-def test_otlp_http_refusals_have_proper_status_codes(env: dict[str, str],
-                                                     request_: tuple[str, str, str, bytes, dict[str, str]],
-                                                     status: int) -> None:
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (("POST", "/v1/traces", "text/plain", b"x", {}), 415),
+        (("POST", "/v1/traces", "application/json", b"{not json", {}), 400),
+        (("POST", "/v1/traces", "application/x-protobuf", b"\xff\xff\xff", {}), 400),
+        (("POST", "/v1/traces", "application/json", b"{}", {"Content-Encoding": "br"}), 415),
+        (("POST", "/v1/traces", "application/json", b"not gzip", {"Content-Encoding": "gzip"}), 400),
+        (("POST", "/v1/metrics", "application/json", b"{}", {}), 404),
+        (("GET", "/v1/traces", "application/json", b"", {}), 405),
+    ],
+)
+def test_otlp_http_refusals_have_proper_status_codes(
+    env: dict[str, str], request_: tuple[str, str, str, bytes, dict[str, str]], status: int
+) -> None:
     state = daemon.start(options(), env)
     method, path, content_type, body, headers = request_
     code, answer_headers, answer = post(state.http_port, body, content_type, path, method, **headers)
@@ -236,8 +303,9 @@ def test_the_limits_prune_what_the_collector_stores(env: dict[str, str]) -> None
     assert daemon.status(env).state == state
 
 
-def test_a_second_collector_on_the_port_is_refused_naming_the_first(env: dict[str, str],
-                                                                    other_env: dict[str, str]) -> None:
+def test_a_second_collector_on_the_port_is_refused_naming_the_first(
+    env: dict[str, str], other_env: dict[str, str]
+) -> None:
     first = daemon.start(options(), env)
     with pytest.raises(PortBusy) as same_dir:
         daemon.start(daemon.ListenOptions(("127.0.0.1",), free_port(), 0), env)
@@ -245,18 +313,30 @@ def test_a_second_collector_on_the_port_is_refused_naming_the_first(env: dict[st
     assert "planoai trace down" in (same_dir.value.hint or "")
     with pytest.raises(PortBusy) as other_dir:
         daemon.start(daemon.ListenOptions(("127.0.0.1",), first.port, 0), other_env)
-    assert (f"127.0.0.1:{first.port} (OTLP/gRPC) is in use by another planoai trace collector (pid {first.pid}, "
-            f"state in {daemon.collector_dir(env)})") in other_dir.value.message
-    assert other_dir.value.hint == (f"XDG_STATE_HOME={env['XDG_STATE_HOME']} planoai trace down stops that "
-                                    "collector; or choose other ports with --port / --http-port")
+    assert (
+        f"127.0.0.1:{first.port} (OTLP/gRPC) is in use by another planoai trace collector (pid {first.pid}, "
+        f"state in {daemon.collector_dir(env)})"
+    ) in other_dir.value.message
+    assert other_dir.value.hint == (
+        f"XDG_STATE_HOME={env['XDG_STATE_HOME']} planoai trace down stops that "
+        "collector; or choose other ports with --port / --http-port"
+    )
     assert daemon.read_state(other_env) is None
 
 
 def test_a_port_held_by_another_program_is_refused_naming_it(env: dict[str, str]) -> None:
     port = free_port()
-    holder = subprocess.Popen([sys.executable, "-c", "import socket, sys, time\n"
-                               f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen()\n"
-                               "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import socket, sys, time\n"
+            f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen()\n"
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline() == "ready\n"
@@ -285,8 +365,9 @@ def test_readers_query_while_the_collector_writes(env: dict[str, str]) -> None:
     thread = threading.Thread(target=export)
     thread.start()
     counts = []
-    with Store.open(daemon.store_path(env) if daemon.store_path(env).exists() else Path(state.db_path),
-                    readonly=True) as store:
+    with Store.open(
+        daemon.store_path(env) if daemon.store_path(env).exists() else Path(state.db_path), readonly=True
+    ) as store:
         while thread.is_alive():
             counts.append(store.stats().spans)
             assert all(len(t.spans) in (1, 2) for t in store.traces(limit=10))
@@ -302,8 +383,9 @@ def test_down_is_idempotent_and_a_stale_state_file_is_dropped(env: dict[str, str
     assert daemon.stop(env) == state
     assert daemon.stop(env) is None
     assert not (daemon.collector_dir(env) / daemon.STATE_FILE).exists()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     stale = daemon.CollectorState(int(dead.stdout), ("127.0.0.1",), 1, 2, "db", "log", 1, 1, time.time())
     daemon.write_state(daemon.collector_dir(env), stale)
     assert daemon.read_state(env) is None
@@ -342,33 +424,70 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 
 # --- the command line: planoai trace listen | status | down | stop -------------------------------------------------
 
-def test_listen_status_and_down_from_the_command_line(env: dict[str, str],
-                                                      cli: Callable[..., tuple[int, str, str]]) -> None:
+
+def test_listen_status_and_down_from_the_command_line(
+    env: dict[str, str], cli: Callable[..., tuple[int, str, str]]
+) -> None:
     port, http_port = free_port(), free_port()
-    listen = ("trace", "listen", "--host", "127.0.0.1", "--port", str(port), "--http-port", str(http_port),
-              "--max-spans", "1000", "--max-age", "12h")
+    listen = (
+        "trace",
+        "listen",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http-port",
+        str(http_port),
+        "--max-spans",
+        "1000",
+        "--max-age",
+        "12h",
+    )
     code, out, err = cli(*listen)
     state = daemon.read_state(env)
     assert state is not None
     where = daemon.collector_dir(env)
     assert (code, out) == (0, "")
-    assert err == (f"✓ trace collector started (pid {state.pid})\n"
-                   f"  OTLP/gRPC  127.0.0.1:{port}\n"
-                   f"  OTLP/HTTP  http://127.0.0.1:{http_port}/v1/traces\n"
-                   f"  store      {where}/traces.sqlite3 (at most 1000 spans, 12 hours)\n"
-                   f"  log        {where}/collector.log\n"
-                   f"send OTLP to it (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:{port}), then: planoai "
-                   "trace; planoai trace down stops it\n")
+    assert err == (
+        f"✓ trace collector started (pid {state.pid})\n"
+        f"  OTLP/gRPC  127.0.0.1:{port}\n"
+        f"  OTLP/HTTP  http://127.0.0.1:{http_port}/v1/traces\n"
+        f"  store      {where}/traces.sqlite3 (at most 1000 spans, 12 hours)\n"
+        f"  log        {where}/collector.log\n"
+        f"send OTLP to it (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:{port}), then: planoai "
+        "trace; planoai trace down stops it\n"
+    )
     send_spans(GrpcExporter(endpoint=f"127.0.0.1:{port}", insecure=True))
     stored(env, 3)
     code, out, _ = cli("trace", "status", "--json")
     report = json.loads(out)
     assert code == 0
-    assert {k: report[k] for k in ("running", "pid", "grpc", "http", "max_spans", "max_age_seconds", "spans",
-                                   "traces", "db_path", "foreground")} == {
-        "running": True, "pid": state.pid, "grpc": [f"127.0.0.1:{port}"],
-        "http": [f"http://127.0.0.1:{http_port}/v1/traces"], "max_spans": 1000, "max_age_seconds": 43200,
-        "spans": 3, "traces": 2, "db_path": f"{where}/traces.sqlite3", "foreground": False}
+    assert {
+        k: report[k]
+        for k in (
+            "running",
+            "pid",
+            "grpc",
+            "http",
+            "max_spans",
+            "max_age_seconds",
+            "spans",
+            "traces",
+            "db_path",
+            "foreground",
+        )
+    } == {
+        "running": True,
+        "pid": state.pid,
+        "grpc": [f"127.0.0.1:{port}"],
+        "http": [f"http://127.0.0.1:{http_port}/v1/traces"],
+        "max_spans": 1000,
+        "max_age_seconds": 43200,
+        "spans": 3,
+        "traces": 2,
+        "db_path": f"{where}/traces.sqlite3",
+        "foreground": False,
+    }
     assert report["db_bytes"] > 0
     assert report["uptime_seconds"] >= 0
     code, out, _ = cli("trace", "status")
@@ -378,8 +497,11 @@ def test_listen_status_and_down_from_the_command_line(env: dict[str, str],
     code, _, err = cli(*listen)
     assert code == 7
     assert f"error: the trace collector is already running (pid {state.pid})" in err
-    assert cli("trace", "down") == (0, "", f"stopped the trace collector (pid {state.pid}); its traces stay in "
-                                           f"{where}/traces.sqlite3\n")
+    assert cli("trace", "down") == (
+        0,
+        "",
+        f"stopped the trace collector (pid {state.pid}); its traces stay in {where}/traces.sqlite3\n",
+    )
     assert cli("trace", "stop") == (0, "", "no trace collector is running; nothing to stop\n")
     code, out, _ = cli("trace", "status")
     assert code == 12
@@ -387,13 +509,17 @@ def test_listen_status_and_down_from_the_command_line(env: dict[str, str],
     assert "2 traces, 3 spans" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--host", "localhost"), "--host 'localhost' is not an IP address"),
-    (("--host", "127.0.0.1", "--max-age", "7 days"), "invalid --max-age '7 days'"),
-    (("--host", "127.0.0.1", "--port", "5000", "--http-port", "5000"), "--port and --http-port are both 5000"),
-])
-def test_listen_usage_errors(env: dict[str, str], cli: Callable[..., tuple[int, str, str]], args: tuple[str, ...],
-                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--host", "localhost"), "--host 'localhost' is not an IP address"),
+        (("--host", "127.0.0.1", "--max-age", "7 days"), "invalid --max-age '7 days'"),
+        (("--host", "127.0.0.1", "--port", "5000", "--http-port", "5000"), "--port and --http-port are both 5000"),
+    ],
+)
+def test_listen_usage_errors(
+    env: dict[str, str], cli: Callable[..., tuple[int, str, str]], args: tuple[str, ...], message: str
+) -> None:
     code, _, err = cli("trace", "listen", *args)
     assert code == 2
     assert message in err
@@ -401,8 +527,8 @@ def test_listen_usage_errors(env: dict[str, str], cli: Callable[..., tuple[int, 
 
 
 def test_without_a_docker_engine_listen_uses_loopback_only_and_says_so(
-        env: dict[str, str], cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+    env: dict[str, str], cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     code, _, err = cli("trace", "listen", "--port", str(free_port()), "--http-port", "0")
     assert code == 0
@@ -414,9 +540,27 @@ def test_without_a_docker_engine_listen_uses_loopback_only_and_says_so(
 
 def test_listen_in_the_foreground_stops_cleanly_on_ctrl_c(env: dict[str, str]) -> None:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "planoai_cli", "trace", "listen", "--foreground", "--host",
-                                "127.0.0.1", "--port", str(port), "--http-port", "0"], env={**env, "NO_COLOR": "1"},
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "planoai_cli",
+            "trace",
+            "listen",
+            "--foreground",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--http-port",
+            "0",
+        ],
+        env={**env, "NO_COLOR": "1"},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until(lambda: daemon.read_state(env) is not None or process.poll() is not None)
         state = daemon.read_state(env)

@@ -60,8 +60,9 @@ def send(port: int, traces: list[list[dict[str, Any]]], *, service: str = "brigh
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"127.0.0.1:{port}", insecure=True,
-                                                                     timeout=5)))
+    provider.add_span_processor(
+        SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"127.0.0.1:{port}", insecure=True, timeout=5))
+    )
     tracer = provider.get_tracer("tests.trace")
     ids = []
     now = time.time_ns()
@@ -71,8 +72,9 @@ def send(port: int, traces: list[list[dict[str, Any]]], *, service: str = "brigh
             start = now - int(item.get("ago_minutes", 0) * MINUTE) + int(item.get("at_ms", 0) * 1e6)
             parent = made[item["parent"]] if "parent" in item else None
             context = otel.set_span_in_context(parent) if parent is not None else None
-            span = tracer.start_span(item["name"], context=context, start_time=start,
-                                     attributes=item.get("attributes", {}))
+            span = tracer.start_span(
+                item["name"], context=context, start_time=start, attributes=item.get("attributes", {})
+            )
             made.append(span)
             span.end(end_time=start + int(item.get("ms", 10) * 1e6))
         ids.append(f"{made[0].get_span_context().trace_id:032x}")
@@ -95,20 +97,42 @@ def wait_for_spans(env: dict[str, str], count: int) -> None:
 
 def chat(model: str, user: str, *, ago_minutes: float = 0, status: int = 200) -> list[dict[str, Any]]:
     return [
-        {"name": "POST /v1/chat/completions", "ago_minutes": ago_minutes, "ms": 120,
-         "attributes": {"llm.model": model, "model.requested": model, "user.id": user, "http.status_code": status,
-                        "llm.usage.prompt_tokens": 12, "llm.usage.completion_tokens": 30,
-                        **({"error.message": "upstream unavailable"} if status >= 500 else {})}},
-        {"name": "routing", "ago_minutes": ago_minutes, "at_ms": 2, "ms": 5, "parent": 0,
-         "attributes": {"routing.strategy": "alias", "llm.is_streaming": False}},
+        {
+            "name": "POST /v1/chat/completions",
+            "ago_minutes": ago_minutes,
+            "ms": 120,
+            "attributes": {
+                "llm.model": model,
+                "model.requested": model,
+                "user.id": user,
+                "http.status_code": status,
+                "llm.usage.prompt_tokens": 12,
+                "llm.usage.completion_tokens": 30,
+                **({"error.message": "upstream unavailable"} if status >= 500 else {}),
+            },
+        },
+        {
+            "name": "routing",
+            "ago_minutes": ago_minutes,
+            "at_ms": 2,
+            "ms": 5,
+            "parent": 0,
+            "attributes": {"routing.strategy": "alias", "llm.is_streaming": False},
+        },
     ]
 
 
 @pytest.fixture
 def stored(collector: Collector) -> tuple[Collector, list[str]]:
     """Three traces: gpt-4o-mini 10 minutes ago, gpt-4o 1 minute ago, and a failed mock-gpt call just now."""
-    ids = send(collector.port, [chat("gpt-4o-mini", "usr_1", ago_minutes=10), chat("gpt-4o", "usr_12", ago_minutes=1),
-                                chat("mock-gpt", "usr_12", status=503)])
+    ids = send(
+        collector.port,
+        [
+            chat("gpt-4o-mini", "usr_1", ago_minutes=10),
+            chat("gpt-4o", "usr_12", ago_minutes=1),
+            chat("mock-gpt", "usr_12", status=503),
+        ],
+    )
     wait_for_spans(collector.env, 6)
     return collector, ids
 
@@ -123,7 +147,10 @@ def test_json_has_every_trace_with_full_ids_and_attributes(stored: tuple[Collect
     assert (first["span_count"], first["error"], first["root_service"]) == (2, True, "brightstaff")
     root, child = first["spans"]
     assert (root["name"], root["error"], root["http_status"]) == (
-        "POST /v1/chat/completions", "HTTP 503 Service Unavailable: upstream unavailable", 503)
+        "POST /v1/chat/completions",
+        "HTTP 503 Service Unavailable: upstream unavailable",
+        503,
+    )
     assert root["attributes"]["llm.usage.prompt_tokens"] == 12
     assert (child["parent_span_id"], child["depth"], child["offset_ms"]) == (root["span_id"], 1, 2.0)
     assert child["attributes"] == {"routing.strategy": "alias", "llm.is_streaming": False}
@@ -158,18 +185,21 @@ def test_where_since_and_filter(stored: tuple[Collector, list[str]], cli: Cli) -
     assert [t["trace_id"] for t in json.loads(out)["traces"]] == [new, middle]
     code, out, _ = cli("trace", "any", "--where", "user.id=usr_12", "--where", "llm.model=gpt-4o", "--json")
     assert [t["trace_id"] for t in json.loads(out)["traces"]] == [middle]
-    code, out, _ = cli("trace", "any", "--where", "llm.is_streaming=false", "--where", "http.status_code=200",
-                       "--json")
+    code, out, _ = cli("trace", "any", "--where", "llm.is_streaming=false", "--where", "http.status_code=200", "--json")
     assert [t["trace_id"] for t in json.loads(out)["traces"]] == [middle, old]
     code, out, _ = cli("trace", "--since", "5m", "--json")
     assert [t["trace_id"] for t in json.loads(out)["traces"]] == [new, middle]
     code, out, _ = cli("trace", middle[:8], "--filter", "llm.usage.*", "--json")
     assert [s["attributes"] for s in json.loads(out)["traces"][0]["spans"]] == [
-        {"llm.usage.prompt_tokens": 12, "llm.usage.completion_tokens": 30}, {}]
+        {"llm.usage.prompt_tokens": 12, "llm.usage.completion_tokens": 30},
+        {},
+    ]
     code, out, _ = cli("trace", middle[:8], "--filter", "llm.model,user.id")
     assert code == 0
     assert [line.split("│  ")[-1] for line in out.splitlines() if ": " in line and "│" in line] == [
-        "llm.model: gpt-4o", "user.id: usr_12"]
+        "llm.model: gpt-4o",
+        "user.id: usr_12",
+    ]
 
 
 def test_ids_short_full_and_missing(stored: tuple[Collector, list[str]], cli: Cli) -> None:
@@ -181,8 +211,9 @@ def test_ids_short_full_and_missing(stored: tuple[Collector, list[str]], cli: Cl
     missing = "7f4e9a1c" if not old.startswith("7f4e9a1c") else "1c9a4e7f"
     code, out, err = cli("trace", missing)
     assert (code, out) == (ExitCode.FAILURE, "")
-    assert err == (f"error: no trace {missing} among the 3 stored traces\n"
-                   "hint: planoai trace --list shows the newest ids\n")
+    assert err == (
+        f"error: no trace {missing} among the 3 stored traces\nhint: planoai trace --list shows the newest ids\n"
+    )
 
 
 def test_no_match_and_unknown_where_keys(stored: tuple[Collector, list[str]], cli: Cli) -> None:
@@ -191,8 +222,10 @@ def test_no_match_and_unknown_where_keys(stored: tuple[Collector, list[str]], cl
     assert err.startswith("error: no trace matches --where llm.model=gpt-5 among the 3 stored traces\n")
     code, out, err = cli("trace", "--where", "user_id=usr_12")
     assert (code, out) == (ExitCode.USAGE, "")
-    assert err == ("error: no stored span has the attribute 'user_id' (--where compares span attributes; "
-                   "9 keys are stored)\nhint: did you mean user.id?\n")
+    assert err == (
+        "error: no stored span has the attribute 'user_id' (--where compares span attributes; "
+        "9 keys are stored)\nhint: did you mean user.id?\n"
+    )
 
 
 def test_exit_12_when_no_collector_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
@@ -200,8 +233,10 @@ def test_exit_12_when_no_collector_runs(tmp_path: Path, monkeypatch: pytest.Monk
     for args in ((), ("--list",), ("any", "--json"), ("--follow",)):
         code, out, err = cli("trace", *args)
         assert (code, out) == (ExitCode.COLLECTOR_NOT_RUNNING, "")
-        assert err == ("error: no trace collector is running\n"
-                       "hint: start one with `planoai trace listen`, or `planoai up --with-tracing`\n")
+        assert err == (
+            "error: no trace collector is running\n"
+            "hint: start one with `planoai trace listen`, or `planoai up --with-tracing`\n"
+        )
 
 
 def test_exit_12_after_the_collector_stopped_names_the_kept_traces(collector: Collector, cli: Cli) -> None:
@@ -214,8 +249,14 @@ def test_exit_12_after_the_collector_stopped_names_the_kept_traces(collector: Co
 
 
 def _planoai(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "planoai_cli", *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "planoai_cli", *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_follow_prints_new_traces_then_stops_after_limit(collector: Collector) -> None:

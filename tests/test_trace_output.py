@@ -22,9 +22,18 @@ REGENERATE = "PLANOAI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_trac
 
 
 def _span(data: dict[str, Any]) -> SpanRecord:
-    return span(data["trace_id"], data["span_id"], data["parent_span_id"], data["name"], data["service"],
-                at=data["start_ms"], took=data["duration_ms"], attrs=data["attributes"],
-                status_code=data.get("status_code", 0), status_message=data.get("status_message", ""))
+    return span(
+        data["trace_id"],
+        data["span_id"],
+        data["parent_span_id"],
+        data["name"],
+        data["service"],
+        at=data["start_ms"],
+        took=data["duration_ms"],
+        attrs=data["attributes"],
+        status_code=data.get("status_code", 0),
+        status_message=data.get("status_message", ""),
+    )
 
 
 def load(case: str) -> tuple[list[TraceRecord], dict[str, Any]]:
@@ -36,8 +45,10 @@ def rendered(case: str) -> str:
     traces, options = load(case)
     if options.get("list"):
         return render_list(traces, tz=UTC)
-    return "\n".join(render_tree(t, patterns=options.get("filter", ()), verbose=options.get("verbose", False), tz=UTC)
-                     for t in traces)
+    return "\n".join(
+        render_tree(t, patterns=options.get("filter", ()), verbose=options.get("verbose", False), tz=UTC)
+        for t in traces
+    )
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -15,12 +15,28 @@ def _text(key: str, value: str) -> KeyValue:
 
 
 def test_the_span_override_names_the_service_else_the_resource() -> None:
-    spans = [Span(trace_id=bytes(range(1, 17)), span_id=bytes([i] * 8), name=f"s{i}", start_time_unix_nano=10**18,
-                  end_time_unix_nano=10**18 + 5, attributes=attrs)
-             for i, attrs in ((1, [_text("service.name.override", "plano(llm)")]), (2, []),
-                              (3, [_text("service.name.override", "")]))]
-    request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(
-        resource=Resource(attributes=[_text("service.name", "plano")]), scope_spans=[ScopeSpans(spans=spans)])])
+    spans = [
+        Span(
+            trace_id=bytes(range(1, 17)),
+            span_id=bytes([i] * 8),
+            name=f"s{i}",
+            start_time_unix_nano=10**18,
+            end_time_unix_nano=10**18 + 5,
+            attributes=attrs,
+        )
+        for i, attrs in (
+            (1, [_text("service.name.override", "plano(llm)")]),
+            (2, []),
+            (3, [_text("service.name.override", "")]),
+        )
+    ]
+    request = ExportTraceServiceRequest(
+        resource_spans=[
+            ResourceSpans(
+                resource=Resource(attributes=[_text("service.name", "plano")]), scope_spans=[ScopeSpans(spans=spans)]
+            )
+        ]
+    )
     found = {s.name: s.service for s in spans_from_request(request)}
     assert found == {"s1": "plano(llm)", "s2": "plano", "s3": "plano"}
     bare = ExportTraceServiceRequest(resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=spans[1:2])])])

@@ -22,13 +22,30 @@ T0 = 1_800_000_000_000_000_000
 S = 1_000_000_000
 
 
-def span(trace: int, n: int, *, at: float = 0.0, parent: int | None = None, attrs: dict[str, Any] | None = None,
-         service: str = "svc", resource: dict[str, Any] | None = None, **fields: object) -> SpanRecord:
+def span(
+    trace: int,
+    n: int,
+    *,
+    at: float = 0.0,
+    parent: int | None = None,
+    attrs: dict[str, Any] | None = None,
+    service: str = "svc",
+    resource: dict[str, Any] | None = None,
+    **fields: object,
+) -> SpanRecord:
     start = T0 + trace * S + int(at * 1e6)
-    return SpanRecord(trace_id=f"{trace:032x}", span_id=f"{trace:08x}{n:08x}",
-                      parent_span_id=None if parent is None else f"{trace:08x}{parent:08x}", name=f"span {n}",
-                      service=service, start_ns=start, end_ns=start + 5_000_000, attributes=attrs or {},
-                      resource=resource or {"service.name": service}, **fields)  # type: ignore[arg-type]
+    return SpanRecord(
+        trace_id=f"{trace:032x}",
+        span_id=f"{trace:08x}{n:08x}",
+        parent_span_id=None if parent is None else f"{trace:08x}{parent:08x}",
+        name=f"span {n}",
+        service=service,
+        start_ns=start,
+        end_ns=start + 5_000_000,
+        attributes=attrs or {},
+        resource=resource or {"service.name": service},
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
@@ -39,9 +56,20 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_spans_come_back_as_stored_grouped_by_trace_newest_first(store: Store) -> None:
-    root = span(1, 1, attrs={"llm.model": "gpt-4o-mini", "http.status_code": 200, "llm.is_streaming": False,
-                             "llm.duration_ms": 950.25, "tags": '["a","b"]'},
-                resource={"service.name": "brightstaff", "host": "h1"}, service="brightstaff", kind=2)
+    root = span(
+        1,
+        1,
+        attrs={
+            "llm.model": "gpt-4o-mini",
+            "http.status_code": 200,
+            "llm.is_streaming": False,
+            "llm.duration_ms": 950.25,
+            "tags": '["a","b"]',
+        },
+        resource={"service.name": "brightstaff", "host": "h1"},
+        service="brightstaff",
+        kind=2,
+    )
     child = span(1, 2, at=1.5, parent=1, status_code=STATUS_ERROR, status_message="upstream 503")
     other = span(2, 1, attrs={"user.id": "usr_12"})
     assert store.add([child, other, root]) == 3
@@ -61,53 +89,72 @@ def test_a_span_stored_twice_is_kept_once_and_counted_once(store: Store) -> None
     assert store.stats().spans == 4
 
 
-@pytest.mark.parametrize(("attrs", "where", "found"), [
-    ({"llm.model": "gpt-4o"}, {"llm.model": "gpt-4o"}, True),
-    ({"llm.model": "gpt-4o-mini"}, {"llm.model": "gpt-4o"}, False),  # no prefix match
-    ({"llm.model": "gpt-4o"}, {"model": "gpt-4o"}, False),  # no key suffix match
-    ({"http.status_code": 200}, {"http.status_code": "200"}, True),
-    ({"http.status_code": 2000}, {"http.status_code": "200"}, False),
-    ({"http.status_code": "200"}, {"http.status_code": "200"}, True),
-    ({"http.status_code": 200}, {"http.status_code": "200.0"}, False),
-    ({"ok": True}, {"ok": "true"}, True),
-    ({"ok": True}, {"ok": "True"}, False),
-    ({"ratio": 0.5}, {"ratio": "0.5"}, True),
-    ({"big": 1e20}, {"big": "1e+20"}, True),
-    ({"note": 'say "hi"\n\\ é 😀'}, {"note": 'say "hi"\n\\ é 😀'}, True),
-    ({"note": 'x","llm.model":"gpt-4o'}, {"llm.model": "gpt-4o"}, False),  # a value that looks like a pair
-    ({"tags": '["a","b"]'}, {"tags": '["a","b"]'}, True),
-    ({"empty": ""}, {"empty": ""}, True),
-])
-def test_where_compares_attribute_text_exactly(store: Store, attrs: dict[str, Any], where: dict[str, Any],
-                                                found: bool) -> None:
+@pytest.mark.parametrize(
+    ("attrs", "where", "found"),
+    [
+        ({"llm.model": "gpt-4o"}, {"llm.model": "gpt-4o"}, True),
+        ({"llm.model": "gpt-4o-mini"}, {"llm.model": "gpt-4o"}, False),  # no prefix match
+        ({"llm.model": "gpt-4o"}, {"model": "gpt-4o"}, False),  # no key suffix match
+        ({"http.status_code": 200}, {"http.status_code": "200"}, True),
+        ({"http.status_code": 2000}, {"http.status_code": "200"}, False),
+        ({"http.status_code": "200"}, {"http.status_code": "200"}, True),
+        ({"http.status_code": 200}, {"http.status_code": "200.0"}, False),
+        ({"ok": True}, {"ok": "true"}, True),
+        ({"ok": True}, {"ok": "True"}, False),
+        ({"ratio": 0.5}, {"ratio": "0.5"}, True),
+        ({"big": 1e20}, {"big": "1e+20"}, True),
+        ({"note": 'say "hi"\n\\ é 😀'}, {"note": 'say "hi"\n\\ é 😀'}, True),
+        ({"note": 'x","llm.model":"gpt-4o'}, {"llm.model": "gpt-4o"}, False),  # a value that looks like a pair
+        ({"tags": '["a","b"]'}, {"tags": '["a","b"]'}, True),
+        ({"empty": ""}, {"empty": ""}, True),
+    ],
+)
+def test_where_compares_attribute_text_exactly(
+    store: Store, attrs: dict[str, Any], where: dict[str, Any], found: bool
+) -> None:
     store.add([span(1, 1, attrs={"first": 1, **attrs, "last": "x"})])
     assert bool(store.trace_ids(where=where)) is found
 
 
 def test_where_pairs_must_all_hold_each_on_any_span(store: Store) -> None:
-    store.add([span(1, 1, attrs={"llm.model": "gpt-4o"}), span(1, 2, parent=1, attrs={"user.id": "u1"}),
-               span(2, 1, attrs={"llm.model": "gpt-4o", "user.id": "u2"})])
+    store.add(
+        [
+            span(1, 1, attrs={"llm.model": "gpt-4o"}),
+            span(1, 2, parent=1, attrs={"user.id": "u1"}),
+            span(2, 1, attrs={"llm.model": "gpt-4o", "user.id": "u2"}),
+        ]
+    )
     assert store.trace_ids(where={"llm.model": "gpt-4o", "user.id": "u1"}) == [f"{1:032x}"]
     assert store.trace_ids(where={"llm.model": "gpt-4o"}) == [f"{2:032x}", f"{1:032x}"]
     assert store.trace_ids(where={"llm.model": "gpt-4o", "user.id": "u3"}) == []
 
 
 _keys = st.sampled_from(["a", "a.b", "b", "llm.model"])
-_values = st.one_of(st.text(max_size=6), st.integers(-3, 300), st.booleans(),
-                    st.sampled_from([0.5, 1.0, -2.25, 1e20]))
+_values = st.one_of(st.text(max_size=6), st.integers(-3, 300), st.booleans(), st.sampled_from([0.5, 1.0, -2.25, 1e20]))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(traces=st.lists(st.lists(st.dictionaries(_keys, _values, max_size=3), min_size=1, max_size=3), min_size=1,
-                       max_size=4),
-       where=st.dictionaries(_keys, st.one_of(st.text(max_size=4), st.sampled_from(
-           ["0", "1", "200", "true", "false", "0.5", "1.0", "1e+20", "-2.25", ""])), min_size=1, max_size=2))
-def test_where_in_sql_agrees_with_the_reference_semantics(tmp_path_factory: pytest.TempPathFactory,
-                                                          traces: list[list[dict[str, Any]]],
-                                                          where: dict[str, Any]) -> None:
+@given(
+    traces=st.lists(
+        st.lists(st.dictionaries(_keys, _values, max_size=3), min_size=1, max_size=3), min_size=1, max_size=4
+    ),
+    where=st.dictionaries(
+        _keys,
+        st.one_of(
+            st.text(max_size=4), st.sampled_from(["0", "1", "200", "true", "false", "0.5", "1.0", "1e+20", "-2.25", ""])
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_where_in_sql_agrees_with_the_reference_semantics(
+    tmp_path_factory: pytest.TempPathFactory, traces: list[list[dict[str, Any]]], where: dict[str, Any]
+) -> None:
     with Store.open(tmp_path_factory.mktemp("db") / "t.sqlite3") as store:
-        records = [TraceRecord(f"{t + 1:032x}", tuple(span(t + 1, n, at=n, attrs=a) for n, a in enumerate(spans)))
-                   for t, spans in enumerate(traces)]
+        records = [
+            TraceRecord(f"{t + 1:032x}", tuple(span(t + 1, n, at=n, attrs=a) for n, a in enumerate(spans)))
+            for t, spans in enumerate(traces)
+        ]
         store.add(s for r in records for s in r.spans)
         expected = [r.trace_id for r in newest_first(records) if matches(r, where=where)]
         assert store.trace_ids(where=where) == expected
@@ -131,8 +178,14 @@ def test_since_prefix_ids_and_limit_select_traces(store: Store) -> None:
 
 
 def test_spans_with_an_attribute_newest_first(store: Store) -> None:
-    store.add([span(1, 1, attrs={"llm.model": "a"}), span(1, 2, at=5, attrs={"http.method": "POST"}),
-               span(2, 1, attrs={"llm.model": "b"}), span(3, 1, attrs={"x.llm.model": "c"})])
+    store.add(
+        [
+            span(1, 1, attrs={"llm.model": "a"}),
+            span(1, 2, at=5, attrs={"http.method": "POST"}),
+            span(2, 1, attrs={"llm.model": "b"}),
+            span(3, 1, attrs={"x.llm.model": "c"}),
+        ]
+    )
     assert [s.attributes["llm.model"] for s in store.spans_with_attribute("llm.model")] == ["b", "a"]
     assert [s.attributes["llm.model"] for s in store.spans_with_attribute("llm.model", limit=1)] == ["b"]
     assert store.spans_with_attribute("llm.model", since_ns=T0 + 2 * S + 1) == []
@@ -190,8 +243,9 @@ def test_a_reader_reads_while_the_writer_writes(tmp_path: Path) -> None:
 
     def write() -> None:
         for t in range(1, 201):
-            writer.add_batches([SpanBatch('{"service.name":"w"}', [row(span(t, n, at=n)) for n in range(5)],
-                                          frozenset())])
+            writer.add_batches(
+                [SpanBatch('{"service.name":"w"}', [row(span(t, n, at=n)) for n in range(5)], frozenset())]
+            )
         done.set()
 
     thread = threading.Thread(target=write)

@@ -24,13 +24,16 @@ Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-trace-0123456789abcdef"
 CATALOG = Path(__file__).parent / "obs" / "models_dev.json"
 
-CONFIG = GATEWAY + """\
+CONFIG = (
+    GATEWAY
+    + """\
 tracing:
   span_attributes:
     header_prefixes: [x-acme-]
     static:
       deployment: e2e
 """
+)
 
 
 class Gateway:
@@ -41,8 +44,9 @@ class Gateway:
         self.name = root.name
         self.port, self.admin_port, self.tracing_port = free_port(), free_port(), _port_pair()
         root.mkdir(parents=True)
-        (root / "config.yaml").write_text(CONFIG.format(port=self.port, mock_port=mock.server_address[1]),
-                                          encoding="utf-8")
+        (root / "config.yaml").write_text(
+            CONFIG.format(port=self.port, mock_port=mock.server_address[1]), encoding="utf-8"
+        )
         (root / ".env").write_text(f"OPENAI_API_KEY={KEY}\n", encoding="utf-8")
 
     def args(self, *extra: str) -> list[str]:
@@ -50,9 +54,12 @@ class Gateway:
 
     def chat(self, marker: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": marker}]}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/v1/chat/completions", data=body,
-                                         method="POST", headers={"Content-Type": "application/json",
-                                                                 **(headers or {})})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/v1/chat/completions",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         with urllib.request.urlopen(request, timeout=15) as response:
             return dict(json.loads(response.read()))
 
@@ -72,8 +79,9 @@ def _port_pair() -> int:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient, cli: Cli,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+def gateway(
+    tmp_path: Path, mock_provider: MockProvider, docker_client: DockerClient, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Gateway]:
     # mock_provider builds the testbed image when it is missing or stale.
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # a collector and store of this test's own
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a pricing cache of its own
@@ -138,10 +146,23 @@ def envoy_joined(cli: Cli, where: str, timeout: float = 20.0) -> dict[str, Any]:
 
 
 def test_up_with_tracing_then_trace_and_obs_report_exactly_the_requests(
-        cli: Cli, gateway: Gateway, catalog: str) -> None:
-    code, out, err = cli("up", *gateway.args("--image", "planoai-testbed:latest", "--pull", "never", "--admin-port",
-                                             str(gateway.admin_port), "--with-tracing", "--tracing-port",
-                                             str(gateway.tracing_port), "--json"))
+    cli: Cli, gateway: Gateway, catalog: str
+) -> None:
+    code, out, err = cli(
+        "up",
+        *gateway.args(
+            "--image",
+            "planoai-testbed:latest",
+            "--pull",
+            "never",
+            "--admin-port",
+            str(gateway.admin_port),
+            "--with-tracing",
+            "--tracing-port",
+            str(gateway.tracing_port),
+            "--json",
+        ),
+    )
     assert code == 0, err
     collector = json.loads(out)["collector"]
     assert collector["started"] is True
@@ -185,11 +206,21 @@ def test_up_with_tracing_then_trace_and_obs_report_exactly_the_requests(
     assert json.loads(out)["running"] is True
 
 
-def test_history_survives_a_collector_restart_and_a_second_collector_is_refused(
-        cli: Cli, gateway: Gateway) -> None:
-    code, _, err = cli("up", *gateway.args("--image", "planoai-testbed:latest", "--pull", "never", "--admin-port",
-                                           str(gateway.admin_port), "--with-tracing", "--tracing-port",
-                                           str(gateway.tracing_port)))
+def test_history_survives_a_collector_restart_and_a_second_collector_is_refused(cli: Cli, gateway: Gateway) -> None:
+    code, _, err = cli(
+        "up",
+        *gateway.args(
+            "--image",
+            "planoai-testbed:latest",
+            "--pull",
+            "never",
+            "--admin-port",
+            str(gateway.admin_port),
+            "--with-tracing",
+            "--tracing-port",
+            str(gateway.tracing_port),
+        ),
+    )
     assert code == 0, err
     gateway.chat("kept")
     llm_spans(cli, 1)
@@ -201,8 +232,9 @@ def test_history_survives_a_collector_restart_and_a_second_collector_is_refused(
     assert cli("down", *gateway.args("--with-tracing"))[0] == 0
     code, _, err = cli("trace")
     assert code == 12, err  # no collector: said so, never "no traces found"
-    code, _, err = cli("trace", "listen", "--port", str(gateway.tracing_port), "--http-port", "0", "--host",
-                       "127.0.0.1")
+    code, _, err = cli(
+        "trace", "listen", "--port", str(gateway.tracing_port), "--http-port", "0", "--host", "127.0.0.1"
+    )
     assert code == 0, err
     assert before <= set(_trace_ids(cli))
 

@@ -20,7 +20,9 @@ def test_no_tracing_section_gets_full_sampling_to_the_collector() -> None:
     traced, notes = trace_to_collector(config(), 4317)
     assert traced.tracing is not None
     assert (traced.tracing.random_sampling, traced.tracing.opentracing_grpc_endpoint) == (
-        100, "http://host.docker.internal:4317")
+        100,
+        "http://host.docker.internal:4317",
+    )
     assert [(n.severity, n.code) for n in notes] == [(Severity.NOTICE, "up.tracing-added")]
     assert "every request is traced (random_sampling 100)" in notes[0].message
     # The renderer turns it into Envoy's tracer and Brightstaff's endpoint.
@@ -30,9 +32,13 @@ def test_no_tracing_section_gets_full_sampling_to_the_collector() -> None:
 
 
 def test_the_configs_sampling_and_attributes_are_kept_and_its_endpoint_replaced() -> None:
-    traced, notes = trace_to_collector(config(
-        "tracing:\n  random_sampling: 25\n  opentracing_grpc_endpoint: http://otel.example:4317\n"
-        "  span_attributes:\n    header_prefixes: [x-user-]\n"), 14317)
+    traced, notes = trace_to_collector(
+        config(
+            "tracing:\n  random_sampling: 25\n  opentracing_grpc_endpoint: http://otel.example:4317\n"
+            "  span_attributes:\n    header_prefixes: [x-user-]\n"
+        ),
+        14317,
+    )
     assert traced.tracing is not None
     assert traced.tracing.random_sampling == 25
     assert traced.tracing.header_prefixes == ("x-user-",)

@@ -9,10 +9,18 @@ from planoai_cli.loader import parse
 from planoai_cli.versions import parse_version, read_version
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("0.2.0", "v0.2.0"), ("v0.2.0", "v0.2.0"), ("v0.1", "v0.1.0"), ("v0.1.0", "v0.1.0"),
-    ("0.1-beta", "v0.1.0"), ("V0.4.0", "v0.4.0"), (" v0.3.0 ", "v0.3.0"),
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("0.2.0", "v0.2.0"),
+        ("v0.2.0", "v0.2.0"),
+        ("v0.1", "v0.1.0"),
+        ("v0.1.0", "v0.1.0"),
+        ("0.1-beta", "v0.1.0"),
+        ("V0.4.0", "v0.4.0"),
+        (" v0.3.0 ", "v0.3.0"),
+    ],
+)
 def test_normalization(text: str, label: str) -> None:
     assert parse_version(text).label == label
 

@@ -33,22 +33,37 @@ def discard(container: Container) -> None:
 
 # --- the GitHub step outputs (pure) ------------------------------------------------------------------
 
-WAITED = Waited("demo", "plano-demo",
-                (Endpoint("llm", "model", "http://127.0.0.1:12000"), Endpoint("llm 2", "model", "http://127.0.0.1:12002"),
-                 Endpoint("agents", "agent", "http://127.0.0.1:8001")),
-                "http://127.0.0.1:19901", 0.5, 3)
+WAITED = Waited(
+    "demo",
+    "plano-demo",
+    (
+        Endpoint("llm", "model", "http://127.0.0.1:12000"),
+        Endpoint("llm 2", "model", "http://127.0.0.1:12002"),
+        Endpoint("agents", "agent", "http://127.0.0.1:8001"),
+    ),
+    "http://127.0.0.1:19901",
+    0.5,
+    3,
+)
 
 
 def test_output_pairs_name_each_listener_and_the_first_of_each_type() -> None:
-    endpoints = ('[{"name":"llm","type":"model","url":"http://127.0.0.1:12000"},'
-                 '{"name":"llm 2","type":"model","url":"http://127.0.0.1:12002"},'
-                 '{"name":"agents","type":"agent","url":"http://127.0.0.1:8001"}]')
+    endpoints = (
+        '[{"name":"llm","type":"model","url":"http://127.0.0.1:12000"},'
+        '{"name":"llm 2","type":"model","url":"http://127.0.0.1:12002"},'
+        '{"name":"agents","type":"agent","url":"http://127.0.0.1:8001"}]'
+    )
     assert output_pairs(WAITED) == [
-        ("project", "demo"), ("container", "plano-demo"),
-        ("model_url", "http://127.0.0.1:12000"), ("agent_url", "http://127.0.0.1:8001"),
-        ("listener_llm_url", "http://127.0.0.1:12000"), ("listener_llm_2_url", "http://127.0.0.1:12002"),
+        ("project", "demo"),
+        ("container", "plano-demo"),
+        ("model_url", "http://127.0.0.1:12000"),
+        ("agent_url", "http://127.0.0.1:8001"),
+        ("listener_llm_url", "http://127.0.0.1:12000"),
+        ("listener_llm_2_url", "http://127.0.0.1:12002"),
         ("listener_agents_url", "http://127.0.0.1:8001"),
-        ("admin_url", "http://127.0.0.1:19901"), ("endpoints", endpoints)]
+        ("admin_url", "http://127.0.0.1:19901"),
+        ("endpoints", endpoints),
+    ]
 
 
 def test_format_outputs_uses_the_delimiter_form_only_for_values_spanning_lines() -> None:
@@ -62,6 +77,7 @@ def test_format_outputs_uses_the_delimiter_form_only_for_values_spanning_lines()
 
 # --- against a real engine ---------------------------------------------------------------------------
 
+
 class Labelled:
     """Containers standing in for a project's gateway: the labels `up` writes, any command we like."""
 
@@ -70,9 +86,13 @@ class Labelled:
         self.made: list[Container] = []
 
     def create(self, command: list[str], ports: list[int], *, start: bool = True) -> Container:
-        layout = {"bind": "127.0.0.1", "admin_port": 19901,
-                  "listeners": [{"name": f"l{i}", "type": "model", "port": port, "health": "/healthz"}
-                                for i, port in enumerate(ports)]}
+        layout = {
+            "bind": "127.0.0.1",
+            "admin_port": 19901,
+            "listeners": [
+                {"name": f"l{i}", "type": "model", "port": port, "health": "/healthz"} for i, port in enumerate(ports)
+            ],
+        }
         labels = {**TEST_LABELS, MANAGED: "1", PROJECT: self.name, ENDPOINTS: json.dumps(layout)}
         container = self.client.containers.create(self.image, entrypoint=command, labels=labels)
         self.made.append(container)
@@ -90,7 +110,8 @@ def labelled(docker_client: DockerClient, testbed_image: str, request: pytest.Fi
 
 
 def test_healthy_after_a_503_prints_the_endpoints_and_writes_github_outputs(
-        cli: Cli, labelled: Labelled, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, labelled: Labelled, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outputs = tmp_path / "github_output"
     outputs.write_text("earlier=kept\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
@@ -100,8 +121,15 @@ def test_healthy_after_a_503_prints_the_endpoints_and_writes_github_outputs(
         code, out, err = cli("wait", "--project-name", labelled.name, "--json", "--timeout", "20")
     assert code == 0, err
     result = json.loads(out)
-    assert result["endpoints"] == [{"name": "l0", "type": "model", "url": f"http://127.0.0.1:{port}",
-                                    "urls": [f"http://127.0.0.1:{port}"], "container_url": None}]
+    assert result["endpoints"] == [
+        {
+            "name": "l0",
+            "type": "model",
+            "url": f"http://127.0.0.1:{port}",
+            "urls": [f"http://127.0.0.1:{port}"],
+            "container_url": None,
+        }
+    ]
     assert result["published_addresses"] == ["127.0.0.1"]  # a label as an older planoai wrote it (`bind` only)
     assert (result["project"], result["container"], result["healthy"]) == (labelled.name, labelled.made[0].name, True)
     assert result["admin_url"] == "http://127.0.0.1:19901"
@@ -111,7 +139,8 @@ def test_healthy_after_a_503_prints_the_endpoints_and_writes_github_outputs(
     assert outputs.read_text(encoding="utf-8") == (
         f"earlier=kept\nproject={labelled.name}\ncontainer={labelled.made[0].name}\nmodel_url={url}\n"
         f"listener_l0_url={url}\nadmin_url=http://127.0.0.1:19901\n"
-        f'endpoints=[{{"name":"l0","type":"model","url":"{url}"}}]\n')
+        f'endpoints=[{{"name":"l0","type":"model","url":"{url}"}}]\n'
+    )
 
 
 def test_not_running_exits_11_and_starts_nothing(cli: Cli, docker_client: DockerClient, tmp_path: Path) -> None:
@@ -159,11 +188,13 @@ def test_a_created_but_not_started_container_is_waited_for_not_failed(cli: Cli, 
     assert code == 10, err
 
 
-def test_a_container_without_the_endpoints_label_is_refused(cli: Cli, docker_client: DockerClient,
-                                                            testbed_image: str) -> None:
+def test_a_container_without_the_endpoints_label_is_refused(
+    cli: Cli, docker_client: DockerClient, testbed_image: str
+) -> None:
     name = f"w-nolabel-{os.getpid()}"
-    container = docker_client.containers.create(testbed_image, entrypoint=["sleep", "60"],
-                                                labels={**TEST_LABELS, MANAGED: "1", PROJECT: name})
+    container = docker_client.containers.create(
+        testbed_image, entrypoint=["sleep", "60"], labels={**TEST_LABELS, MANAGED: "1", PROJECT: name}
+    )
     try:
         code, _, err = cli("wait", "--project-name", name)
     finally:
@@ -189,8 +220,8 @@ CONFIG = GATEWAY
 
 
 def test_after_a_real_up_wait_finds_it_by_the_config_folder(
-        cli: Cli, tmp_path: Path, docker_client: DockerClient, testbed_image: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, tmp_path: Path, docker_client: DockerClient, testbed_image: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / f"waitproj{os.getpid()}"
     folder.mkdir()
     port, admin = free_port(), free_port()
@@ -204,10 +235,11 @@ def test_after_a_real_up_wait_finds_it_by_the_config_folder(
         code, out, err = cli("wait", "--timeout", "30")
         assert code == 0, err
         bridge = bridge_gateway()
-        assert out.splitlines()[1:] == [f"  model  listener llm                  http://127.0.0.1:{port}",
-                                        f"  admin  http://127.0.0.1:{admin}",
-                                        f"containers on this host: http://host.docker.internal:{port} "
-                                        f"(published on {bridge})"]
+        assert out.splitlines()[1:] == [
+            f"  model  listener llm                  http://127.0.0.1:{port}",
+            f"  admin  http://127.0.0.1:{admin}",
+            f"containers on this host: http://host.docker.internal:{port} (published on {bridge})",
+        ]
         assert out.startswith(f"gateway plano-{folder.name} is healthy")
     finally:
         for container in docker_client.containers.list(all=True, filters={"label": f"{PROJECT}={folder.name}"}):

@@ -67,7 +67,8 @@ def test_the_synthesized_text(tmp_path: Path) -> None:
         "    access_key: $ANTHROPIC_API_KEY\n"
         "  - model: openrouter/*\n"
         "    base_url: https://openrouter.ai/api/v1\n"
-        "    access_key: $OPENROUTER_API_KEY\n")
+        "    access_key: $OPENROUTER_API_KEY\n"
+    )
     assert KEY not in zero.text
 
 
@@ -88,12 +89,14 @@ def test_no_key_gives_a_pass_through_config_that_validates_cleanly_and_envoy_acc
     assert (zero.passthrough, zero.found) == (True, ())
     assert zero.text.startswith(
         f"# Zero-config, written by planoai because {root} has no config; rewritten on every zero-config start.\n"
-        "# No provider key was found, so this is a pass-through gateway: each request's own credential (its\n")
+        "# No provider key was found, so this is a pass-through gateway: each request's own credential (its\n"
+    )
     assert "access_key" not in zero.text
     validated = validate_raw(raw_from_text(zero.path, zero.text))
     assert validated.findings == ()
     assert [(p.model, p.passthrough_auth) for p in validated.config.providers] == [
-        (f"{p.prefix}/*", True) for p in zeroconfig.PROVIDERS]
+        (f"{p.prefix}/*", True) for p in zeroconfig.PROVIDERS
+    ]
     assert validated.config.secrets == ()
     verdict = check_with_envoy(validated.config)
     assert verdict.check.ok, verdict.check.output
@@ -113,12 +116,14 @@ def test_no_key_is_a_clear_error(tmp_path: Path) -> None:
         zeroconfig.resolve(Target(search_dir=root), {}, None, write_file=True)
     assert caught.value.message == (
         f"no config found in {root} (looked for config.yaml, plano_config.yaml, arch_config.yaml), and no provider "
-        f"key to build one from in the environment or {root / '.env'}")
+        f"key to build one from in the environment or {root / '.env'}"
+    )
     assert caught.value.hint == (
         "set one of OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, GOOGLE_API_KEY, GROQ_API_KEY, MISTRAL_API_KEY, "
         "DEEPSEEK_API_KEY, XAI_API_KEY, TOGETHER_API_KEY, MOONSHOT_API_KEY, ZHIPUAI_API_KEY, DO_API_KEY, "
         "OPENROUTER_API_KEY, AI_GATEWAY_API_KEY, EDENAI_API_KEY (in the shell or .env), or write a config: "
-        "planoai init")
+        "planoai init"
+    )
 
 
 def test_resolution_writes_the_file_and_carries_dotenv_keys(tmp_path: Path) -> None:
@@ -150,8 +155,10 @@ def test_a_hand_edited_zero_config_is_kept_before_it_is_rewritten(cli: Cli, tmp_
     written.write_text(edited, encoding="utf-8")
     code, _, err = cli("up", "--path", str(root))
     assert code == 6  # as far as Docker, which these tests point nowhere
-    assert (f"warning: {written} had been edited since planoai wrote it; your version was kept as {written}.bak "
-            "(copy it to config.yaml in your project to use it)") in err.replace("\n", " ")
+    assert (
+        f"warning: {written} had been edited since planoai wrote it; your version was kept as {written}.bak "
+        "(copy it to config.yaml in your project to use it)"
+    ) in err.replace("\n", " ")
     assert (tmp_path / "xdg" / "planoai" / "zero-config.yaml.bak").read_text(encoding="utf-8") == edited
     assert "# tuned by hand" not in written.read_text(encoding="utf-8")
 
@@ -173,8 +180,10 @@ def test_up_without_keys_starts_pass_through_and_says_so(cli: Cli, tmp_path: Pat
     code, out, err = cli("up", "--path", str(root))
     assert code == 6  # it got as far as Docker, which these tests point nowhere (the real start is a Docker test)
     assert out == ""
-    assert (f"no config in {root} and no provider key in the environment or {root / '.env'}: starting a "
-            "pass-through gateway; clients must send their own API key") in err.replace("\n", " ")
+    assert (
+        f"no config in {root} and no provider key in the environment or {root / '.env'}: starting a "
+        "pass-through gateway; clients must send their own API key"
+    ) in err.replace("\n", " ")
     written = tmp_path / "xdg" / "planoai" / "zero-config.yaml"
     assert "passthrough_auth: true" in written.read_text(encoding="utf-8")
 

@@ -20,8 +20,9 @@ PROJECT_LABEL = "org.planoai.project"
 
 
 @pytest.fixture
-def bare(tmp_path: Path, docker_client: DockerClient, testbed_image: str,
-         monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def bare(
+    tmp_path: Path, docker_client: DockerClient, testbed_image: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """A folder with no config and only a `.env` holding one provider key; its name is the project's."""
     for name in zeroconfig.VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -35,21 +36,37 @@ def bare(tmp_path: Path, docker_client: DockerClient, testbed_image: str,
 
 def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker_client: DockerClient) -> None:
     port, admin = free_port(), free_port()
-    code, out, err = cli("up", "--path", str(bare), "--listener-port", str(port), "--admin-port", str(admin),
-                         "--image", "planoai-testbed:latest", "--pull", "never", "--json")
+    code, out, err = cli(
+        "up",
+        "--path",
+        str(bare),
+        "--listener-port",
+        str(port),
+        "--admin-port",
+        str(admin),
+        "--image",
+        "planoai-testbed:latest",
+        "--pull",
+        "never",
+        "--json",
+    )
     assert code == 0, err
     written = tmp_path / "xdg" / "planoai" / "zero-config.yaml"
-    assert f"no config in {bare}: zero-config with 1 provider(s): anthropic (ANTHROPIC_API_KEY from {bare / '.env'})" \
+    assert (
+        f"no config in {bare}: zero-config with 1 provider(s): anthropic (ANTHROPIC_API_KEY from {bare / '.env'})"
         in err
+    )
     assert f"wrote {written}; model listener on port {port}" in err
     assert KEY not in out + err + written.read_text(encoding="utf-8")
     running = json.loads(out)
     assert running["project"] == bare.name
     assert [(e["name"], e["type"], e["url"]) for e in running["endpoints"]] == [
-        ("llm", "model", f"http://127.0.0.1:{port}")]
+        ("llm", "model", f"http://127.0.0.1:{port}")
+    ]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
         assert json.loads(response.read())["data"] == [
-            {"id": "anthropic/*", "object": "model", "created": 0, "owned_by": "anthropic"}]
+            {"id": "anthropic/*", "object": "model", "created": 0, "owned_by": "anthropic"}
+        ]
     (container,) = docker_client.containers.list(filters={"label": [f"{PROJECT_LABEL}={bare.name}"]})
     assert f"ANTHROPIC_API_KEY={KEY}" in container.attrs["Config"]["Env"]  # the .env key reached the gateway
     code, out, _ = cli("status", "--path", str(bare), "--json")  # found by the folder's name, as up named it
@@ -62,8 +79,20 @@ def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker
 def test_no_key_at_all_starts_a_pass_through_gateway(cli: Cli, bare: Path, tmp_path: Path) -> None:
     (bare / ".env").unlink()
     port, admin = free_port(), free_port()
-    code, out, err = cli("up", "--path", str(bare), "--listener-port", str(port), "--admin-port", str(admin),
-                         "--image", "planoai-testbed:latest", "--pull", "never", "--json")
+    code, out, err = cli(
+        "up",
+        "--path",
+        str(bare),
+        "--listener-port",
+        str(port),
+        "--admin-port",
+        str(admin),
+        "--image",
+        "planoai-testbed:latest",
+        "--pull",
+        "never",
+        "--json",
+    )
     assert code == 0, err
     assert "starting a pass-through gateway; clients must send their own API key" in err.replace("\n", " ")
     written = (tmp_path / "xdg" / "planoai" / "zero-config.yaml").read_text(encoding="utf-8")

@@ -40,10 +40,20 @@ UPSTREAM_TIMEOUT = 300.0  # the model listener's default route timeout
 CHUNK = 64 * 1024
 SSE_LINE_LIMIT = 1024 * 1024  # a longer unfinished server-sent-events line is not scanned for usage
 # Hop-by-hop headers describe one connection only; length and host are recomputed for the next hop.
-NOT_RELAYED = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "content-length", "host",
-})
+NOT_RELAYED = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "host",
+    }
+)
 # Headers this process writes itself on the response (send_response adds Server and Date).
 OWN_RESPONSE_HEADERS = NOT_RELAYED | {"server", "date"}
 
@@ -69,7 +79,7 @@ class Provider:
         if self.model == "*":
             # Wildcard `openai/*`: any `openai/<id>` is served, and `<id>` goes upstream.
             prefix = self.name[:-1] if self.name.endswith("/*") else f"{self.interface}/"
-            return requested[len(prefix):] if requested.startswith(prefix) else None
+            return requested[len(prefix) :] if requested.startswith(prefix) else None
         if requested in (self.name, self.model, f"{self.interface}/{self.model}"):
             return self.model
         return None
@@ -209,8 +219,11 @@ def read_config(path: str) -> dict[str, Any]:
 
 
 def table_from(document: dict[str, Any]) -> Table:
-    return Table(_providers(document.get("model_providers")), _aliases(document.get("model_aliases")),
-                 _preferences(document.get("routing_preferences")))
+    return Table(
+        _providers(document.get("model_providers")),
+        _aliases(document.get("model_aliases")),
+        _preferences(document.get("routing_preferences")),
+    )
 
 
 def tracing_from(document: dict[str, Any], environ: dict[str, str] | os._Environ[str]) -> TracingConfig | None:
@@ -227,7 +240,8 @@ def tracing_from(document: dict[str, Any], environ: dict[str, str] | os._Environ
         sampling=float(sampling) if isinstance(sampling, int | float) and not isinstance(sampling, bool) else 0.0,
         endpoint=endpoint if isinstance(endpoint, str) and endpoint else None,
         header_prefixes=tuple(p.lower() for p in prefixes if isinstance(p, str) and p),
-        static=tuple((str(k), str(v)) for k, v in static.items()))
+        static=tuple((str(k), str(v)) for k, v in static.items()),
+    )
 
 
 def _providers(raw: object) -> tuple[Provider, ...]:
@@ -257,21 +271,30 @@ def _provider(index: int, entry: object) -> Provider:
 def _preferences(raw: object) -> tuple[Preference, ...]:
     if not isinstance(raw, list):
         return ()
-    return tuple(Preference(entry["name"], tuple(str(m) for m in entry.get("models") or ()))
-                 for entry in raw if isinstance(entry, dict) and isinstance(entry.get("name"), str))
+    return tuple(
+        Preference(entry["name"], tuple(str(m) for m in entry.get("models") or ()))
+        for entry in raw
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    )
 
 
 def _aliases(raw: object) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
-    return {str(alias): str(spec["target"]) for alias, spec in raw.items()
-            if isinstance(spec, dict) and isinstance(spec.get("target"), str)}
+    return {
+        str(alias): str(spec["target"])
+        for alias, spec in raw.items()
+        if isinstance(spec, dict) and isinstance(spec.get("target"), str)
+    }
 
 
 def models_listing(table: Table) -> dict[str, Any]:
     """OpenAI-style `/v1/models` body: one entry per non-internal provider, in config order."""
-    data = [{"id": p.name, "object": "model", "created": 0, "owned_by": p.interface}
-            for p in table.providers if not p.internal]
+    data = [
+        {"id": p.name, "object": "model", "created": 0, "owned_by": p.interface}
+        for p in table.providers
+        if not p.internal
+    ]
     return {"object": "list", "data": data}
 
 
@@ -470,8 +493,9 @@ class Handler(BaseHTTPRequestHandler):
         upstream = self.app.upstream
         headers = self.upstream_headers(provider)
         span.inject(headers)  # W3C traceparent: Envoy's span for the provider call joins this trace
-        conn = http.client.HTTPConnection(upstream.hostname or "localhost", upstream.port or 80,
-                                          timeout=UPSTREAM_TIMEOUT)
+        conn = http.client.HTTPConnection(
+            upstream.hostname or "localhost", upstream.port or 80, timeout=UPSTREAM_TIMEOUT
+        )
         try:
             conn.request("POST", upstream.path.rstrip("/") + CHAT_PATH, payload, headers)
             response = conn.getresponse()
@@ -486,8 +510,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def upstream_headers(self, provider: Provider) -> dict[str, str]:
         # Envoy's own x-envoy-* headers from the first hop would steer the second one (timeouts, retries).
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in NOT_RELAYED and not k.lower().startswith("x-envoy-")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in NOT_RELAYED and not k.lower().startswith("x-envoy-")
+        }
         headers["Content-Type"] = "application/json"
         # What llm_gateway would set after reading the hint; the pass-through wasm leaves it to us.
         headers["x-arch-llm-provider"] = provider.cluster

@@ -35,8 +35,7 @@ SERVICE_OVERRIDE = "plano(llm)"
 # OTEL_BSP_SCHEDULE_DELAY (milliseconds), when set, wins.
 SCHEDULE_DELAY_MS = 200
 EXPORT_TIMEOUT_S = 2.0  # bounds each export with its retries, so a stop waits at most this for a dead collector
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key",
-                            "x-goog-api-key"})
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key"})
 TRACE_HEADERS = ("traceparent", "tracestate")
 # llm.usage.<name> -> where the value is in an OpenAI-style `usage` object.
 USAGE = {
@@ -55,7 +54,7 @@ def header_attributes(headers: Iterable[tuple[str, str]], prefixes: Iterable[str
         lower = name.lower()
         prefix = next((p for p in prefixes if lower.startswith(p) and len(lower) > len(p)), None)
         if prefix is not None and lower not in SECRET_HEADERS:
-            key = lower[len(prefix):].replace("-", ".")
+            key = lower[len(prefix) :].replace("-", ".")
             found[key] = f"{found[key]},{value}" if key in found else value
     return found
 
@@ -91,9 +90,14 @@ def call_attributes(call: Any, request_id: str | None) -> dict[str, Any]:
     if isinstance(call.requested, str):
         attributes["model.requested"] = call.requested
     if call.choice is not None:
-        attributes.update({"llm.model": call.choice.model, "llm.provider": call.choice.provider.interface,
-                           "routing.strategy": call.choice.strategy,
-                           "routing.selection_reason": call.choice.reason})
+        attributes.update(
+            {
+                "llm.model": call.choice.model,
+                "llm.provider": call.choice.provider.interface,
+                "routing.strategy": call.choice.strategy,
+                "routing.selection_reason": call.choice.reason,
+            }
+        )
         if call.choice.route:
             attributes["plano.route.name"] = call.choice.route
     if call.status is not None:
@@ -111,8 +115,11 @@ def call_attributes(call: Any, request_id: str | None) -> dict[str, Any]:
 def span_attributes(call: Any, headers: list[tuple[str, str]], config: Any) -> dict[str, Any]:
     """Every attribute of a call's span: header ones, then static ones, then the stand-in's own."""
     request_id = next((value for name, value in headers if name.lower() == "x-request-id"), None)
-    return {**header_attributes(headers, config.header_prefixes), **dict(config.static),
-            **call_attributes(call, request_id)}
+    return {
+        **header_attributes(headers, config.header_prefixes),
+        **dict(config.static),
+        **call_attributes(call, request_id),
+    }
 
 
 def _ms(seconds: float) -> int:
@@ -197,8 +204,11 @@ def start(config: Any, log: Callable[[str], None], libs: str = LIBS) -> Spans:
 
     service = os.environ.get("OTEL_SERVICE_NAME") or SERVICE
     ratio = min(config.sampling, 100.0) / 100.0
-    provider = TracerProvider(resource=Resource.create({"service.name": service}),
-                              sampler=ParentBased(TraceIdRatioBased(ratio)), shutdown_on_exit=False)
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service}),
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
+        shutdown_on_exit=False,
+    )
     # An http:// endpoint is plaintext gRPC, as the render only accepts http:// (config-contract §2.7).
     exporter = OTLPSpanExporter(endpoint=config.endpoint, insecure=True, timeout=EXPORT_TIMEOUT_S)
     delay = None if os.environ.get("OTEL_BSP_SCHEDULE_DELAY") else SCHEDULE_DELAY_MS  # None: the SDK reads it

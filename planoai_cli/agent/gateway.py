@@ -29,8 +29,15 @@ class Gateway:
     config_changed: bool  # the running gateway was started from different config content
 
 
-def ensure(target: Target, config_file: Path, config_hash: str, options: UpOptions, *, reporter: Reporter,
-           on_healthy: Callable[[Running], None] = lambda _running: None) -> Gateway:
+def ensure(
+    target: Target,
+    config_file: Path,
+    config_hash: str,
+    options: UpOptions,
+    *,
+    reporter: Reporter,
+    on_healthy: Callable[[Running], None] = lambda _running: None,
+) -> Gateway:
     """Reuse the project's healthy gateway, or start it (same resolution and options as `up`)."""
     project = project_name(target.project, config_file)
     with session(options.environment) as engine:
@@ -57,9 +64,15 @@ def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway |
     if model is None:
         return None
     # The same watch as `up` and `wait`: an exit, a restart or an OOM kill fails at once, with the component's log.
-    wait_healthy(layout.probes(), timeout=options.wait_timeout,
-                 check=paced(alive_check(handle, "planoai logs shows why; planoai up starts it again")),
-                 interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.25)
+    wait_healthy(
+        layout.probes(),
+        timeout=options.wait_timeout,
+        check=paced(alive_check(handle, "planoai logs shows why; planoai up starts it again")),
+        interval=PROBE_INTERVAL,
+        backoff=PROBE_BACKOFF,
+        max_interval=0.25,
+    )
     changed = handle.labels.get(rt.CONFIG_HASH) != config_hash
-    return Gateway(handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{layout.host}:{model.port}", False,
-                   changed)
+    return Gateway(
+        handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{layout.host}:{model.port}", False, changed
+    )

@@ -23,8 +23,10 @@ def find_binary(agent: Agent, env: Mapping[str, str]) -> str:
     """The agent's executable on the PATH it will run with; AgentNotFound carries the install command."""
     found = shutil.which(agent.name, path=env.get("PATH", os.defpath))
     if found is None:
-        raise AgentNotFound(f"{agent.title} is not installed: no `{agent.name}` executable on PATH",
-                            hint=f"install it with `{agent.install}`, then run this command again")
+        raise AgentNotFound(
+            f"{agent.title} is not installed: no `{agent.name}` executable on PATH",
+            hint=f"install it with `{agent.install}`, then run this command again",
+        )
     return found
 
 
@@ -35,8 +37,9 @@ def run(binary: str, args: tuple[str, ...], env: Mapping[str, str]) -> int:
     try:
         child = subprocess.Popen([binary, *args], env=dict(env))
     except OSError as e:  # found on PATH but not runnable (permissions, a broken interpreter line)
-        raise PlanoError(f"cannot run {binary}: {e.strerror or e}",
-                         hint="check the file's permissions, or reinstall the agent") from e
+        raise PlanoError(
+            f"cannot run {binary}: {e.strerror or e}", hint="check the file's permissions, or reinstall the agent"
+        ) from e
     with child, _signals_to(child):
         code = child.wait()
     return 128 - code if code < 0 else code

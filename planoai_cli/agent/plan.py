@@ -83,9 +83,13 @@ def _judge(request: Request, config: PlanoConfig) -> Finding:
         default = default_provider(config)
         if default is not None:
             return Finding(request, None, "ok", f"{request.label}: sent to the default provider {default.name!r}")
-        return Finding(request, None, "warning",
-                       f"{request.label} is not routable by this config (no matching alias, no default provider); "
-                       f"fix: {request.fix}")
+        return Finding(
+            request,
+            None,
+            "warning",
+            f"{request.label} is not routable by this config (no matching alias, no default provider); "
+            f"fix: {request.fix}",
+        )
     found = route(config, request.model)
     text = f"{request.label}: {found.describe()}"
     if found.routable:
@@ -93,4 +97,3 @@ def _judge(request: Request, config: PlanoConfig) -> Finding:
     if found.via == "default":
         return Finding(request, found, "warning", f"{text}; fix: {request.fix}")
     return Finding(request, found, "error", f"{text}; fix: {request.fix}")
-

@@ -32,8 +32,11 @@ from planoai_cli.model import PlanoConfig
 
 API_TIMEOUT_MS = "600000"  # ten minutes: long agent turns (big edits, slow tools) outlast the default
 LEGACY_SMALL_FAST_ALIAS = "arch.claude.code.small.fast"  # the alias name upstream's docs use
-CLAUDE_TIERS = (("opus", "ANTHROPIC_DEFAULT_OPUS_MODEL"), ("sonnet", "ANTHROPIC_DEFAULT_SONNET_MODEL"),
-                ("haiku", "ANTHROPIC_DEFAULT_HAIKU_MODEL"))
+CLAUDE_TIERS = (
+    ("opus", "ANTHROPIC_DEFAULT_OPUS_MODEL"),
+    ("sonnet", "ANTHROPIC_DEFAULT_SONNET_MODEL"),
+    ("haiku", "ANTHROPIC_DEFAULT_HAIKU_MODEL"),
+)
 ARGUMENT_FIX = "pass a model alias, a provider name or a configured `provider/model` instead"
 SETTINGS_FIX = "set {key} in --settings to a model alias, a provider name or a configured `provider/model`"
 PLACEHOLDER_NOTE = "a placeholder: the gateway adds the real key"
@@ -62,12 +65,15 @@ def no_proxy(shell: Mapping[str, str], host: str) -> Change:
     return Change("NO_PROXY", ",".join(entries))
 
 
-def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...],
-           settings: AgentSettings = NONE) -> Plan:
-    changes = [Change("ANTHROPIC_BASE_URL", base_url),
-               Change("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
-               Change("ANTHROPIC_API_KEY", None, "Claude Code would use it instead of the token"),
-               _kept_or("API_TIMEOUT_MS", API_TIMEOUT_MS, shell)]
+def claude(
+    config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...], settings: AgentSettings = NONE
+) -> Plan:
+    changes = [
+        Change("ANTHROPIC_BASE_URL", base_url),
+        Change("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
+        Change("ANTHROPIC_API_KEY", None, "Claude Code would use it instead of the token"),
+        _kept_or("API_TIMEOUT_MS", API_TIMEOUT_MS, shell),
+    ]
     requests: list[Request] = []
     chosen: dict[str, str | None] = {}
     for tier, variable in CLAUDE_TIERS:
@@ -79,27 +85,39 @@ def claude(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: t
     if small is not None:
         changes.append(small)
         if small.value != chosen["haiku"]:
-            fix = SETTINGS_FIX.format(key=SMALL_FAST) if settings.small_fast_model else \
-                _alias_fix("haiku", _example_target(config))
+            fix = (
+                SETTINGS_FIX.format(key=SMALL_FAST)
+                if settings.small_fast_model
+                else _alias_fix("haiku", _example_target(config))
+            )
             requests.append(Request(SMALL_FAST, small.value, fix))
     changes += [no_proxy(shell, _host(base_url)), *non_interactive_changes(settings)]
     requests += _claude_explicit(shell, args)
-    notes = ("ANTHROPIC_API_KEY is set in your shell: it is removed from Claude Code's environment so that Claude "
-             "Code authenticates to the gateway (the gateway uses the keys of its own config)",) \
-        if shell.get("ANTHROPIC_API_KEY") else ()
+    notes = (
+        (
+            "ANTHROPIC_API_KEY is set in your shell: it is removed from Claude Code's environment so that Claude "
+            "Code authenticates to the gateway (the gateway uses the keys of its own config)",
+        )
+        if shell.get("ANTHROPIC_API_KEY")
+        else ()
+    )
     unused = ignored("Claude Code", (CODEX_MODEL,) if settings.codex_model else ())
     # Keys that are not planoai's are Claude Code settings: one `--settings=<json>` before the user's arguments.
     ours = (f"--settings={settings.other}",) if settings.other else ()
     return Plan("claude", base_url, (*ours, *args), tuple(changes), tuple(requests), (*notes, *unused))
 
 
-def _tier(config: PlanoConfig, tier: str, variable: str,
-          shell: Mapping[str, str]) -> tuple[Change | None, Request]:
+def _tier(config: PlanoConfig, tier: str, variable: str, shell: Mapping[str, str]) -> tuple[Change | None, Request]:
     alias = alias_containing(config, tier)
     if alias is None and tier == "haiku" and _has_alias(config, LEGACY_SMALL_FAST_ALIAS):
         alias = LEGACY_SMALL_FAST_ALIAS
-    change = (Change(variable, alias, f"alias {alias!r}") if alias is not None else
-              Change(variable, shell[variable], "kept from your shell") if shell.get(variable) else None)
+    change = (
+        Change(variable, alias, f"alias {alias!r}")
+        if alias is not None
+        else Change(variable, shell[variable], "kept from your shell")
+        if shell.get(variable)
+        else None
+    )
     fix = _alias_fix(tier, _example_target(config))
     if change is None:
         return None, Request(f"Claude Code's built-in {tier} model", None, fix)
@@ -125,8 +143,13 @@ def _small_fast(config: PlanoConfig, shell: Mapping[str, str], haiku: str | None
 def _claude_explicit(shell: Mapping[str, str], args: tuple[str, ...]) -> list[Request]:
     requests = []
     if shell.get("ANTHROPIC_MODEL"):
-        requests.append(Request("ANTHROPIC_MODEL (your shell)", shell["ANTHROPIC_MODEL"],
-                                "unset it, or point it at a configured model or alias"))
+        requests.append(
+            Request(
+                "ANTHROPIC_MODEL (your shell)",
+                shell["ANTHROPIC_MODEL"],
+                "unset it, or point it at a configured model or alias",
+            )
+        )
     chosen = model_argument(args, ("--model",))
     # Claude Code resolves its tier names itself (through the variables above), so only real names are checked.
     if chosen is not None and chosen.split("[")[0].lower() not in ("opus", "sonnet", "haiku", "default"):
@@ -135,8 +158,10 @@ def _claude_explicit(shell: Mapping[str, str], args: tuple[str, ...]) -> list[Re
 
 
 def _alias_fix(tier: str, target: str = "<a configured model>") -> str:
-    return (f"add a model alias whose name contains {tier!r} "
-            f"(e.g. `claude-{tier}: {{target: {target}}}` under model_aliases)")
+    return (
+        f"add a model alias whose name contains {tier!r} "
+        f"(e.g. `claude-{tier}: {{target: {target}}}` under model_aliases)"
+    )
 
 
 def _example_target(config: PlanoConfig) -> str:
@@ -147,15 +172,26 @@ def _example_target(config: PlanoConfig) -> str:
     return "anthropic/<model id>" if anthropic.wildcard else anthropic.model
 
 
-def codex(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...],
-          settings: AgentSettings = NONE) -> Plan:
+def codex(
+    config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tuple[str, ...], settings: AgentSettings = NONE
+) -> Plan:
     openai_url = base_url + "/v1"
-    changes = (Change("OPENAI_BASE_URL", openai_url), Change("OPENAI_API_KEY", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
-               no_proxy(shell, _host(base_url)), *non_interactive_changes(settings))
+    changes = (
+        Change("OPENAI_BASE_URL", openai_url),
+        Change("OPENAI_API_KEY", PLACEHOLDER_KEY, PLACEHOLDER_NOTE),
+        no_proxy(shell, _host(base_url)),
+        *non_interactive_changes(settings),
+    )
     fix = "add a model alias whose name contains 'codex' (e.g. `codex: {target: <a configured model>}`)"
     chosen = codex_model_argument(args)
-    notes = ("OPENAI_API_KEY is set in your shell: Codex gets a placeholder instead (the gateway uses the keys of "
-             "its own config)",) if shell.get("OPENAI_API_KEY") else ()
+    notes = (
+        (
+            "OPENAI_API_KEY is set in your shell: Codex gets a placeholder instead (the gateway uses the keys of "
+            "its own config)",
+        )
+        if shell.get("OPENAI_API_KEY")
+        else ()
+    )
     notes = (*notes, *_codex_settings_notes(settings, chosen))
     if chosen is not None:
         return Plan("codex", openai_url, args, changes, (Request("model argument", chosen, ARGUMENT_FIX),), notes)
@@ -164,15 +200,21 @@ def codex(config: PlanoConfig, base_url: str, shell: Mapping[str, str], args: tu
         return Plan("codex", openai_url, args, changes, (Request("Codex's built-in model", None, fix),), notes)
     # `-c` (a TOML value) applies to every codex subcommand, unlike --model; a JSON string is a TOML string.
     ours = ("-c", f"model={json.dumps(model)}")
-    request = Request(f"-c model ({CODEX_MODEL} from --settings)", model, SETTINGS_FIX.format(key=CODEX_MODEL)) \
-        if settings.codex_model else Request("-c model", model, fix)
+    request = (
+        Request(f"-c model ({CODEX_MODEL} from --settings)", model, SETTINGS_FIX.format(key=CODEX_MODEL))
+        if settings.codex_model
+        else Request("-c model", model, fix)
+    )
     return Plan("codex", openai_url, (*ours, *args), changes, (request,), notes)
 
 
 def _codex_settings_notes(settings: AgentSettings, chosen: str | None) -> tuple[str, ...]:
     unused = (*((SMALL_FAST,) if settings.small_fast_model else ()), *settings.other_keys)
-    overridden = (f"--settings: {CODEX_MODEL} is not used: your arguments choose the model",) \
-        if settings.codex_model and chosen is not None else ()
+    overridden = (
+        (f"--settings: {CODEX_MODEL} is not used: your arguments choose the model",)
+        if settings.codex_model and chosen is not None
+        else ()
+    )
     return (*ignored("Codex", unused), *overridden)
 
 
@@ -201,8 +243,11 @@ def model_argument(args: tuple[str, ...], flags: tuple[str, ...]) -> str | None:
 
 def codex_model_argument(args: tuple[str, ...]) -> str | None:
     """A model chosen in Codex's own arguments: a `-c model=...` override, else -m/--model."""
-    overrides = [v.split("=", 1)[1].strip().strip("\"'") for v in argument_values(args, ("-c", "--config"))
-                 if v.replace(" ", "").startswith("model=")]
+    overrides = [
+        v.split("=", 1)[1].strip().strip("\"'")
+        for v in argument_values(args, ("-c", "--config"))
+        if v.replace(" ", "").startswith("model=")
+    ]
     return overrides[-1] if overrides else model_argument(args, ("-m", "--model"))
 
 

@@ -57,9 +57,11 @@ def default_provider(config: PlanoConfig) -> Provider | None:
 
 def _concrete(config: PlanoConfig, wanted: str) -> Provider | None:
     concrete = [p for p in config.providers if not p.wildcard]
-    return (next((p for p in concrete if p.name == wanted), None)
-            or next((p for p in concrete if p.model == wanted), None)
-            or next((p for p in concrete if p.model_id == wanted), None))
+    return (
+        next((p for p in concrete if p.name == wanted), None)
+        or next((p for p in concrete if p.model == wanted), None)
+        or next((p for p in concrete if p.model_id == wanted), None)
+    )
 
 
 def _wildcard(config: PlanoConfig, wanted: str) -> Provider | None:

@@ -44,8 +44,15 @@ class Prepared:
         return self.agent.build(self.validated.config, base_url, self.shell, self.user_args, self.settings)
 
 
-def prepare(kind: str, target: Target, shell: Mapping[str, str], args: tuple[str, ...],
-            listener_port: int | None, *, settings: AgentSettings = NONE) -> Prepared:
+def prepare(
+    kind: str,
+    target: Target,
+    shell: Mapping[str, str],
+    args: tuple[str, ...],
+    listener_port: int | None,
+    *,
+    settings: AgentSettings = NONE,
+) -> Prepared:
     """Resolve the config as `up` would (zero-config included, nothing written), and plan the launch."""
     agent = AGENTS[kind]
     resolution = resolve(target, shell, listener_port, write_file=False)
@@ -56,8 +63,9 @@ def prepare(kind: str, target: Target, shell: Mapping[str, str], args: tuple[str
     if model is None:  # listener_ports always includes the default model listener
         raise ConfigError(f"{validated.raw.source}: no model listener for the agent to use")
     plan = agent.build(validated.config, f"http://{client_host(DEFAULT_BIND)}:{model.port}", shell, args, settings)
-    return Prepared(agent, resolution, validated, prepared.config_hash, plan, check(plan, validated.config),
-                    shell, args, settings)
+    return Prepared(
+        agent, resolution, validated, prepared.config_hash, plan, check(plan, validated.config), shell, args, settings
+    )
 
 
 def refuse_unroutable(prepared: Prepared) -> None:
@@ -65,5 +73,7 @@ def refuse_unroutable(prepared: Prepared) -> None:
     if not prepared.errors:
         return
     names = ", ".join(f.request.model or "?" for f in prepared.errors)
-    raise ConfigError(f"{prepared.validated.raw.source} cannot route what {prepared.agent.title} will ask for: {names}",
-                      hint="fix the config or the agent's arguments as listed above, or pass --no-model-check")
+    raise ConfigError(
+        f"{prepared.validated.raw.source} cannot route what {prepared.agent.title} will ask for: {names}",
+        hint="fix the config or the agent's arguments as listed above, or pass --no-model-check",
+    )

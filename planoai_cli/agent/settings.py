@@ -15,9 +15,11 @@ CODEX_MODEL = "CODEX_MODEL"
 NON_INTERACTIVE_ENV = (("CI", "true"), ("FORCE_COLOR", "0"), ("NODE_NO_READLINE", "1"), ("TERM", "dumb"))
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
-HINT = ('pass one JSON object, e.g. --settings \'{"NON_INTERACTIVE_MODE": true}\'; its keys NON_INTERACTIVE_MODE, '
-        "ANTHROPIC_SMALL_FAST_MODEL (claude) and CODEX_MODEL (codex) are planoai's, other keys go to Claude Code's "
-        "own --settings")
+HINT = (
+    "pass one JSON object, e.g. --settings '{\"NON_INTERACTIVE_MODE\": true}'; its keys NON_INTERACTIVE_MODE, "
+    "ANTHROPIC_SMALL_FAST_MODEL (claude) and CODEX_MODEL (codex) are planoai's, other keys go to Claude Code's "
+    "own --settings"
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,13 @@ def parse(text: str | None) -> AgentSettings:
     if not isinstance(value, dict):
         raise UsageError(f"--settings must be a JSON object ({{...}}), not {_kind(value)}", hint=HINT)
     other = {k: v for k, v in value.items() if k not in (NON_INTERACTIVE, SMALL_FAST, CODEX_MODEL)}
-    return AgentSettings(_flag(value.get(NON_INTERACTIVE)), _model(value, SMALL_FAST), _model(value, CODEX_MODEL),
-                         json.dumps(other, separators=(",", ":")) if other else None, tuple(other))
+    return AgentSettings(
+        _flag(value.get(NON_INTERACTIVE)),
+        _model(value, SMALL_FAST),
+        _model(value, CODEX_MODEL),
+        json.dumps(other, separators=(",", ":")) if other else None,
+        tuple(other),
+    )
 
 
 def _flag(value: object) -> bool:
@@ -57,8 +64,10 @@ def _flag(value: object) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
     given = "; the string given is neither" if isinstance(value, str) else f", not {_kind(value)}"
-    raise UsageError(f"--settings: {NON_INTERACTIVE} must be true or false{given}",
-                     hint='use true or false (the strings "true"/"false", "yes"/"no", "on"/"off", "1"/"0" work too)')
+    raise UsageError(
+        f"--settings: {NON_INTERACTIVE} must be true or false{given}",
+        hint='use true or false (the strings "true"/"false", "yes"/"no", "on"/"off", "1"/"0" work too)',
+    )
 
 
 def _model(settings: dict[str, object], key: str) -> str | None:
@@ -66,8 +75,10 @@ def _model(settings: dict[str, object], key: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"--settings: {key} must be a model name (a non-empty string), not {_kind(value)}",
-                         hint=f'e.g. {{"{key}": "<a model alias or provider name from the config>"}}')
+        raise UsageError(
+            f"--settings: {key} must be a model name (a non-empty string), not {_kind(value)}",
+            hint=f'e.g. {{"{key}": "<a model alias or provider name from the config>"}}',
+        )
     return value.strip()
 
 

@@ -12,8 +12,14 @@ from planoai_cli.diagnostics import Diagnostic, sorted_diagnostics
 from planoai_cli.model import PlanoConfig
 
 ALL_CHECKS: tuple[Check, ...] = (
-    *providers.CHECKS, *upstreams.CHECKS, *references.CHECKS, *services.CHECKS, *listeners.CHECKS,
-    *routing.CHECKS, *tracing.CHECKS, *overrides.CHECKS,
+    *providers.CHECKS,
+    *upstreams.CHECKS,
+    *references.CHECKS,
+    *services.CHECKS,
+    *listeners.CHECKS,
+    *routing.CHECKS,
+    *tracing.CHECKS,
+    *overrides.CHECKS,
 )
 
 

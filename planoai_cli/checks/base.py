@@ -53,5 +53,3 @@ def listing(names: Iterable[str], limit: int = 6) -> str:
     shown = ", ".join(repr(n) for n in unique[:limit])
     more = len(unique) - limit
     return f"{shown} and {more} more" if more > 0 else shown
-
-

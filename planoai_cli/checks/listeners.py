@@ -15,10 +15,13 @@ def single_listener_per_gateway(config: PlanoConfig) -> Iterator[Diagnostic]:
     for kind, code in (("model", "check.multiple-model-listeners"), ("prompt", "check.multiple-prompt-listeners")):
         of_kind = [li for li in config.listeners if li.type == kind]
         for li in of_kind[1:]:
-            yield error(code,
-                        f"listener {li.name!r} is a second {kind} listener (the first is {of_kind[0].name!r} at "
-                        f"{where_text(of_kind[0].loc)}); only one is supported",
-                        li.where("type"), f"merge them into one `type: {kind}` listener")
+            yield error(
+                code,
+                f"listener {li.name!r} is a second {kind} listener (the first is {of_kind[0].name!r} at "
+                f"{where_text(of_kind[0].loc)}); only one is supported",
+                li.where("type"),
+                f"merge them into one `type: {kind}` listener",
+            )
 
 
 def _is_agent(li: Listener) -> bool:
@@ -27,6 +30,7 @@ def _is_agent(li: Listener) -> bool:
 
 def duplicate_names(config: PlanoConfig) -> Iterator[Diagnostic]:
     """Agent listeners also become Envoy listeners named with spaces turned into `_`, so compare those too."""
+
     def key(li: Listener) -> str:
         return f"agent:{li.envoy_name}" if _is_agent(li) else li.name
 
@@ -36,24 +40,34 @@ def duplicate_names(config: PlanoConfig) -> Iterator[Diagnostic]:
             continue
         reported.add(id(dup))
         same = "name" if first.name == dup.name else f"Envoy name {dup.envoy_name!r} (spaces become _)"
-        yield error("check.duplicate-listener-name",
-                    f"listener {dup.name!r} has the same {same} as the listener at {where_text(first.loc)}",
-                    dup.where("name"), "give each listener a distinct name")
+        yield error(
+            "check.duplicate-listener-name",
+            f"listener {dup.name!r} has the same {same} as the listener at {where_text(first.loc)}",
+            dup.where("name"),
+            "give each listener a distinct name",
+        )
 
 
 def reserved_listener_names(config: PlanoConfig) -> Iterator[Diagnostic]:
     for li in config.listeners:
         if _is_agent(li) and li.envoy_name in FIXED_ENVOY_LISTENERS:
-            yield error("check.reserved-listener-name",
-                        f"agent listener {li.name!r} would be named like Plano's own Envoy listener "
-                        f"{li.envoy_name!r}", li.where("name"), "choose another name for the agent listener")
+            yield error(
+                "check.reserved-listener-name",
+                f"agent listener {li.name!r} would be named like Plano's own Envoy listener {li.envoy_name!r}",
+                li.where("name"),
+                "choose another name for the agent listener",
+            )
 
 
 def port_conflicts(config: PlanoConfig) -> Iterator[Diagnostic]:
     for first, dup in repeats(config.listeners, lambda li: li.port):
-        yield error("check.port-conflict",
-                    f"listener {dup.name!r} uses port {dup.port}, already taken by listener {first.name!r} at "
-                    f"{where_text(first.where('port'))}", dup.where("port"), "give each listener its own port")
+        yield error(
+            "check.port-conflict",
+            f"listener {dup.name!r} uses port {dup.port}, already taken by listener {first.name!r} at "
+            f"{where_text(first.where('port'))}",
+            dup.where("port"),
+            "give each listener its own port",
+        )
 
 
 def reserved_ports(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -61,8 +75,12 @@ def reserved_ports(config: PlanoConfig) -> Iterator[Diagnostic]:
     for li in config.listeners:
         reason = _port_owner(li, has_model_listener)
         if reason:
-            yield error("check.reserved-port", f"listener {li.name!r} cannot use port {li.port}: {reason}",
-                        li.where("port"), "choose another port")
+            yield error(
+                "check.reserved-port",
+                f"listener {li.name!r} cannot use port {li.port}: {reason}",
+                li.where("port"),
+                "choose another port",
+            )
 
 
 def _port_owner(li: Listener, has_model_listener: bool) -> str | None:
@@ -78,16 +96,26 @@ def _port_owner(li: Listener, has_model_listener: bool) -> str | None:
 def listener_agents(config: PlanoConfig) -> Iterator[Diagnostic]:
     for li in config.listeners:
         if li.agents and li.type != "agent":
-            yield error("check.listener-agents",
-                        f"listener {li.name!r} lists agents but has type {li.type!r}; "
-                        "only agent listeners serve agents",
-                        li.where("type"), "set `type: agent`, or move the agents to an agent listener")
+            yield error(
+                "check.listener-agents",
+                f"listener {li.name!r} lists agents but has type {li.type!r}; only agent listeners serve agents",
+                li.where("type"),
+                "set `type: agent`, or move the agents to an agent listener",
+            )
         elif li.type == "agent" and not li.agents:
-            yield error("check.listener-agents", f"agent listener {li.name!r} serves no agents", li.where("agents"),
-                        "add `agents:` entries (each with the id of a top-level agent and a description)")
+            yield error(
+                "check.listener-agents",
+                f"agent listener {li.name!r} serves no agents",
+                li.where("agents"),
+                "add `agents:` entries (each with the id of a top-level agent and a description)",
+            )
 
 
 CHECKS: tuple[Check, ...] = (
-    single_listener_per_gateway, duplicate_names, reserved_listener_names, port_conflicts, reserved_ports,
+    single_listener_per_gateway,
+    duplicate_names,
+    reserved_listener_names,
+    port_conflicts,
+    reserved_ports,
     listener_agents,
 )

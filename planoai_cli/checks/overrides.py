@@ -12,9 +12,12 @@ from planoai_cli.model import PlanoConfig
 
 def unknown_overrides(config: PlanoConfig) -> Iterator[Diagnostic]:
     for key in config.overrides.extra:
-        yield warning("check.unknown-override", f"unknown override {key!r} is ignored",
-                      config.overrides.where(key, at_key=True),
-                      suggest(key, KNOWN_OVERRIDES, "known overrides: " + ", ".join(KNOWN_OVERRIDES)))
+        yield warning(
+            "check.unknown-override",
+            f"unknown override {key!r} is ignored",
+            config.overrides.where(key, at_key=True),
+            suggest(key, KNOWN_OVERRIDES, "known overrides: " + ", ".join(KNOWN_OVERRIDES)),
+        )
 
 
 CHECKS: tuple[Check, ...] = (unknown_overrides,)

@@ -23,13 +23,21 @@ def alias_targets(config: PlanoConfig) -> Iterator[Diagnostic]:
         if alias.target in valid or _wildcard_covers(config.providers, alias.target):
             continue
         named = next((p for p in config.providers if p.name == alias.target), None)
-        hint = (f"{alias.target!r} is a provider name; aliases point at models: use {named.model!r}"
-                if named and not named.wildcard else
-                suggest(alias.target, valid, f"configured models: {listing(valid)}" if valid else
-                        "add the model under model_providers"))
-        yield error("check.unknown-alias-target",
-                    f"model alias {alias.name!r} points to {alias.target!r}, which is not a configured model",
-                    alias.where("target"), hint)
+        hint = (
+            f"{alias.target!r} is a provider name; aliases point at models: use {named.model!r}"
+            if named and not named.wildcard
+            else suggest(
+                alias.target,
+                valid,
+                f"configured models: {listing(valid)}" if valid else "add the model under model_providers",
+            )
+        )
+        yield error(
+            "check.unknown-alias-target",
+            f"model alias {alias.name!r} points to {alias.target!r}, which is not a configured model",
+            alias.where("target"),
+            hint,
+        )
 
 
 def preference_models(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -41,18 +49,27 @@ def preference_models(config: PlanoConfig) -> Iterator[Diagnostic]:
             if ref in valid:
                 continue
             covered = _wildcard_covers(config.providers, ref)
-            hint = (f"wildcards do not cover routing preferences: add an entry `model: {ref}` under model_providers"
-                    if covered else suggest(ref, names, "use a provider's name or its full `provider/id` model"))
-            yield error("check.unknown-preference-model",
-                        f"routing preference {pref.name!r} lists {ref!r}, which is not a configured provider",
-                        pref.where("models", i), hint)
+            hint = (
+                f"wildcards do not cover routing preferences: add an entry `model: {ref}` under model_providers"
+                if covered
+                else suggest(ref, names, "use a provider's name or its full `provider/id` model")
+            )
+            yield error(
+                "check.unknown-preference-model",
+                f"routing preference {pref.name!r} lists {ref!r}, which is not a configured provider",
+                pref.where("models", i),
+                hint,
+            )
 
 
 def duplicate_preferences(config: PlanoConfig) -> Iterator[Diagnostic]:
     for first, dup in repeats(config.routing_preferences, lambda p: p.name):
-        yield error("check.duplicate-preference-name",
-                    f"routing preference {dup.name!r} is already defined at {where_text(first.loc)}",
-                    dup.where("name"), "merge the two entries' models into one, or rename one of them")
+        yield error(
+            "check.duplicate-preference-name",
+            f"routing preference {dup.name!r} is already defined at {where_text(first.loc)}",
+            dup.where("name"),
+            "merge the two entries' models into one, or rename one of them",
+        )
 
 
 def listener_filters(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -66,13 +83,18 @@ def listener_filters(config: PlanoConfig) -> Iterator[Diagnostic]:
         for agent in li.agents:
             for i, fid in enumerate(agent.input_filters):
                 if fid not in ids:
-                    yield _unknown_filter(f"agent {agent.id!r} of listener {li.name!r}", fid, ids,
-                                          agent.where("input_filters", i))
+                    yield _unknown_filter(
+                        f"agent {agent.id!r} of listener {li.name!r}", fid, ids, agent.where("input_filters", i)
+                    )
 
 
 def _unknown_filter(owner: str, fid: str, ids: set[str], loc: Location) -> Diagnostic:
-    return error("check.unknown-filter", f"{owner} uses filter {fid!r}, which is not defined under filters or agents",
-                 loc, suggest(fid, ids, f"define it under filters (`- id: {fid}` with its `url`)"))
+    return error(
+        "check.unknown-filter",
+        f"{owner} uses filter {fid!r}, which is not defined under filters or agents",
+        loc,
+        suggest(fid, ids, f"define it under filters (`- id: {fid}` with its `url`)"),
+    )
 
 
 def listener_agents(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -83,12 +105,18 @@ def listener_agents(config: PlanoConfig) -> Iterator[Diagnostic]:
         for agent in li.agents:
             if agent.id in agent_ids:
                 continue
-            hint = (f"{agent.id!r} is a filter: list it under input_filters instead" if agent.id in filter_ids
-                    else _undefined_agent_hint(agent.id, agent_ids))
-            yield error("check.unknown-agent",
-                        f"listener {li.name!r} serves agent {agent.id!r}, which is not defined under agents: every "
-                        "request routed to it would fail (the gateway answers AgentNotFound)",
-                        agent.where("id"), hint)
+            hint = (
+                f"{agent.id!r} is a filter: list it under input_filters instead"
+                if agent.id in filter_ids
+                else _undefined_agent_hint(agent.id, agent_ids)
+            )
+            yield error(
+                "check.unknown-agent",
+                f"listener {li.name!r} serves agent {agent.id!r}, which is not defined under agents: every "
+                "request routed to it would fail (the gateway answers AgentNotFound)",
+                agent.where("id"),
+                hint,
+            )
 
 
 def _undefined_agent_hint(agent_id: str, agent_ids: set[str]) -> str:
@@ -103,10 +131,12 @@ def prompt_target_endpoints(config: PlanoConfig) -> Iterator[Diagnostic]:
     for target in config.prompt_targets:
         end = target.endpoint
         if end is not None and end.name not in known:
-            yield error("check.unknown-endpoint",
-                        f"prompt target {target.name!r} calls endpoint {end.name!r}, which is not defined",
-                        end.where("name"),
-                        suggest(end.name, known, f"add it under endpoints (`{end.name}: {{endpoint: host:port}}`)"))
+            yield error(
+                "check.unknown-endpoint",
+                f"prompt target {target.name!r} calls endpoint {end.name!r}, which is not defined",
+                end.where("name"),
+                suggest(end.name, known, f"add it under endpoints (`{end.name}: {{endpoint: host:port}}`)"),
+            )
 
 
 def ratelimit_models(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -117,14 +147,25 @@ def ratelimit_models(config: PlanoConfig) -> Iterator[Diagnostic]:
         if limit.model in ids or (any_wildcard and "/" not in limit.model):
             continue
         full = next((p for p in config.providers if p.model == limit.model and not p.wildcard), None)
-        hint = (f"limits match the bare model id: write {full.model_id!r}" if full
-                else suggest(limit.model, ids, "use the bare id of a configured model (e.g. gpt-4o)"))
-        yield warning("check.ratelimit-model",
-                      f"rate limit for {limit.model!r} matches no configured model id, so it never applies",
-                      limit.where("model"), hint)
+        hint = (
+            f"limits match the bare model id: write {full.model_id!r}"
+            if full
+            else suggest(limit.model, ids, "use the bare id of a configured model (e.g. gpt-4o)")
+        )
+        yield warning(
+            "check.ratelimit-model",
+            f"rate limit for {limit.model!r} matches no configured model id, so it never applies",
+            limit.where("model"),
+            hint,
+        )
 
 
 CHECKS: tuple[Check, ...] = (
-    alias_targets, preference_models, duplicate_preferences, listener_filters, listener_agents,
-    prompt_target_endpoints, ratelimit_models,
+    alias_targets,
+    preference_models,
+    duplicate_preferences,
+    listener_filters,
+    listener_agents,
+    prompt_target_endpoints,
+    ratelimit_models,
 )

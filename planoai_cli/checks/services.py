@@ -14,9 +14,12 @@ from planoai_cli.tree import Location
 
 def duplicate_service_ids(config: PlanoConfig) -> Iterator[Diagnostic]:
     for first, dup in repeats(config.services, lambda s: s.id):
-        yield error("check.duplicate-service-id",
-                    f"{dup.kind} id {dup.id!r} is already used by the {first.kind} at {where_text(first.loc)}",
-                    dup.where("id"), "agents and filters share one set of ids: rename one of them")
+        yield error(
+            "check.duplicate-service-id",
+            f"{dup.kind} id {dup.id!r} is already used by the {first.kind} at {where_text(first.loc)}",
+            dup.where("id"),
+            "agents and filters share one set of ids: rename one of them",
+        )
 
 
 def cluster_collisions(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -38,25 +41,39 @@ def _collision(what: str, name: str, loc: Location, endpoints: set[str], provide
         clash = "is also the cluster made for a model provider's base_url"
     else:
         return
-    yield error("check.cluster-name-collision", f"{what} would define the Envoy cluster {name!r}, which {clash}",
-                loc, f"rename it (e.g. {name + '_svc'!r}) and update whatever refers to it")
+    yield error(
+        "check.cluster-name-collision",
+        f"{what} would define the Envoy cluster {name!r}, which {clash}",
+        loc,
+        f"rename it (e.g. {name + '_svc'!r}) and update whatever refers to it",
+    )
 
 
 def service_urls(config: PlanoConfig) -> Iterator[Diagnostic]:
     for s in config.services:
         if has_refs(s.url):
             # The host and port become an Envoy cluster address, rendered before any substitution.
-            yield error("check.service-url-variable",
-                        f"{s.kind} {s.id!r}: url uses an environment variable, but it becomes an Envoy cluster "
-                        "address when the config is rendered, before variables are substituted", s.where("url"),
-                        "write the URL itself (keep secrets in headers or access_key)")
+            yield error(
+                "check.service-url-variable",
+                f"{s.kind} {s.id!r}: url uses an environment variable, but it becomes an Envoy cluster "
+                "address when the config is rendered, before variables are substituted",
+                s.where("url"),
+                "write the URL itself (keep secrets in headers or access_key)",
+            )
         elif s.upstream is None:
             shown = redact_url(s.url)
-            hint = (f"write the full URL, e.g. http://{shown}" if "://" not in s.url
-                    else "use an http:// or https:// URL with a host")
-            yield error("check.service-url",
-                        f"{s.kind} {s.id!r} has url {shown!r}, which lacks an http(s) scheme or a host, so no "
-                        "cluster can be made for it", s.where("url"), hint)
+            hint = (
+                f"write the full URL, e.g. http://{shown}"
+                if "://" not in s.url
+                else "use an http:// or https:// URL with a host"
+            )
+            yield error(
+                "check.service-url",
+                f"{s.kind} {s.id!r} has url {shown!r}, which lacks an http(s) scheme or a host, so no "
+                "cluster can be made for it",
+                s.where("url"),
+                hint,
+            )
 
 
 def agent_orchestrator(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -67,11 +84,17 @@ def agent_orchestrator(config: PlanoConfig) -> Iterator[Diagnostic]:
     if len(names) == 1:
         return
     found = f"found {listing(names)}" if names else "found none"
-    hint = ("add the orchestrator under endpoints" if not names
-            else "keep a single endpoint, agent or filter, or remove use_agent_orchestrator")
-    yield error("check.agent-orchestrator-endpoints",
-                f"use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; {found}",
-                config.overrides.where("use_agent_orchestrator"), hint)
+    hint = (
+        "add the orchestrator under endpoints"
+        if not names
+        else "keep a single endpoint, agent or filter, or remove use_agent_orchestrator"
+    )
+    yield error(
+        "check.agent-orchestrator-endpoints",
+        f"use_agent_orchestrator needs exactly one endpoint to act as the orchestrator; {found}",
+        config.overrides.where("use_agent_orchestrator"),
+        hint,
+    )
 
 
 CHECKS: tuple[Check, ...] = (duplicate_service_ids, cluster_collisions, service_urls, agent_orchestrator)

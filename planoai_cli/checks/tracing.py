@@ -18,9 +18,12 @@ def otel_endpoint(config: PlanoConfig) -> Iterator[Diagnostic]:
         return
     problem = _endpoint_problem(value)
     if problem:
-        yield error("check.otel-endpoint",
-                    f"tracing.opentracing_grpc_endpoint {redact_url(value)!r} {problem[0]}",
-                    config.tracing.where("opentracing_grpc_endpoint"), problem[1])
+        yield error(
+            "check.otel-endpoint",
+            f"tracing.opentracing_grpc_endpoint {redact_url(value)!r} {problem[0]}",
+            config.tracing.where("opentracing_grpc_endpoint"),
+            problem[1],
+        )
 
 
 def _endpoint_problem(value: str) -> tuple[str, str] | None:

@@ -26,9 +26,12 @@ def base_url_required(config: PlanoConfig) -> Iterator[Diagnostic]:
     for p in config.providers:
         if p.prefix in PREFIXES_NEEDING_BASE_URL and p.base_url is None:
             hint = _BASE_URL_EXAMPLES.get(p.prefix, f"add `base_url:` with the URL of your {p.prefix} endpoint")
-            yield error("check.base-url-required",
-                        f"{p.label}: {p.prefix!r} models have no public default upstream, so base_url "
-                        "is required", p.where("base_url"), hint)
+            yield error(
+                "check.base-url-required",
+                f"{p.label}: {p.prefix!r} models have no public default upstream, so base_url is required",
+                p.where("base_url"),
+                hint,
+            )
 
 
 def custom_provider_incomplete(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -37,12 +40,17 @@ def custom_provider_incomplete(config: PlanoConfig) -> Iterator[Diagnostic]:
             continue
         missing = [k for k, v in (("base_url", p.base_url), ("provider_interface", p.provider_interface)) if v is None]
         if missing:
-            yield error("check.custom-provider-incomplete",
-                        f"{p.label}: {p.prefix!r} is not a built-in provider, so it needs base_url and "
-                        f"provider_interface (missing: {', '.join(missing)})", p.where("model"),
-                        suggest(p.prefix, SUPPORTED_PREFIXES,
-                                "set base_url to the server's URL and provider_interface to the API it speaks "
-                                "(e.g. openai)"))
+            yield error(
+                "check.custom-provider-incomplete",
+                f"{p.label}: {p.prefix!r} is not a built-in provider, so it needs base_url and "
+                f"provider_interface (missing: {', '.join(missing)})",
+                p.where("model"),
+                suggest(
+                    p.prefix,
+                    SUPPORTED_PREFIXES,
+                    "set base_url to the server's URL and provider_interface to the API it speaks (e.g. openai)",
+                ),
+            )
 
 
 def base_url_invalid(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -54,8 +62,11 @@ def base_url_invalid(config: PlanoConfig) -> Iterator[Diagnostic]:
 
 def _url_problem(url: str) -> tuple[str, str]:
     if has_refs(url):
-        return ("uses an environment variable", "base_url is parsed before variables are substituted: write the URL "
-                "itself (keep secrets in access_key or headers)")
+        return (
+            "uses an environment variable",
+            "base_url is parsed before variables are substituted: write the URL "
+            "itself (keep secrets in access_key or headers)",
+        )
     shown = redact_url(url)
     try:
         parts = urlsplit(url.strip())
@@ -71,31 +82,44 @@ def _url_problem(url: str) -> tuple[str, str]:
 def no_builtin_cluster(config: PlanoConfig) -> Iterator[Diagnostic]:
     """Supported prefixes without a static cluster (vercel, openrouter, edenai) only work with a base_url."""
     for p in config.providers:
-        if (p.prefix in PREFIXES_WITHOUT_BASE_URL and p.prefix not in STATIC_PROVIDER_CLUSTERS
-                and p.upstream is None and p.base_url is None):
-            yield error("check.no-builtin-cluster",
-                        f"{p.label}: Plano has no built-in upstream for {p.prefix!r}, so requests would "
-                        "go to a cluster that does not exist", p.where("base_url"),
-                        f"add `base_url:` with the address of the {p.prefix} API")
+        if (
+            p.prefix in PREFIXES_WITHOUT_BASE_URL
+            and p.prefix not in STATIC_PROVIDER_CLUSTERS
+            and p.upstream is None
+            and p.base_url is None
+        ):
+            yield error(
+                "check.no-builtin-cluster",
+                f"{p.label}: Plano has no built-in upstream for {p.prefix!r}, so requests would "
+                "go to a cluster that does not exist",
+                p.where("base_url"),
+                f"add `base_url:` with the address of the {p.prefix} API",
+            )
 
 
 def shared_cluster_conflict(config: PlanoConfig) -> Iterator[Diagnostic]:
     """Providers sharing a cluster share its Host header; differing http_host values cannot both hold."""
     for first, dup in repeats(config.providers, lambda p: p.cluster_name):
         if first.http_host != dup.http_host:
-            yield error("check.shared-cluster-conflict",
-                        f"{dup.label} shares the upstream cluster {dup.cluster_name!r} with "
-                        f"{first.name!r} at {where_text(first.loc)} but sets a different http_host",
-                        dup.where("http_host"), "use the same http_host on both, or none on either")
+            yield error(
+                "check.shared-cluster-conflict",
+                f"{dup.label} shares the upstream cluster {dup.cluster_name!r} with "
+                f"{first.name!r} at {where_text(first.loc)} but sets a different http_host",
+                dup.where("http_host"),
+                "use the same http_host on both, or none on either",
+            )
 
 
 def passthrough_with_key(config: PlanoConfig) -> Iterator[Diagnostic]:
     for p in config.providers:
         if p.passthrough_auth and p.access_key is not None:
-            yield warning("check.passthrough-with-key",
-                          f"{p.label} sets both passthrough_auth and access_key; with passthrough_auth the "
-                          "client's own credential is forwarded", p.where("access_key"),
-                          "remove access_key, or set passthrough_auth: false")
+            yield warning(
+                "check.passthrough-with-key",
+                f"{p.label} sets both passthrough_auth and access_key; with passthrough_auth the "
+                "client's own credential is forwarded",
+                p.where("access_key"),
+                "remove access_key, or set passthrough_auth: false",
+            )
 
 
 def literal_access_key(config: PlanoConfig) -> Iterator[Diagnostic]:
@@ -103,21 +127,31 @@ def literal_access_key(config: PlanoConfig) -> Iterator[Diagnostic]:
     for p in config.providers:
         if p.access_key and not has_refs(p.access_key):
             var = f"{p.prefix.upper().replace('-', '_')}_API_KEY"
-            yield warning("check.literal-secret",
-                          f"{p.label}: access_key looks like a literal key; move it to an environment variable",
-                          p.where("access_key"),
-                          f"write `access_key: ${var}` and put the key in .env or your environment")
+            yield warning(
+                "check.literal-secret",
+                f"{p.label}: access_key looks like a literal key; move it to an environment variable",
+                p.where("access_key"),
+                f"write `access_key: ${var}` and put the key in .env or your environment",
+            )
 
     if config.tracing is not None:
         for i, e in enumerate(config.tracing.exporters or ()):
             if e.api_key and not has_refs(e.api_key):
-                yield warning("check.literal-secret",
-                              f"tracing exporter #{i + 1} ({e.type}): api_key looks like a literal key; move it to "
-                              "an environment variable", e.where("api_key"),
-                              "write `api_key: $POSTHOG_API_KEY` and put the key in .env or your environment")
+                yield warning(
+                    "check.literal-secret",
+                    f"tracing exporter #{i + 1} ({e.type}): api_key looks like a literal key; move it to "
+                    "an environment variable",
+                    e.where("api_key"),
+                    "write `api_key: $POSTHOG_API_KEY` and put the key in .env or your environment",
+                )
 
 
 CHECKS: tuple[Check, ...] = (
-    base_url_required, custom_provider_incomplete, base_url_invalid, no_builtin_cluster,
-    shared_cluster_conflict, passthrough_with_key, literal_access_key,
+    base_url_required,
+    custom_provider_incomplete,
+    base_url_invalid,
+    no_builtin_cluster,
+    shared_cluster_conflict,
+    passthrough_with_key,
+    literal_access_key,
 )

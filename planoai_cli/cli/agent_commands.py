@@ -25,7 +25,7 @@ class AgentCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
             cut = args.index("--")
-            ctx.meta[AGENT_ARGS] = tuple(args[cut + 1:])
+            ctx.meta[AGENT_ARGS] = tuple(args[cut + 1 :])
             args = args[:cut]
         return super().parse_args(ctx, args)
 
@@ -38,24 +38,50 @@ class AgentCommand(click.Command):
 @FILE
 @PATH
 @PROJECT
-@click.option("--dry-run", is_flag=True,
-              help="Print the environment changes (keys masked), model checks and command; start nothing.")
-@click.option("--no-model-check", is_flag=True,
-              help="Launch even if a model the agent will ask for is not routable by the config.")
-@gateway_options(image="Gateway image if it must be started",
-                 pull="When to pull the image (if the gateway must be started).",
-                 admin_port="Host port for the Envoy admin interface (if the gateway must be started).",
-                 wait_timeout="Seconds to wait for the gateway to be healthy.",
-                 listener_port="Model listener port of a zero-config gateway [default: 12000].",
-                 log_level="LOG_LEVEL inside the gateway (if it must be started).")
-@click.option("--settings", "settings_json", metavar="JSON", default=None,
-              help="Upstream's JSON object: NON_INTERACTIVE_MODE (true: CI=true, FORCE_COLOR=0, NODE_NO_READLINE=1, "
-                   "TERM=dumb), ANTHROPIC_SMALL_FAST_MODEL (claude), CODEX_MODEL (codex's model); other keys go to "
-                   "Claude Code as --settings=<json> (codex ignores them).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the environment changes (keys masked), model checks and command; start nothing.",
+)
+@click.option(
+    "--no-model-check",
+    is_flag=True,
+    help="Launch even if a model the agent will ask for is not routable by the config.",
+)
+@gateway_options(
+    image="Gateway image if it must be started",
+    pull="When to pull the image (if the gateway must be started).",
+    admin_port="Host port for the Envoy admin interface (if the gateway must be started).",
+    wait_timeout="Seconds to wait for the gateway to be healthy.",
+    listener_port="Model listener port of a zero-config gateway [default: 12000].",
+    log_level="LOG_LEVEL inside the gateway (if it must be started).",
+)
+@click.option(
+    "--settings",
+    "settings_json",
+    metavar="JSON",
+    default=None,
+    help="Upstream's JSON object: NON_INTERACTIVE_MODE (true: CI=true, FORCE_COLOR=0, NODE_NO_READLINE=1, "
+    "TERM=dumb), ANTHROPIC_SMALL_FAST_MODEL (claude), CODEX_MODEL (codex's model); other keys go to "
+    "Claude Code as --settings=<json> (codex ignores them).",
+)
 @click.pass_context
-def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Path, project: str | None,
-              dry_run: bool, no_model_check: bool, image: str | None, pull: PullPolicy, admin_port: int,
-              wait_timeout: float, listener_port: int | None, log_level: str, settings_json: str | None) -> int:
+def cli_agent(
+    ctx: click.Context,
+    agent: str,
+    file: Path | None,
+    search_dir: Path,
+    project: str | None,
+    dry_run: bool,
+    no_model_check: bool,
+    image: str | None,
+    pull: PullPolicy,
+    admin_port: int,
+    wait_timeout: float,
+    listener_port: int | None,
+    log_level: str,
+    settings_json: str | None,
+) -> int:
     """Run AGENT (claude or codex) through the project's gateway, starting it if needed.
 
     Arguments after `--` go to the agent: planoai cli-agent claude -- --model claude-sonnet.
@@ -68,8 +94,14 @@ def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Pat
     from planoai_cli.zeroconfig import write
 
     shell = dict(os.environ)
-    prepared = session.prepare(agent, Target(file, search_dir, project), shell, ctx.meta.get(AGENT_ARGS, ()),
-                               listener_port, settings=settings.parse(settings_json))
+    prepared = session.prepare(
+        agent,
+        Target(file, search_dir, project),
+        shell,
+        ctx.meta.get(AGENT_ARGS, ()),
+        listener_port,
+        settings=settings.parse(settings_json),
+    )
     if dry_run:
         return _dry_run(prepared, check=not no_model_check)
     shown.show_findings(prepared.findings, prepared.plan.notes)
@@ -78,8 +110,9 @@ def cli_agent(ctx: click.Context, agent: str, file: Path | None, search_dir: Pat
     binary = launch.find_binary(prepared.agent, prepared.plan.child_env(shell))
     if prepared.resolution.zero is not None:
         shown.show_zero_config(write(prepared.resolution.zero))
-    gateway = _gateway(prepared, image=image, pull=pull, admin_port=admin_port, wait_timeout=wait_timeout,
-                       log_level=log_level)
+    gateway = _gateway(
+        prepared, image=image, pull=pull, admin_port=admin_port, wait_timeout=wait_timeout, log_level=log_level
+    )
     plan = prepared.rebuilt(gateway.base_url)
     shown.show_launch(prepared.agent.title, gateway)
     return launch.run(binary, plan.args, plan.child_env(shell))
@@ -108,16 +141,28 @@ def _dry_run(prepared: Any, *, check: bool) -> int:
     return ExitCode.OK
 
 
-def _gateway(prepared: Any, *, image: str | None, pull: PullPolicy, admin_port: int, wait_timeout: float,
-             log_level: str) -> Any:
+def _gateway(
+    prepared: Any, *, image: str | None, pull: PullPolicy, admin_port: int, wait_timeout: float, log_level: str
+) -> Any:
     from planoai_cli import console
     from planoai_cli.agent.gateway import ensure
     from planoai_cli.gateway.options import UpOptions, image_reference
 
-    options = UpOptions(image=image_reference(image, os.environ), pull=pull, admin_port=admin_port,
-                        wait_timeout=wait_timeout, log_level=log_level, environment=prepared.resolution.environment)
-    return ensure(prepared.resolution.target, prepared.validated.raw.path, prepared.config_hash, options,
-                  reporter=console.UpReporter())
+    options = UpOptions(
+        image=image_reference(image, os.environ),
+        pull=pull,
+        admin_port=admin_port,
+        wait_timeout=wait_timeout,
+        log_level=log_level,
+        environment=prepared.resolution.environment,
+    )
+    return ensure(
+        prepared.resolution.target,
+        prepared.validated.raw.path,
+        prepared.config_hash,
+        options,
+        reporter=console.UpReporter(),
+    )
 
 
 # The spelling in upstream's docs: the same command, hidden from the help.

@@ -22,23 +22,52 @@ LOOPBACK = "127.0.0.1"
 
 
 def _hosts(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    return ip_addresses("--host", values, hint="use 127.0.0.1, this host's Docker bridge address (e.g. 172.17.0.1), "
-                                               "or 0.0.0.0 for every interface")
+    return ip_addresses(
+        "--host",
+        values,
+        hint="use 127.0.0.1, this host's Docker bridge address (e.g. 172.17.0.1), or 0.0.0.0 for every interface",
+    )
 
 
 @click.command(short_help="Start the trace collector (in the background).")
-@click.option("--port", type=click.IntRange(1, 65535), default=4317, show_default=True,
-              help="OTLP/gRPC port (what the gateway and most SDKs send to).")
-@click.option("--http-port", type=click.IntRange(0, 65535), default=4318, show_default=True,
-              help="OTLP/HTTP port for POST /v1/traces (protobuf or JSON); 0: no OTLP/HTTP receiver.")
-@click.option("--host", "hosts", multiple=True, callback=_hosts, metavar="ADDRESS",
-              help="Address to listen on (repeatable) [default: 127.0.0.1 and this host's Docker bridge address, "
-                   "so the gateway container reaches it]. 0.0.0.0 listens on every interface.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=4317,
+    show_default=True,
+    help="OTLP/gRPC port (what the gateway and most SDKs send to).",
+)
+@click.option(
+    "--http-port",
+    type=click.IntRange(0, 65535),
+    default=4318,
+    show_default=True,
+    help="OTLP/HTTP port for POST /v1/traces (protobuf or JSON); 0: no OTLP/HTTP receiver.",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    callback=_hosts,
+    metavar="ADDRESS",
+    help="Address to listen on (repeatable) [default: 127.0.0.1 and this host's Docker bridge address, "
+    "so the gateway container reaches it]. 0.0.0.0 listens on every interface.",
+)
 @click.option("--foreground", is_flag=True, help="Run in this terminal until Ctrl-C instead of in the background.")
-@click.option("--max-spans", type=click.IntRange(min=1), default=200_000, show_default=True,
-              help="Spans kept at most; the oldest traces are dropped beyond it.")
-@click.option("--max-age", default="7d", show_default=True, metavar="AGE",
-              help="Traces older than this are dropped: 30m, 12h, 7d.")
+@click.option(
+    "--max-spans",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="Spans kept at most; the oldest traces are dropped beyond it.",
+)
+@click.option(
+    "--max-age",
+    default="7d",
+    show_default=True,
+    metavar="AGE",
+    help="Traces older than this are dropped: 30m, 12h, 7d.",
+)
 def listen(port: int, http_port: int, hosts: tuple[str, ...], foreground: bool, max_spans: int, max_age: str) -> int:
     """Start the OTLP trace collector: gRPC on --port, HTTP on --http-port, spans kept in SQLite.
 
@@ -53,8 +82,10 @@ def listen(port: int, http_port: int, hosts: tuple[str, ...], foreground: bool, 
     from planoai_cli.trace import daemon
 
     if http_port == port:
-        raise UsageError(f"--port and --http-port are both {port}", hint="OTLP/HTTP needs a port of its own "
-                                                                        "(or --http-port 0 for none)")
+        raise UsageError(
+            f"--port and --http-port are both {port}",
+            hint="OTLP/HTTP needs a port of its own (or --http-port 0 for none)",
+        )
     limits = daemon.Limits(max_spans, daemon.parse_age(max_age))
     options = daemon.ListenOptions(hosts or _default_hosts(console.info), port, http_port, limits)
     if "0.0.0.0" in options.hosts or "::" in options.hosts:
@@ -109,11 +140,15 @@ def _default_hosts(note: Callable[[str], None]) -> tuple[str, ...]:
         with session() as engine:
             found = engine.host_address()
     except DockerUnavailable as e:
-        note(f"listening on {LOOPBACK} only: no Docker bridge address ({e.message.splitlines()[0]}); containers "
-             "cannot reach the collector (--host adds addresses)")
+        note(
+            f"listening on {LOOPBACK} only: no Docker bridge address ({e.message.splitlines()[0]}); containers "
+            "cannot reach the collector (--host adds addresses)"
+        )
         return (LOOPBACK,)
     if not found.local:
-        note(f"listening on {LOOPBACK} only: the engine's bridge address {found.address} is not on this machine "
-             "(containers reach loopback through host.docker.internal there)")
+        note(
+            f"listening on {LOOPBACK} only: the engine's bridge address {found.address} is not on this machine "
+            "(containers reach loopback through host.docker.internal there)"
+        )
         return (LOOPBACK,)
     return (LOOPBACK, found.address)

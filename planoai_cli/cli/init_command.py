@@ -14,33 +14,45 @@ from planoai_cli.errors import ExitCode, UsageError
 if TYPE_CHECKING:
     from planoai_cli.init.catalog import Template
 
-FLAGS_HINT = ("planoai init --template ID [--output PATH] [--force] writes a template without questions; "
-              "planoai init --list shows the template IDs")
+FLAGS_HINT = (
+    "planoai init --template ID [--output PATH] [--force] writes a template without questions; "
+    "planoai init --list shows the template IDs"
+)
 CLEAN_HINT = "planoai init --clean writes the blank config; planoai init --template ID writes a template"
 
 
 @planoai.command()
 @click.option("--template", "-t", "template_id", metavar="ID", help="Template to write (see --list).")
-@click.option("--clean", is_flag=True,
-              help="Write a blank config instead: valid, one model listener, no providers (add your own).")
-@click.option("--output", "-o", metavar="PATH", default=None,
-              help="File to write [default: config.yaml; in a folder: FOLDER/config.yaml; '-' prints it].")
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Write a blank config instead: valid, one model listener, no providers (add your own).",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="PATH",
+    default=None,
+    help="File to write [default: config.yaml; in a folder: FOLDER/config.yaml; '-' prints it].",
+)
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--list", "--list-templates", "list_only", is_flag=True, help="List the templates and exit.")
 @click.option("--json", "as_json", is_flag=True, help="With --list: a JSON array of {id, description}.")
-def init(template_id: str | None, clean: bool, output: str | None, force: bool, list_only: bool,
-         as_json: bool) -> int:
+def init(template_id: str | None, clean: bool, output: str | None, force: bool, list_only: bool, as_json: bool) -> int:
     """Write a starter config. In a terminal without --template or --clean, a wizard asks what you need."""
     from planoai_cli.console import wizard as show
     from planoai_cli.init import catalog
 
     if clean and template_id:
-        raise UsageError("--clean and --template do not go together: --clean writes a blank config instead of a "
-                         "template", hint=CLEAN_HINT)
+        raise UsageError(
+            "--clean and --template do not go together: --clean writes a blank config instead of a template",
+            hint=CLEAN_HINT,
+        )
     if list_only:
         if template_id or clean:
-            raise UsageError(f"--list and {'--template' if template_id else '--clean'} do not go together",
-                             hint=FLAGS_HINT)
+            raise UsageError(
+                f"--list and {'--template' if template_id else '--clean'} do not go together", hint=FLAGS_HINT
+            )
         show.show_templates(catalog.TEMPLATES, as_json=as_json)
         return ExitCode.OK
     if as_json:
@@ -76,8 +88,9 @@ def _wizard(output: str | None, force: bool) -> int:
     from planoai_cli.init.create import apply, output_path
 
     environment = dict(os.environ)
-    plan = wizard.run(show.RichPrompter(), output=output_path(output) if output else None, force=force,
-                      environment=environment)
+    plan = wizard.run(
+        show.RichPrompter(), output=output_path(output) if output else None, force=force, environment=environment
+    )
     if plan is None:
         show.cancelled()
         return ExitCode.OK

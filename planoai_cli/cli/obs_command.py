@@ -16,28 +16,68 @@ if TYPE_CHECKING:
 
 
 @planoai.command()
-@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
-              help="Config whose first model_metrics_sources entry of type cost picks the pricing catalog "
-                   "[default: the config in --path, if there is one].")
-@click.option("--path", "search_dir", default=".", show_default=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder searched for config.yaml, plano_config.yaml, arch_config.yaml when --config is omitted.")
-@click.option("--pricing-provider", type=click.Choice(["models.dev", "digitalocean"]), default=None,
-              help="Catalog format and default URL [default: the config's, else models.dev].")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config whose first model_metrics_sources entry of type cost picks the pricing catalog "
+    "[default: the config in --path, if there is one].",
+)
+@click.option(
+    "--path",
+    "search_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder searched for config.yaml, plano_config.yaml, arch_config.yaml when --config is omitted.",
+)
+@click.option(
+    "--pricing-provider",
+    type=click.Choice(["models.dev", "digitalocean"]),
+    default=None,
+    help="Catalog format and default URL [default: the config's, else models.dev].",
+)
 @click.option("--pricing-url", default=None, metavar="URL", help="Fetch the catalog from URL instead.")
 @click.option("--refresh-pricing", is_flag=True, help="Fetch the catalog now even if the cached copy is fresh.")
-@click.option("--since", default=None, metavar="AGE", help="Only calls started in the last AGE: 30s, 5m, 2h, 1d "
-                                                           "[default: everything stored].")
+@click.option(
+    "--since",
+    default=None,
+    metavar="AGE",
+    help="Only calls started in the last AGE: 30s, 5m, 2h, 1d [default: everything stored].",
+)
 @click.option("--once", is_flag=True, help="Print the summary once and exit (tables, or JSON with --json).")
 @JSON
-@click.option("--refresh-ms", type=click.IntRange(min=100), default=500, show_default=True,
-              help="Milliseconds between redraws of the live console.")
-@click.option("--recent", type=click.IntRange(min=0), default=15, show_default=True,
-              help="How many of the newest calls to list.")
-@click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Read at most the newest N calls (the summary says when it cut).")
-def obs(config_file: Path | None, search_dir: Path, pricing_provider: str | None, pricing_url: str | None,
-        refresh_pricing: bool, since: str | None, once: bool, as_json: bool, refresh_ms: int, recent: int,
-        limit: int) -> int:
+@click.option(
+    "--refresh-ms",
+    type=click.IntRange(min=100),
+    default=500,
+    show_default=True,
+    help="Milliseconds between redraws of the live console.",
+)
+@click.option(
+    "--recent", type=click.IntRange(min=0), default=15, show_default=True, help="How many of the newest calls to list."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Read at most the newest N calls (the summary says when it cut).",
+)
+def obs(
+    config_file: Path | None,
+    search_dir: Path,
+    pricing_provider: str | None,
+    pricing_url: str | None,
+    refresh_pricing: bool,
+    since: str | None,
+    once: bool,
+    as_json: bool,
+    refresh_ms: int,
+    recent: int,
+    limit: int,
+) -> int:
     """Watch the LLM calls going through the gateway: requests, errors, cost, tokens, latency and TTFT
     percentiles, per model and per route, the newest calls and the last error.
 

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 @FILE
 @PATH
 @PROJECT
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_WAIT_TIMEOUT, show_default=True,
-              help="Seconds to wait for every listener's /healthz.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_WAIT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for every listener's /healthz.",
+)
 @JSON
 def wait(file: Path | None, search_dir: Path, project: str | None, timeout: float, as_json: bool) -> int:
     """Wait until the project's running gateway is healthy (for CI); it never starts one.
@@ -48,14 +53,25 @@ def wait(file: Path | None, search_dir: Path, project: str | None, timeout: floa
 @FILE
 @PATH
 @PROJECT
-@gateway_options(image="Image up would run",
-                 pull="The pull policy up would use (a missing image is a problem only with never).",
-                 bind="Host address up would publish the ports on.",
-                 admin_port="Host port up would publish the Envoy admin interface on.",
-                 listener_port="Model listener port of a zero-config gateway (no config found) [default: 12000].")
+@gateway_options(
+    image="Image up would run",
+    pull="The pull policy up would use (a missing image is a problem only with never).",
+    bind="Host address up would publish the ports on.",
+    admin_port="Host port up would publish the Envoy admin interface on.",
+    listener_port="Model listener port of a zero-config gateway (no config found) [default: 12000].",
+)
 @JSON
-def doctor(file: Path | None, search_dir: Path, project: str | None, image: str | None, pull: PullPolicy, bind: str,
-           admin_port: int, listener_port: int | None, as_json: bool) -> int:
+def doctor(
+    file: Path | None,
+    search_dir: Path,
+    project: str | None,
+    image: str | None,
+    pull: PullPolicy,
+    bind: str,
+    admin_port: int,
+    listener_port: int | None,
+    as_json: bool,
+) -> int:
     """Show what `planoai up` would meet: Docker, image, ports, keys, Envoy, versions. Changes nothing.
 
     Exits 0 when up would get through these checks, else with the code up would fail with first
@@ -65,7 +81,16 @@ def doctor(file: Path | None, search_dir: Path, project: str | None, image: str 
     from planoai_cli.gateway.options import Target
     from planoai_cli.ops.doctor import DoctorOptions, diagnose
 
-    report = diagnose(DoctorOptions(Target(file, search_dir, project), image=image, pull=pull, bind=bind,
-                                    admin_port=admin_port, listener_port=listener_port, environment=dict(os.environ)))
+    report = diagnose(
+        DoctorOptions(
+            Target(file, search_dir, project),
+            image=image,
+            pull=pull,
+            bind=bind,
+            admin_port=admin_port,
+            listener_port=listener_port,
+            environment=dict(os.environ),
+        )
+    )
     show_doctor(report, as_json=as_json)
     return report.exit_code

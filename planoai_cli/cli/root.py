@@ -11,10 +11,21 @@ from planoai_cli import __version__
 # The module that registers each command (importing it adds its commands to `planoai`). A module is imported when
 # one of its commands is looked up, so running one command does not import the others; --help looks up them all.
 COMMAND_MODULES = {
-    "validate": "config_commands", "migrate": "config_commands", "render": "config_commands",
-    "up": "gateway_commands", "down": "gateway_commands", "status": "gateway_commands", "logs": "gateway_commands",
-    "build": "gateway_commands", "wait": "ops_commands", "doctor": "ops_commands", "cli-agent": "agent_commands",
-    "cli_agent": "agent_commands", "init": "init_command", "obs": "obs_command", "trace": "trace_commands",
+    "validate": "config_commands",
+    "migrate": "config_commands",
+    "render": "config_commands",
+    "up": "gateway_commands",
+    "down": "gateway_commands",
+    "status": "gateway_commands",
+    "logs": "gateway_commands",
+    "build": "gateway_commands",
+    "wait": "ops_commands",
+    "doctor": "ops_commands",
+    "cli-agent": "agent_commands",
+    "cli_agent": "agent_commands",
+    "init": "init_command",
+    "obs": "obs_command",
+    "trace": "trace_commands",
     "export": "export_command",
 }
 
@@ -57,8 +68,14 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the CLI version and the config versions it understands.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the CLI version and the config versions it understands.",
+)
 @click.option("--debug", is_flag=True, envvar="PLANOAI_DEBUG", help="Show tracebacks for unexpected errors.")
 def planoai(debug: bool) -> None:
     """Validate, migrate, render and run Plano AI gateway configs."""

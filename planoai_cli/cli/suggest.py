@@ -18,8 +18,11 @@ def closest_flag(typed: str, flags: Sequence[str]) -> str | None:
     if not typed.startswith("--") or len(typed) < 4:
         return None
     word = typed[2:].lower()
-    ranked = [(score, index, flag) for index, flag in enumerate(flags)
-              if flag.startswith("--") and (score := _score(word, flag[2:].lower())) is not None]
+    ranked = [
+        (score, index, flag)
+        for index, flag in enumerate(flags)
+        if flag.startswith("--") and (score := _score(word, flag[2:].lower())) is not None
+    ]
     return min(ranked)[2] if ranked else None
 
 
@@ -58,8 +61,12 @@ def with_better_suggestion(error: click.ClickException) -> click.ClickException:
     ctx = error.ctx
     if ctx is None or not error.option_name.startswith("--"):
         return error
-    flags = [flag for param in ctx.command.get_params(ctx) if isinstance(param, click.Option) and not param.hidden
-             for flag in (*param.opts, *param.secondary_opts)]
+    flags = [
+        flag
+        for param in ctx.command.get_params(ctx)
+        if isinstance(param, click.Option) and not param.hidden
+        for flag in (*param.opts, *param.secondary_opts)
+    ]
     best = closest_flag(error.option_name, flags)
     message = f"No such option {error.option_name!r}." + (f" Did you mean {best!r}?" if best else "")
     return click.exceptions.NoSuchOption(error.option_name, message=message, ctx=ctx)

@@ -43,31 +43,65 @@ def _dispatch(ctx: click.Context, name: str, args: list[str]) -> Any:
     from planoai_cli.cli import collector_commands
 
     command: click.Command = getattr(collector_commands, _COLLECTOR_COMMANDS[name])
-    with command.make_context(f"{ctx.command_path} {name}", list(args),
-                              help_option_names=ctx.help_option_names) as sub:
+    with command.make_context(f"{ctx.command_path} {name}", list(args), help_option_names=ctx.help_option_names) as sub:
         return command.invoke(sub)
 
 
 @planoai.command(cls=_TraceCommand, short_help="Show the stored traces as trees, a list or JSON; follow new ones.")
 @click.argument("target", required=False)
-@click.option("--list", "listing", is_flag=True, help="List trace ids, newest first, with spans, duration, start time "
-                                                      "and root span, instead of trees.")
-@click.option("--where", "where", multiple=True, metavar="KEY=VALUE",
-              help="Only traces with a span whose attribute KEY equals VALUE (repeatable: all must hold).")
-@click.option("--filter", "filters", multiple=True, metavar="GLOB",
-              help="Show only attributes whose key matches GLOB (repeatable, or comma-separated; `llm` also "
-                   "matches llm.*).")
-@click.option("--since", default=None, metavar="AGE", help="Only traces with a span that started in the last AGE: "
-                                                           "30s, 5m, 2h, 1d.")
-@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
-              help="At most N traces (or ids with --list; 0: no limit) [default: 50]; with --follow, stop after N.")
+@click.option(
+    "--list",
+    "listing",
+    is_flag=True,
+    help="List trace ids, newest first, with spans, duration, start time and root span, instead of trees.",
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Only traces with a span whose attribute KEY equals VALUE (repeatable: all must hold).",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="GLOB",
+    help="Show only attributes whose key matches GLOB (repeatable, or comma-separated; `llm` also matches llm.*).",
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="AGE",
+    help="Only traces with a span that started in the last AGE: 30s, 5m, 2h, 1d.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="At most N traces (or ids with --list; 0: no limit) [default: 50]; with --follow, stop after N.",
+)
 @JSON
 @click.option("--verbose", "-v", is_flag=True, help="Show every attribute (Envoy hop spans show a few by default).")
 @click.option("--follow", "-f", is_flag=True, help="Print each new trace as it arrives, until Ctrl-C.")
-@click.option("--no-interactive", is_flag=True, expose_value=False,
-              help="Accepted for compatibility with upstream planoai; trace never prompts.")
-def trace(target: str | None, listing: bool, where: tuple[str, ...], filters: tuple[str, ...], since: str | None,
-          limit: int | None, as_json: bool, verbose: bool, follow: bool) -> int:
+@click.option(
+    "--no-interactive",
+    is_flag=True,
+    expose_value=False,
+    help="Accepted for compatibility with upstream planoai; trace never prompts.",
+)
+def trace(
+    target: str | None,
+    listing: bool,
+    where: tuple[str, ...],
+    filters: tuple[str, ...],
+    since: str | None,
+    limit: int | None,
+    as_json: bool,
+    verbose: bool,
+    follow: bool,
+) -> int:
     """Show the traces the collector stored: TARGET is `last` (default), `any`, an 8-hex short id or a 32-hex id.
 
     Each trace is a tree: every span's offset from the trace's start, service, name, duration and status, an
@@ -134,13 +168,24 @@ def _follow(query: Query, store: TraceSource | None, running: bool, view: View) 
 
     def emit(trace: Any) -> None:
         nonlocal shown
-        out.show_followed(trace, as_json=view.as_json, listing=query.listing, patterns=view.patterns,
-                          verbose=view.verbose, first=shown == 0)
+        out.show_followed(
+            trace,
+            as_json=view.as_json,
+            listing=query.listing,
+            patterns=view.patterns,
+            verbose=view.verbose,
+            first=shown == 0,
+        )
         shown += 1
 
     try:
-        follow(query, store, emit, still_running=_collector_running,
-               ready=lambda: out.note(f"following new traces{_searched(query)}; Ctrl-C stops"))
+        follow(
+            query,
+            store,
+            emit,
+            still_running=_collector_running,
+            ready=lambda: out.note(f"following new traces{_searched(query)}; Ctrl-C stops"),
+        )
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED  # Ctrl-C is how --follow ends: no "error: interrupted"
     return ExitCode.OK

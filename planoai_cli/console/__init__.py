@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 # What `out_json` writes: exactly the values json.dumps takes (a tuple is written as an array). list and dict are
 # invariant, so a list[str] held in a variable passes only as a copy made in place (list(...)); a domain module's
 # own JSON form, typed dict[str, Any] there, passes as it is.
-JSONValue: TypeAlias = ("bool | int | float | str | list[JSONValue] | tuple[JSONValue, ...] | dict[str, JSONValue]"
-                        " | None")
+JSONValue: TypeAlias = (
+    "bool | int | float | str | list[JSONValue] | tuple[JSONValue, ...] | dict[str, JSONValue] | None"
+)
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 _LABELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
@@ -49,8 +50,9 @@ def rich_console(stderr: bool) -> Console:
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, highlight=False, markup=False, soft_wrap=True,
-                   no_color="NO_COLOR" in os.environ or None)
+    return Console(
+        file=stream, highlight=False, markup=False, soft_wrap=True, no_color="NO_COLOR" in os.environ or None
+    )
 
 
 def _plain(stream: IO[str]) -> bool:
@@ -84,9 +86,13 @@ def _emit(text: str, style: str = "", *, stderr: bool = True) -> None:
 def diagnostic_lines(source: str, diagnostic: Diagnostic) -> list[tuple[str, str]]:
     """The text of one diagnostic as (text, style) lines; shared by the golden tests."""
     label = _LABELS[diagnostic.severity]
-    lines = [(f"{diagnostic.where(source)}: {label}: {diagnostic.message} [{diagnostic.code}]",
-              _STYLES[diagnostic.severity]),
-             (f"  at {diagnostic.path}", "dim")]
+    lines = [
+        (
+            f"{diagnostic.where(source)}: {label}: {diagnostic.message} [{diagnostic.code}]",
+            _STYLES[diagnostic.severity],
+        ),
+        (f"  at {diagnostic.path}", "dim"),
+    ]
     if diagnostic.hint:
         lines.append((f"  hint: {diagnostic.hint}", ""))
     return lines
@@ -146,9 +152,15 @@ def out_json(value: JSONValue) -> None:
     out(json.dumps(value, indent=2, sort_keys=False))
 
 
-_PHASES = {"validate": "config validated", "render": "rendered envoy.yaml and plano_config_rendered.yaml",
-           "docker": "Docker engine found", "image": "image ready", "replace": "previous gateway removed",
-           "start": "container started", "health": "every listener healthy"}
+_PHASES = {
+    "validate": "config validated",
+    "render": "rendered envoy.yaml and plano_config_rendered.yaml",
+    "docker": "Docker engine found",
+    "image": "image ready",
+    "replace": "previous gateway removed",
+    "start": "container started",
+    "health": "every listener healthy",
+}
 
 
 class UpReporter:
@@ -239,8 +251,13 @@ def _loopback(address: str) -> bool:
 
 def endpoint_json(endpoint: Endpoint) -> dict[str, JSONValue]:
     """One listener in `up`, `status` and `wait` JSON: the URL to use here, and every published one."""
-    return {"name": endpoint.name, "type": endpoint.type, "url": endpoint.url, "urls": list(endpoint.urls),
-            "container_url": endpoint.container_url}
+    return {
+        "name": endpoint.name,
+        "type": endpoint.type,
+        "url": endpoint.url,
+        "urls": list(endpoint.urls),
+        "container_url": endpoint.container_url,
+    }
 
 
 def publishing_lines(addresses: Sequence[str], endpoints: Iterable[Endpoint]) -> list[str]:
@@ -257,18 +274,29 @@ def publishing_lines(addresses: Sequence[str], endpoints: Iterable[Endpoint]) ->
 def _collector_json(collector: Collector | None) -> dict[str, JSONValue] | None:
     if collector is None:
         return None
-    return {"pid": collector.pid, "grpc": list(collector.grpc), "http": list(collector.http),
-            "started": collector.started}
+    return {
+        "pid": collector.pid,
+        "grpc": list(collector.grpc),
+        "http": list(collector.http),
+        "started": collector.started,
+    }
 
 
 def show_running(running: Running, *, as_json: bool) -> None:
     """The endpoints of a healthy gateway (stdout), as text or JSON."""
     if as_json:
-        out_json({"project": running.project, "container": running.container, "image": running.image,
-                  "endpoints": [endpoint_json(e) for e in running.endpoints],
-                  "published_addresses": list(running.addresses), "admin_url": running.admin_url,
-                  "collector": _collector_json(running.collector),
-                  "phases": {name: round(seconds, 3) for name, seconds in running.phases}})
+        out_json(
+            {
+                "project": running.project,
+                "container": running.container,
+                "image": running.image,
+                "endpoints": [endpoint_json(e) for e in running.endpoints],
+                "published_addresses": list(running.addresses),
+                "admin_url": running.admin_url,
+                "collector": _collector_json(running.collector),
+                "phases": {name: round(seconds, 3) for name, seconds in running.phases},
+            }
+        )
         return
     total = sum(seconds for _, seconds in running.phases)
     verb = "replaced and started" if running.replaced else "started"
@@ -278,8 +306,10 @@ def show_running(running: Running, *, as_json: bool) -> None:
     lines += publishing_lines(running.addresses, running.endpoints)
     if running.collector is not None:
         how = "started" if running.collector.started else "already running"
-        lines.append(f"traces: collector {how} (pid {running.collector.pid}) on "
-                     f"{', '.join(running.collector.grpc)}; see them with planoai trace, planoai obs")
+        lines.append(
+            f"traces: collector {how} (pid {running.collector.pid}) on "
+            f"{', '.join(running.collector.grpc)}; see them with planoai trace, planoai obs"
+        )
     if running.foreground:
         lines.append("its logs follow; Ctrl-C stops and removes it")
     else:
@@ -289,26 +319,50 @@ def show_running(running: Running, *, as_json: bool) -> None:
 
 def show_status(report: Status, *, as_json: bool) -> None:
     if as_json:
-        out_json({"project": report.project, "container": report.container, "state": report.state,
-                  "healthy": report.healthy, "image": report.image, "uptime_seconds": report.uptime_seconds,
-                  "listeners": [{"name": li.name, "type": li.type, "url": li.url, "urls": list(li.urls),
-                                 "healthy": li.healthy, "detail": li.detail} for li in report.listeners],
-                  "components": [{"name": c.name, "url": c.url, "healthy": c.healthy, "detail": c.detail}
-                                 for c in report.components],
-                  "published_addresses": list(report.addresses), "admin_url": report.admin_url,
-                  "collector": _collector_json(report.collector),
-                  "config_file": report.config_file,
-                  "config_changed": report.config_changed, "config_note": report.config_note,
-                  "stopped": report.stopped})
+        out_json(
+            {
+                "project": report.project,
+                "container": report.container,
+                "state": report.state,
+                "healthy": report.healthy,
+                "image": report.image,
+                "uptime_seconds": report.uptime_seconds,
+                "listeners": [
+                    {
+                        "name": li.name,
+                        "type": li.type,
+                        "url": li.url,
+                        "urls": list(li.urls),
+                        "healthy": li.healthy,
+                        "detail": li.detail,
+                    }
+                    for li in report.listeners
+                ],
+                "components": [
+                    {"name": c.name, "url": c.url, "healthy": c.healthy, "detail": c.detail} for c in report.components
+                ],
+                "published_addresses": list(report.addresses),
+                "admin_url": report.admin_url,
+                "collector": _collector_json(report.collector),
+                "config_file": report.config_file,
+                "config_changed": report.config_changed,
+                "config_note": report.config_note,
+                "stopped": report.stopped,
+            }
+        )
         return
     uptime = f", up {duration_text(report.uptime_seconds)}" if report.uptime_seconds is not None else ""
     lines = [f"project {report.project}: {report.container} {report.state}{uptime} (image {report.image})"]
     if report.stopped:
-        lines += [f"  {report.stopped}",
-                  f"  see why with planoai logs --project-name {report.project}; "
-                  "planoai up starts it again, planoai down removes it"]
-    lines += [f"  {li.type:<6} listener {li.name:<20} {li.url}  {'healthy' if li.healthy else li.detail}"
-              for li in report.listeners]
+        lines += [
+            f"  {report.stopped}",
+            f"  see why with planoai logs --project-name {report.project}; "
+            "planoai up starts it again, planoai down removes it",
+        ]
+    lines += [
+        f"  {li.type:<6} listener {li.name:<20} {li.url}  {'healthy' if li.healthy else li.detail}"
+        for li in report.listeners
+    ]
     lines += [f"  {c.name} (checked at {c.url})  {'healthy' if c.healthy else c.detail}" for c in report.components]
     if report.admin_url and not report.stopped:
         lines.append(f"  admin  {report.admin_url}")

@@ -25,19 +25,35 @@ def show_zero_config(zero: ZeroConfig, *, written: bool = True) -> None:
     verb = "wrote" if written else "would write"
     console = rich_console(stderr=True)
     if zero.passthrough:
-        console.print(Text(f"no config in {zero.search_dir} and no provider key in the environment or "
-                           f"{zero.search_dir / '.env'}: starting a pass-through gateway; clients must send their "
-                           "own API key (Authorization: Bearer …), which is forwarded to the provider",
-                           style="yellow"))
+        console.print(
+            Text(
+                f"no config in {zero.search_dir} and no provider key in the environment or "
+                f"{zero.search_dir / '.env'}: starting a pass-through gateway; clients must send their "
+                "own API key (Authorization: Bearer …), which is forwarded to the provider",
+                style="yellow",
+            )
+        )
     else:
-        console.print(Text(f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}",
-                           style="cyan"))
+        console.print(
+            Text(
+                f"no config in {zero.search_dir}: zero-config with {len(zero.found)} provider(s): {found}", style="cyan"
+            )
+        )
     example = f"{zero.found[0].provider.prefix if zero.found else 'openai'}/<model>"
-    console.print(Text(f"  {verb} {zero.path}; model listener on port {zero.port} (--listener-port changes it); "
-                       f"clients choose a provider by prefix, e.g. model {example!r}"))
+    console.print(
+        Text(
+            f"  {verb} {zero.path}; model listener on port {zero.port} (--listener-port changes it); "
+            f"clients choose a provider by prefix, e.g. model {example!r}"
+        )
+    )
     if written and zero.backup is not None:
-        console.print(Text(f"  warning: {zero.path} had been edited since planoai wrote it; your version was kept "
-                           f"as {zero.backup} (copy it to config.yaml in your project to use it)", style="yellow"))
+        console.print(
+            Text(
+                f"  warning: {zero.path} had been edited since planoai wrote it; your version was kept "
+                f"as {zero.backup} (copy it to config.yaml in your project to use it)",
+                style="yellow",
+            )
+        )
 
 
 def _origin(origin: str) -> str:
@@ -62,9 +78,11 @@ def plan_lines(prepared: Prepared, binary: str | None) -> list[str]:
     plan = prepared.plan
     port = plan.base_url.rsplit(":", 1)[-1].split("/")[0]
     config = prepared.validated.raw.path.resolve()
-    lines = [f"cli-agent {plan.agent} (dry run: nothing was started and Docker was not contacted)",
-             f"config: {config} (project {prepared.project!r}, model listener port {port})",
-             "environment changes:"]
+    lines = [
+        f"cli-agent {plan.agent} (dry run: nothing was started and Docker was not contacted)",
+        f"config: {config} (project {prepared.project!r}, model listener port {port})",
+        "environment changes:",
+    ]
     for change in plan.changes:
         note = f"  ({change.note})" if change.note else ""
         if change.value is None:
@@ -85,8 +103,10 @@ def show_plan(prepared: Prepared, binary: str | None) -> None:
 def show_launch(title: str, gateway: Gateway) -> None:
     """One line before the agent takes over the terminal."""
     how = "started" if gateway.started else "running"
-    rich_console(stderr=True).print(Text(f"gateway {gateway.container} {how}; launching {title} against "
-                                     f"{gateway.base_url}", style="green"))
+    rich_console(stderr=True).print(
+        Text(f"gateway {gateway.container} {how}; launching {title} against {gateway.base_url}", style="green")
+    )
     if gateway.config_changed:
-        rich_console(stderr=True).print(Text(
-            "warning: the config changed since this gateway started; run planoai up to apply it", style="yellow"))
+        rich_console(stderr=True).print(
+            Text("warning: the config changed since this gateway started; run planoai up to apply it", style="yellow")
+        )

@@ -14,8 +14,10 @@ def show_started(state: CollectorState) -> None:
     for line in _where(state):
         info(line)
     first = state.grpc_addresses()[0]
-    info(f"send OTLP to it (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://{first}), then: planoai trace; "
-          "planoai trace down stops it")
+    info(
+        f"send OTLP to it (e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://{first}), then: planoai trace; "
+        "planoai trace down stops it"
+    )
 
 
 def show_status(report: CollectorStatus, *, as_json: bool) -> None:
@@ -38,8 +40,10 @@ def _where(state: CollectorState) -> list[str]:
     lines = [f"  OTLP/gRPC  {', '.join(state.grpc_addresses())}"]
     if state.http_port:
         lines.append(f"  OTLP/HTTP  {', '.join(state.http_urls())}")
-    lines += [f"  store      {state.db_path} (at most {state.max_spans} spans, {age_text(state.max_age_seconds)})",
-              f"  log        {state.log_path}"]
+    lines += [
+        f"  store      {state.db_path} (at most {state.max_spans} spans, {age_text(state.max_age_seconds)})",
+        f"  log        {state.log_path}",
+    ]
     return lines
 
 
@@ -51,23 +55,36 @@ def _stored(report: CollectorStatus) -> str:
         return f"no traces ({report.db_path}, {size})"
     span_word = "span" if report.spans == 1 else "spans"
     trace_word = "trace" if report.traces == 1 else "traces"
-    return (f"{report.traces} {trace_word}, {report.spans} {span_word}, from {_local(report.oldest_ns)} to "
-            f"{_local(report.newest_ns)} ({report.db_path}, {size})")
+    return (
+        f"{report.traces} {trace_word}, {report.spans} {span_word}, from {_local(report.oldest_ns)} to "
+        f"{_local(report.newest_ns)} ({report.db_path}, {size})"
+    )
 
 
 def status_json(report: CollectorStatus) -> dict[str, JSONValue]:
     """`trace status --json`: every field of the text form; null where there is nothing to say."""
     state = report.state
-    return {"running": report.running, "pid": state.pid if state else None,
-            "grpc": list(state.grpc_addresses()) if state else [], "http": list(state.http_urls()) if state else [],
-            "hosts": list(state.hosts) if state else [], "port": state.port if state else None,
-            "http_port": state.http_port if state else None, "foreground": state.foreground if state else None,
-            "started_at": state.started_at if state else None, "uptime_seconds": report.uptime_seconds(),
-            "max_spans": state.max_spans if state else None,
-            "max_age_seconds": state.max_age_seconds if state else None,
-            "log_path": state.log_path if state else None, "db_path": str(report.db_path),
-            "db_bytes": report.db_bytes, "spans": report.spans, "traces": report.traces,
-            "oldest_ns": report.oldest_ns, "newest_ns": report.newest_ns}
+    return {
+        "running": report.running,
+        "pid": state.pid if state else None,
+        "grpc": list(state.grpc_addresses()) if state else [],
+        "http": list(state.http_urls()) if state else [],
+        "hosts": list(state.hosts) if state else [],
+        "port": state.port if state else None,
+        "http_port": state.http_port if state else None,
+        "foreground": state.foreground if state else None,
+        "started_at": state.started_at if state else None,
+        "uptime_seconds": report.uptime_seconds(),
+        "max_spans": state.max_spans if state else None,
+        "max_age_seconds": state.max_age_seconds if state else None,
+        "log_path": state.log_path if state else None,
+        "db_path": str(report.db_path),
+        "db_bytes": report.db_bytes,
+        "spans": report.spans,
+        "traces": report.traces,
+        "oldest_ns": report.oldest_ns,
+        "newest_ns": report.newest_ns,
+    }
 
 
 def age_text(seconds: int) -> str:

@@ -31,8 +31,15 @@ def show_doctor(report: Report, *, as_json: bool) -> None:
 
 def doctor_lines(report: Report) -> list[tuple[str, str]]:
     """The screen as (text, style) lines."""
-    rows = [*_heading(report), *_docker(report.docker), _image(report.image), *_ports(report.ports),
-            *_keys(report.keys), _envoy(report.envoy), _collector(report.collector)]
+    rows = [
+        *_heading(report),
+        *_docker(report.docker),
+        _image(report.image),
+        *_ports(report.ports),
+        *_keys(report.keys),
+        _envoy(report.envoy),
+        _collector(report.collector),
+    ]
     lines = [(f"planoai doctor: what `planoai up` would meet for project {report.project}", "bold"), ("", "")]
     for mark, area, text in rows:
         first, *rest = text.split("\n")
@@ -45,16 +52,22 @@ def _heading(report: Report) -> list[Line]:
     config = report.config
     rows: list[Line] = [(_INFO, "cli", f"planoai-cli {report.cli_version} (writes config {config.written_version})")]
     if config.valid and config.zero_config:
-        rows.append((_WARN, "config", f"no config file: up would write and run the zero-config {config.file} "
-                                      f"({config.detail})"))
+        rows.append(
+            (_WARN, "config", f"no config file: up would write and run the zero-config {config.file} ({config.detail})")
+        )
     elif config.valid:
         versions = f"declared {config.declared_version or '(none)'}, generation {config.generation}"
         rows.append((_OK, "config", f"{config.file}: {config.detail} ({versions})"))
     elif config.file is None or not config.errors:
         rows.append((_FAIL, "config", config.detail))
     else:
-        rows.append((_FAIL, "config", f"{config.file}: not valid, {config.errors} error(s)\n"
-                                      f"run planoai validate {config.file} to see them"))
+        rows.append(
+            (
+                _FAIL,
+                "config",
+                f"{config.file}: not valid, {config.errors} error(s)\nrun planoai validate {config.file} to see them",
+            )
+        )
     if report.gateway is not None:
         rows.append((_INFO, "gateway", f"{report.gateway.container} is {report.gateway.state} (up replaces it)"))
     return rows
@@ -62,11 +75,27 @@ def _heading(report: Report) -> list[Line]:
 
 def _docker(docker: DockerInfo) -> list[Line]:
     if docker.ok:
-        return [(_OK, "docker", f"{docker.endpoint} ({docker.why}); engine {docker.engine_version}, "
-                                f"API {docker.api_version}")]
+        return [
+            (
+                _OK,
+                "docker",
+                f"{docker.endpoint} ({docker.why}); engine {docker.engine_version}, API {docker.api_version}",
+            )
+        ]
     tried = [f"tried {a.url} ({a.why}): {a.error}" for a in docker.attempts] or ["no endpoint to try"]
-    return [(_FAIL, "docker", "\n".join([docker.error or "no Docker engine answered", *tried,
-                                         *([f"hint: {docker.hint}"] if docker.hint else [])]))]
+    return [
+        (
+            _FAIL,
+            "docker",
+            "\n".join(
+                [
+                    docker.error or "no Docker engine answered",
+                    *tried,
+                    *([f"hint: {docker.hint}"] if docker.hint else []),
+                ]
+            ),
+        )
+    ]
 
 
 def _image(image: ImageInfo) -> Line:
@@ -108,8 +137,11 @@ def _collector(collector: CollectorInfo) -> Line:
     stored = f"{collector.spans} spans stored" if collector.spans is not None else "no traces stored yet"
     if collector.running:
         return _OK, "traces", f"collector running (pid {collector.pid}) on {', '.join(collector.grpc)}; {stored}"
-    return _INFO, "traces", (f"no trace collector running ({stored}); up --with-tracing or planoai trace listen "
-                             "starts one")
+    return (
+        _INFO,
+        "traces",
+        (f"no trace collector running ({stored}); up --with-tracing or planoai trace listen starts one"),
+    )
 
 
 def _verdict(report: Report) -> list[tuple[str, str]]:

@@ -12,8 +12,7 @@ if TYPE_CHECKING:
     from planoai_cli.fs import Written
 
 
-def show_export(source: str, exported: Exported, written: Iterable[Written], guide: Guide, *,
-                to_stdout: bool) -> None:
+def show_export(source: str, exported: Exported, written: Iterable[Written], guide: Guide, *, to_stdout: bool) -> None:
     """Findings on stderr; with --stdout the main file alone on stdout, else one `wrote` line per file there."""
     show_diagnostics(source, exported.findings)
     say = info if to_stdout else out
@@ -25,11 +24,15 @@ def show_export(source: str, exported: Exported, written: Iterable[Written], gui
     for item in written:
         out(f"wrote {item.shown()}")
         if item.backup is not None:
-            warning(f"{item.target} was not planoai's own export (written or edited by someone else); it was kept "
-                    f"as {item.backup}")
+            warning(
+                f"{item.target} was not planoai's own export (written or edited by someone else); it was kept "
+                f"as {item.backup}"
+            )
     d = exported.deployment
-    say(f"{exported.kind} export of project {d.project!r}: {len(d.listeners)} listener(s) "
-        f"({', '.join(str(li.port) for li in d.listeners)}), image {d.image}, config hash {d.config_hash}")
+    say(
+        f"{exported.kind} export of project {d.project!r}: {len(d.listeners)} listener(s) "
+        f"({', '.join(str(li.port) for li in d.listeners)}), image {d.image}, config hash {d.config_hash}"
+    )
     if guide.provide:
         say("variables to provide (by name; their values never go into these files):")
         for line in guide.provide:

@@ -52,8 +52,12 @@ def dashboard(summary: Summary, *, live: bool = True, height: int | None = None)
     bottom: list[RenderableType] = []
     if summary.last_error is not None:
         call = summary.last_error.call
-        bottom += [Text(f"last error  {_clock(call.start_ns)}  {call.model}  {call.request_id}  {call.error}",
-                        style="bold red"), Text("")]
+        bottom += [
+            Text(
+                f"last error  {_clock(call.start_ns)}  {call.model}  {call.request_id}  {call.error}", style="bold red"
+            ),
+            Text(""),
+        ]
     bottom.append(Text(footer(summary, live=live), style="dim"))
     middle: list[RenderableType] = []
     rows = len(summary.recent)
@@ -103,8 +107,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", box=None, pad_edge=False,
-                  header_style="bold")
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, pad_edge=False, header_style="bold")
     for name in columns:  # a trailing "<" marks a text column; numbers align right
         text = name.endswith("<")
         table.add_column(name.rstrip("<"), justify="left" if text else "right", no_wrap=True)
@@ -115,8 +118,17 @@ def _models(summary: Summary) -> Table:
     table = _table("by model", "model<", "req", "err", "in", "out", "cached", "cache wr", "tok/s", "cost")
     for row in summary.models:
         t = row.totals
-        table.add_row(row.model, str(t.requests), str(t.errors), f"{t.tokens_in:,}", f"{t.tokens_out:,}",
-                      f"{t.cached:,}", f"{t.cache_creation:,}", _rate(row.tokens_per_second), _usd(t.cost))
+        table.add_row(
+            row.model,
+            str(t.requests),
+            str(t.errors),
+            f"{t.tokens_in:,}",
+            f"{t.tokens_out:,}",
+            f"{t.cached:,}",
+            f"{t.cache_creation:,}",
+            _rate(row.tokens_per_second),
+            _usd(t.cost),
+        )
     return table
 
 
@@ -128,8 +140,20 @@ def _routes(summary: Summary) -> Table:
 
 
 def _recent(summary: Summary, rows: int) -> Table:
-    table = _table(f"recent · last {rows}", "time<", "request<", "model<", "route<", "status", "in",
-                   "out", "TTFT", "latency", "tok/s", "cost")
+    table = _table(
+        f"recent · last {rows}",
+        "time<",
+        "request<",
+        "model<",
+        "route<",
+        "status",
+        "in",
+        "out",
+        "TTFT",
+        "latency",
+        "tok/s",
+        "cost",
+    )
     for priced in summary.recent[:rows]:
         table.add_row(*_recent_row(priced), style="red" if priced.call.failed else None)
     return table
@@ -138,15 +162,27 @@ def _recent(summary: Summary, rows: int) -> Table:
 def _recent_row(priced: PricedCall) -> list[str]:
     c = priced.call
     status = str(c.status_code) if c.status_code is not None else ("error" if c.failed else "")
-    return [_clock(c.start_ns), c.request_id[:12], c.model, c.route or "", status, f"{c.usage.prompt:,}",
-            f"{c.usage.completion:,}", _ms(c.ttft_ms), _ms(c.duration_ms), _rate(c.tokens_per_second),
-            _usd(priced.cost)]
+    return [
+        _clock(c.start_ns),
+        c.request_id[:12],
+        c.model,
+        c.route or "",
+        status,
+        f"{c.usage.prompt:,}",
+        f"{c.usage.completion:,}",
+        _ms(c.ttft_ms),
+        _ms(c.duration_ms),
+        _rate(c.tokens_per_second),
+        _usd(priced.cost),
+    ]
 
 
 def _empty(summary: Summary) -> str:
     where = f" in the last {summary.since}" if summary.since else ""
-    return (f"no LLM calls stored{where} yet: calls appear once the gateway sends its spans to the collector "
-            "(planoai up --with-tracing)")
+    return (
+        f"no LLM calls stored{where} yet: calls appear once the gateway sends its spans to the collector "
+        "(planoai up --with-tracing)"
+    )
 
 
 def footer(summary: Summary, *, live: bool = True) -> str:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from planoai_cli.render import EnvoyVerdict, Rendered
 
 # Said whenever Envoy judged a validation copy: what it did and did not check.
-STANDIN_NOTE = ("the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read "
-                "the embedded config")
+STANDIN_NOTE = (
+    "the wasm plugins were stood in by a pass-through module, so Plano's plugins did not read the embedded config"
+)
 
 
 def validate_text(result: Validated) -> None:
@@ -61,8 +62,10 @@ def validate_json(run: Callable[[], Validated], *, envoy: bool = False) -> int:
     verdict = _envoy_verdict(result)
     findings = sorted_diagnostics((*result.findings, *verdict.rendered.notices))
     check = verdict.check
-    console.out_json(_payload(True, version, (), findings) | {"envoy": {
-        "ok": check.ok, "version": check.version, "output": check.output, "standin_plugins": True}})
+    console.out_json(
+        _payload(True, version, (), findings)
+        | {"envoy": {"ok": check.ok, "version": check.version, "output": check.output, "standin_plugins": True}}
+    )
     return ExitCode.OK if check.ok else ExitCode.RENDER
 
 
@@ -73,12 +76,15 @@ def validate_envoy_text(result: Validated) -> None:
     check = verdict.check
     if not check.ok:
         console.quoted_output(f"Envoy {check.version} rejected the rendered envoy.yaml:", check.output)
-        raise EnvoyRejected(f"{result.raw.source}: Envoy rejected the rendered configuration ({STANDIN_NOTE})",
-                            check.output,
-                            hint="Envoy's message above names the offending field; planoai validate should have "
-                                 "caught it, so please report it together with the config")
-    console.verdict(f"{result.raw.source}: valid ({_summary(result)}); Envoy {check.version} accepts the rendered "
-                    f"envoy.yaml")
+        raise EnvoyRejected(
+            f"{result.raw.source}: Envoy rejected the rendered configuration ({STANDIN_NOTE})",
+            check.output,
+            hint="Envoy's message above names the offending field; planoai validate should have "
+            "caught it, so please report it together with the config",
+        )
+    console.verdict(
+        f"{result.raw.source}: valid ({_summary(result)}); Envoy {check.version} accepts the rendered envoy.yaml"
+    )
     console.out(f"note: {STANDIN_NOTE}")
 
 
@@ -101,16 +107,20 @@ def render(result: Validated, *, out: Path | None) -> None:
     for written in write_files(rendered.files(), out, keep_edits=True):
         console.out(f"wrote {written.shown()}")
         if written.backup is not None:
-            console.warning(f"{written.target} was not planoai's last render (written or edited by someone "
-                            f"else); it was kept as {written.backup}")
+            console.warning(
+                f"{written.target} was not planoai's last render (written or edited by someone "
+                f"else); it was kept as {written.backup}"
+            )
     console.out(render_summary(rendered))
 
 
 def render_summary(rendered: Rendered) -> str:
     """Ports to publish (with the health path), the admin port and the variables the files need."""
     lines = ["listeners (publish these ports; each answers GET /healthz when ready):"]
-    lines += [f"  {p.address}:{p.port}  {p.type} listener {p.name!r} (Envoy {p.envoy_listener})"
-              for p in rendered.listener_ports]
+    lines += [
+        f"  {p.address}:{p.port}  {p.type} listener {p.name!r} (Envoy {p.envoy_listener})"
+        for p in rendered.listener_ports
+    ]
     lines.append(f"Envoy admin: port {rendered.admin_port} (inside the container)")
     names = sorted({name for names in rendered.env_vars.values() for name in names})
     lines.append("variables substituted at start: " + (", ".join(names) if names else "none"))
@@ -124,16 +134,25 @@ _LOCATED = re.compile(r"^.+?:(\d+)(?::(\d+))?: (.*)$", re.S)
 def _refusal(e: ConfigError) -> dict[str, JSONValue]:
     """A whole-file refusal in the shape of a JSON error entry (path "(file)")."""
     match = _LOCATED.match(e.message)
-    return {"code": "config.refused", "path": "(file)",
-            "line": int(match[1]) if match else None, "column": int(match[2]) if match and match[2] else None,
-            "message": match[3] if match else e.message, "hint": e.hint}
+    return {
+        "code": "config.refused",
+        "path": "(file)",
+        "line": int(match[1]) if match else None,
+        "column": int(match[2]) if match and match[2] else None,
+        "message": match[3] if match else e.message,
+        "hint": e.hint,
+    }
 
 
-def _payload(valid: bool, version: str | None, errors: tuple[Diagnostic, ...],
-             warnings: tuple[Diagnostic, ...]) -> dict[str, JSONValue]:
-    return {"valid": valid, "version": version,
-            "errors": [d.as_json() for d in errors],
-            "warnings": [{**d.as_json(), "severity": d.severity.value} for d in warnings]}
+def _payload(
+    valid: bool, version: str | None, errors: tuple[Diagnostic, ...], warnings: tuple[Diagnostic, ...]
+) -> dict[str, JSONValue]:
+    return {
+        "valid": valid,
+        "version": version,
+        "errors": [d.as_json() for d in errors],
+        "warnings": [{**d.as_json(), "severity": d.severity.value} for d in warnings],
+    }
 
 
 def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
@@ -152,5 +171,7 @@ def migrate(result: Validated, *, write: bool, show_diff: bool) -> None:
         console.out(after)
     if write:
         written = rewrite(result.raw.path, after, result.raw.snapshot)
-        console.success(f"rewrote {written.shown()} in the v0.4.0 form (previous content, with its "
-                        f"comments, kept in {written.backup})")
+        console.success(
+            f"rewrote {written.shown()} in the v0.4.0 form (previous content, with its "
+            f"comments, kept in {written.backup})"
+        )

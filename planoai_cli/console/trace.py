@@ -13,8 +13,14 @@ from planoai_cli.trace.export import NS_PER_MS, dumps_line, list_json, local_tim
 from planoai_cli.trace.model import AttributeValue, TraceRecord
 from planoai_cli.trace.tree import SpanNode, build_tree, root_span, shown_attributes, span_error, span_status
 
-_SERVICE_STYLES = (("inbound", "cyan"), ("outbound", "blue"), ("orchestrator", "magenta"), ("routing", "yellow"),
-                   ("agent", "green"), ("llm", "bright_magenta"))
+_SERVICE_STYLES = (
+    ("inbound", "cyan"),
+    ("outbound", "blue"),
+    ("orchestrator", "magenta"),
+    ("routing", "yellow"),
+    ("agent", "green"),
+    ("llm", "bright_magenta"),
+)
 _MAX_VALUE = 200  # characters of an attribute value shown without -v
 
 
@@ -37,14 +43,18 @@ def _value(value: AttributeValue, verbose: bool) -> str:
     return text
 
 
-def tree_lines(trace: TraceRecord, *, patterns: Sequence[str] = (), verbose: bool = False,
-               tz: tzinfo | None = None) -> list[Text]:
+def tree_lines(
+    trace: TraceRecord, *, patterns: Sequence[str] = (), verbose: bool = False, tz: tzinfo | None = None
+) -> list[Text]:
     """One trace as lines: a header, then per span its offset from the trace's start, tree guides, service,
     name, duration and status, an error banner when it failed, and its attributes below it."""
-    header = Text.assemble(("trace ", "bold"), (trace.trace_id, "bold"),
-                           f"  {_ms(trace.end_ns - trace.start_ns)} total",
-                           f"  started {local_time(trace.start_ns, tz)}",
-                           f"  {len(trace.spans)} span{'' if len(trace.spans) == 1 else 's'}")
+    header = Text.assemble(
+        ("trace ", "bold"),
+        (trace.trace_id, "bold"),
+        f"  {_ms(trace.end_ns - trace.start_ns)} total",
+        f"  started {local_time(trace.start_ns, tz)}",
+        f"  {len(trace.spans)} span{'' if len(trace.spans) == 1 else 's'}",
+    )
     roots = build_tree(trace)
     width = max((len(_offset(n)) for n in _walk(roots)), default=0)
     lines = [header]
@@ -64,14 +74,21 @@ def _walk(nodes: Sequence[SpanNode]) -> list[SpanNode]:
     return [m for n in nodes for m in (n, *_walk(n.children))]
 
 
-def _node_lines(node: SpanNode, connector: str, inner: str, *, width: int, patterns: Sequence[str],
-                verbose: bool) -> list[Text]:
+def _node_lines(
+    node: SpanNode, connector: str, inner: str, *, width: int, patterns: Sequence[str], verbose: bool
+) -> list[Text]:
     span = node.span
     error = span_error(span)
     status = span_status(span)
-    line = Text.assemble((_offset(node).rjust(width), "dim"), "  ", (connector, "dim"),
-                         (f"[{span.service}]", _service_style(span.service)), f" {span.name}",
-                         (f"  {_ms(span.duration_ns)}", ""), ("  " + status, "bold red" if error else "green"))
+    line = Text.assemble(
+        (_offset(node).rjust(width), "dim"),
+        "  ",
+        (connector, "dim"),
+        (f"[{span.service}]", _service_style(span.service)),
+        f" {span.name}",
+        (f"  {_ms(span.duration_ns)}", ""),
+        ("  " + status, "bold red" if error else "green"),
+    )
     pad = " " * (width + 2) + inner + ("│  " if node.children else "   ")
     lines = [line]
     if error:
@@ -83,13 +100,20 @@ def _node_lines(node: SpanNode, connector: str, inner: str, *, width: int, patte
         lines.append(Text.assemble((pad, "dim"), (f"… {hidden} more {noun} (-v shows them)", "dim")))
     for index, child in enumerate(node.children):
         last = index == len(node.children) - 1
-        lines += _node_lines(child, inner + ("└─ " if last else "├─ "), inner + ("   " if last else "│  "),
-                             width=width, patterns=patterns, verbose=verbose)
+        lines += _node_lines(
+            child,
+            inner + ("└─ " if last else "├─ "),
+            inner + ("   " if last else "│  "),
+            width=width,
+            patterns=patterns,
+            verbose=verbose,
+        )
     return lines
 
 
-def render_tree(trace: TraceRecord, *, patterns: Sequence[str] = (), verbose: bool = False,
-                tz: tzinfo | None = None) -> str:
+def render_tree(
+    trace: TraceRecord, *, patterns: Sequence[str] = (), verbose: bool = False, tz: tzinfo | None = None
+) -> str:
     """The tree as plain text (what a non-terminal receives; the golden files hold this)."""
     return "".join(line.plain + "\n" for line in tree_lines(trace, patterns=patterns, verbose=verbose, tz=tz))
 
@@ -101,8 +125,13 @@ def list_row(trace: TraceRecord, tz: tzinfo | None = None) -> tuple[str, str, st
     root = root_span(trace)
     failed = any(span_error(s) for s in trace.spans)
     described = f"[{root.service}] {root.name}" if root else "?"
-    return (trace.short_id, local_time(trace.start_ns, tz), _ms(trace.end_ns - trace.start_ns),
-            str(len(trace.spans)), described + ("  error" if failed else ""))
+    return (
+        trace.short_id,
+        local_time(trace.start_ns, tz),
+        _ms(trace.end_ns - trace.start_ns),
+        str(len(trace.spans)),
+        described + ("  error" if failed else ""),
+    )
 
 
 def list_lines(traces: Sequence[TraceRecord], *, header: bool = True, tz: tzinfo | None = None) -> list[Text]:
@@ -112,8 +141,7 @@ def list_lines(traces: Sequence[TraceRecord], *, header: bool = True, tz: tzinfo
     widths = [max(len(r[i]) for r in all_rows) for i in range(4)]
     lines = []
     for number, row in enumerate(all_rows):
-        text = (f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}  "
-                f"{row[4]}")
+        text = f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}  {row[4]}"
         style = "bold" if header and number == 0 else ("red" if row[4].endswith("  error") else "")
         lines.append(Text(text, style=style))
     return lines
@@ -123,8 +151,9 @@ def render_list(traces: Sequence[TraceRecord], *, tz: tzinfo | None = None) -> s
     return "".join(line.plain + "\n" for line in list_lines(traces, tz=tz))
 
 
-def show_traces(traces: Sequence[TraceRecord], *, as_json: bool, patterns: Sequence[str] = (),
-                verbose: bool = False) -> None:
+def show_traces(
+    traces: Sequence[TraceRecord], *, as_json: bool, patterns: Sequence[str] = (), verbose: bool = False
+) -> None:
     """Trees (a blank line between two) or `{"traces": [...]}` on stdout."""
     if as_json:
         out_json({"traces": [trace_json(t, patterns) for t in traces]})
@@ -146,8 +175,15 @@ def show_list(traces: Sequence[TraceRecord], *, as_json: bool) -> None:
         console.print(line)
 
 
-def show_followed(trace: TraceRecord, *, as_json: bool, listing: bool, patterns: Sequence[str] = (),
-                  verbose: bool = False, first: bool = False) -> None:
+def show_followed(
+    trace: TraceRecord,
+    *,
+    as_json: bool,
+    listing: bool,
+    patterns: Sequence[str] = (),
+    verbose: bool = False,
+    first: bool = False,
+) -> None:
     """One trace as --follow prints it: a tree, a --list line, or one line of JSON."""
     if as_json:
         out(dumps_line(summary_json(trace) if listing else trace_json(trace, patterns)))

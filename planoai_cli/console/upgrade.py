@@ -14,9 +14,26 @@ if TYPE_CHECKING:
     from planoai_cli.fs import Snapshot, Written
 
 # Sections in the order the canonical file presents them; anything else follows in the user's order.
-SECTION_ORDER = ("version", "listeners", "model_providers", "model_aliases", "routing_preferences",
-                 "model_metrics_sources", "agents", "filters", "endpoints", "system_prompt", "prompt_targets",
-                 "prompt_guards", "ratelimits", "overrides", "routing", "prompt_caching", "state_storage", "tracing")
+SECTION_ORDER = (
+    "version",
+    "listeners",
+    "model_providers",
+    "model_aliases",
+    "routing_preferences",
+    "model_metrics_sources",
+    "agents",
+    "filters",
+    "endpoints",
+    "system_prompt",
+    "prompt_targets",
+    "prompt_guards",
+    "ratelimits",
+    "overrides",
+    "routing",
+    "prompt_caching",
+    "state_storage",
+    "tracing",
+)
 
 
 def canonical_text(doc: YMap) -> str:
@@ -29,8 +46,12 @@ def canonical_text(doc: YMap) -> str:
 
 def unified_diff(before: str, after: str, name: str) -> str:
     """A unified diff between the file on disk and its canonical form ('' when identical)."""
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"{name} (current)", tofile=f"{name} (v0.4.0)")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"{name} (current)",
+        tofile=f"{name} (v0.4.0)",
+    )
     return "".join(lines)
 
 
@@ -39,5 +60,11 @@ def rewrite(path: Path, text: str, read: Snapshot | None) -> Written:
     (FILE.bak, else FILE.bak.1, …); refused if the file no longer holds what was `read`. Raises PlanoError."""
     from planoai_cli.fs import Existing, write_file
 
-    return write_file(path, text, mode=0o644, existing=Existing.BACKUP, expected=read,
-                      hint="run planoai migrate FILE to print the new form instead")
+    return write_file(
+        path,
+        text,
+        mode=0o644,
+        existing=Existing.BACKUP,
+        expected=read,
+        hint="run planoai migrate FILE to print the new form instead",
+    )

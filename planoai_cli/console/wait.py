@@ -12,10 +12,17 @@ if TYPE_CHECKING:
 
 def show_waited(waited: Waited, *, as_json: bool) -> None:
     if as_json:
-        out_json({"project": waited.project, "container": waited.container, "healthy": True,
-                  "endpoints": [endpoint_json(e) for e in waited.endpoints],
-                  "published_addresses": list(waited.addresses), "admin_url": waited.admin_url,
-                  "elapsed_seconds": round(waited.elapsed, 3)})
+        out_json(
+            {
+                "project": waited.project,
+                "container": waited.container,
+                "healthy": True,
+                "endpoints": [endpoint_json(e) for e in waited.endpoints],
+                "published_addresses": list(waited.addresses),
+                "admin_url": waited.admin_url,
+                "elapsed_seconds": round(waited.elapsed, 3),
+            }
+        )
         return
     lines = [f"gateway {waited.container} is healthy (waited {waited.elapsed:.1f}s)"]
     lines += [f"  {e.type:<6} listener {e.name:<20} {e.url}" for e in waited.endpoints]

@@ -81,13 +81,17 @@ def show_written(written: Written) -> None:
     lines = [f"{verb} {written.config} (template {written.template})"]
     if written.env:
         action = "created" if written.env.created else "updated"
-        lines.append(f"{action} {written.env.path} with {', '.join(written.env.names)} (mode 0600; keep it out of "
-                     "version control)")
+        lines.append(
+            f"{action} {written.env.path} with {', '.join(written.env.names)} (mode 0600; keep it out of "
+            "version control)"
+        )
         if written.env.tightened:
             lines.append(f"  {written.env.path} was readable by others; it is now readable only by you")
     if written.missing:
-        lines.append(f"still needed before planoai up: {', '.join(written.missing)} (set in your shell, or in "
-                     f"{written.config.parent / '.env'})")
+        lines.append(
+            f"still needed before planoai up: {', '.join(written.missing)} (set in your shell, or in "
+            f"{written.config.parent / '.env'})"
+        )
     lines.append("next:")
     lines += [f"  {step}" for step in written.next_steps]
     out("\n".join(lines))
@@ -95,4 +99,3 @@ def show_written(written: Written) -> None:
 
 def cancelled() -> None:
     info("nothing was written")
-

@@ -85,8 +85,9 @@ def guide(exported: Exported, out: Path | None, dotenv: Path | None) -> Guide:
     if exported.target == "compose":
         return _compose_guide(exported, out, folder, dotenv)
     if exported.target == "swarm":
-        provide = [f"printf '%s' \"${name}\" | docker secret create {swarm.secret_name(d, name)} -"
-                   for name in d.required]
+        provide = [
+            f"printf '%s' \"${name}\" | docker secret create {swarm.secret_name(d, name)} -" for name in d.required
+        ]
         provide += [f"{name} (optional): in the environment of `docker stack deploy`" for name in d.optional]
         stack = f"{folder}/{swarm.STACK_FILE}" if folder else "stack.yaml  (write it with --out DIR first)"
         return Guide(tuple(provide), (f"docker stack deploy -c {stack} {swarm.stack_name(d)}",))
@@ -97,11 +98,18 @@ def guide(exported: Exported, out: Path | None, dotenv: Path | None) -> Guide:
         provide.append(f"kubectl create secret generic {secret} {literals}")
     provide += [f"{name} (optional): add it to the Secret {secret} to have it substituted" for name in d.optional]
     if exported.helm:
-        return Guide(tuple(provide), (f"helm upgrade --install {kubernetes.base_name(d)} {folder}",
-                                      f"kubectl rollout status deployment/{kubernetes.base_name(d)}"))
+        return Guide(
+            tuple(provide),
+            (
+                f"helm upgrade --install {kubernetes.base_name(d)} {folder}",
+                f"kubectl rollout status deployment/{kubernetes.base_name(d)}",
+            ),
+        )
     manifests = f"{folder}/{kubernetes.MANIFESTS_FILE}" if folder else "-   (with this output piped in)"
-    return Guide(tuple(provide), (f"kubectl apply -f {manifests}",
-                                  f"kubectl rollout status deployment/{kubernetes.base_name(d)}"))
+    return Guide(
+        tuple(provide),
+        (f"kubectl apply -f {manifests}", f"kubectl rollout status deployment/{kubernetes.base_name(d)}"),
+    )
 
 
 def _compose_guide(exported: Exported, out: Path | None, folder: str | None, dotenv: Path | None) -> Guide:
@@ -111,8 +119,10 @@ def _compose_guide(exported: Exported, out: Path | None, folder: str | None, dot
     beside = folder is not None and out is not None and out.resolve() == (dotenv.parent.resolve() if dotenv else None)
     if dotenv is not None and dotenv.is_file() and not beside:
         where, env_file = str(dotenv), f" --env-file {_shown(dotenv)}"
-    provide = [f"{name}{'' if name in d.required else ' (optional)'}: in {where}, or exported in the shell"
-               for name in d.variables]
+    provide = [
+        f"{name}{'' if name in d.required else ' (optional)'}: in {where}, or exported in the shell"
+        for name in d.variables
+    ]
     compose_file = f"{folder}/compose.yaml" if folder else "compose.yaml  (write it with --out DIR first)"
     return Guide(tuple(provide), (f"docker compose{env_file} -f {compose_file} up -d",))
 

@@ -47,6 +47,8 @@ def _host(url: str) -> str | None:
 
 def _warning(record: Record, owner: str, field: str, *, defaulted: bool = False) -> Diagnostic:
     what = "defaults to" if defaulted else "points at"
-    message = (f"{owner}: {field} {what} {CONTAINER_HOST_ALIAS} (the machine running Docker), which a Kubernetes "
-               "pod cannot reach")
+    message = (
+        f"{owner}: {field} {what} {CONTAINER_HOST_ALIAS} (the machine running Docker), which a Kubernetes "
+        "pod cannot reach"
+    )
     return at(Severity.WARNING, CODE, message, record.where(field), HINT)

@@ -41,8 +41,10 @@ def files(deployment: Deployment, *, publish: tuple[str, ...]) -> dict[str, str]
 
 def mounted_files(deployment: Deployment) -> dict[str, str]:
     """The rendered files and supervisord's, in the two folders the service mounts."""
-    return {**{f"{FILES_DIR}/rendered/{name}": text for name, text in deployment.rendered.items()},
-            **{f"{FILES_DIR}/supervisord/{name}": text for name, text in deployment.supervisor.items()}}
+    return {
+        **{f"{FILES_DIR}/rendered/{name}": text for name, text in deployment.rendered.items()},
+        **{f"{FILES_DIR}/supervisord/{name}": text for name, text in deployment.supervisor.items()},
+    }
 
 
 def compose_yaml(deployment: Deployment, publish: tuple[str, ...]) -> str:
@@ -57,8 +59,10 @@ def service(deployment: Deployment, publish: tuple[str, ...]) -> dict[str, Any]:
         "command": [],
         "environment": {**secret_environment(deployment), **deployment.environment},
         "ports": [f"{_host(address)}:{li.port}:{li.port}" for li in deployment.listeners for address in publish],
-        "volumes": [_bind(f"./{FILES_DIR}/rendered", RENDERED_DIR),
-                    _bind(f"./{FILES_DIR}/supervisord", SUPERVISOR_DIR)],
+        "volumes": [
+            _bind(f"./{FILES_DIR}/rendered", RENDERED_DIR),
+            _bind(f"./{FILES_DIR}/supervisord", SUPERVISOR_DIR),
+        ],
         "tmpfs": [f"{RUN_DIR}:rw,mode=0700"],
         "extra_hosts": [HOST_GATEWAY],
         "healthcheck": healthcheck(deployment),
@@ -84,8 +88,12 @@ def healthcheck(deployment: Deployment) -> dict[str, Any]:
 
 
 def labels(deployment: Deployment, target: str) -> dict[str, str]:
-    return {LABEL_EXPORT: target, LABEL_PROJECT: deployment.project, LABEL_CONFIG_HASH: deployment.config_hash,
-            LABEL_CLI_VERSION: deployment.cli_version}
+    return {
+        LABEL_EXPORT: target,
+        LABEL_PROJECT: deployment.project,
+        LABEL_CONFIG_HASH: deployment.config_hash,
+        LABEL_CLI_VERSION: deployment.cli_version,
+    }
 
 
 def _host(address: str) -> str:

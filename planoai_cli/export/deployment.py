@@ -121,21 +121,30 @@ def build(validated: Validated, options: ExportOptions) -> Deployment:
     optional = tuple(name for name in _referenced(rendered) if name not in required)
     findings = (*validated.findings, *rendered.notices, *_state_warning(validated, options.replicas))
     return Deployment(
-        project=project_name(options.project, validated.raw.path), source=validated.raw.path.name,
-        image=options.image, log_level=options.log_level, replicas=options.replicas,
+        project=project_name(options.project, validated.raw.path),
+        source=validated.raw.path.name,
+        image=options.image,
+        log_level=options.log_level,
+        replicas=options.replicas,
         listeners=tuple(Listener(p.name, p.type, p.port, p.health_path) for p in rendered.listener_ports),
-        required=required, optional=optional, environment=MappingProxyType(environment(rendered, options.log_level)),
-        rendered=rendered.files(), supervisor=MappingProxyType(supervisor_files()),
-        config_hash=prepared.config_hash, cli_version=__version__,
+        required=required,
+        optional=optional,
+        environment=MappingProxyType(environment(rendered, options.log_level)),
+        rendered=rendered.files(),
+        supervisor=MappingProxyType(supervisor_files()),
+        config_hash=prepared.config_hash,
+        cli_version=__version__,
         findings=sorted_diagnostics(findings),
     )
 
 
 def environment(rendered: Rendered, log_level: str) -> dict[str, str]:
     """`up`'s environment without the keys (gateway.spec.environment with no values; a test keeps them equal)."""
-    env = {"PLANO_ENVOY_VARS": _shell_format(rendered.env_vars.get(ENVOY_FILE, ())),
-           "PLANO_CONFIG_VARS": _shell_format(rendered.env_vars.get(PLANO_CONFIG_FILE, ())),
-           "LOG_LEVEL": log_level}
+    env = {
+        "PLANO_ENVOY_VARS": _shell_format(rendered.env_vars.get(ENVOY_FILE, ())),
+        "PLANO_CONFIG_VARS": _shell_format(rendered.env_vars.get(PLANO_CONFIG_FILE, ())),
+        "LOG_LEVEL": log_level,
+    }
     tracing = parse(rendered.plano_config, PLANO_CONFIG_FILE).get("tracing")
     endpoint = tracing.get("opentracing_grpc_endpoint") if isinstance(tracing, dict) else None
     if isinstance(endpoint, str) and "$" not in endpoint:
@@ -163,7 +172,16 @@ def _state_warning(validated: Validated, replicas: int) -> tuple[Diagnostic, ...
     state = validated.config.state_storage
     if state is None or state.type != "memory" or replicas < 2:
         return ()
-    message = (f"state_storage is 'memory': each of the {replicas} replicas keeps its own conversations, so a "
-               "client continuing one (previous_response_id) may reach a replica that never saw it")
-    return (at(Severity.WARNING, STATE_CODE, message, state.where("type"),
-               "use state_storage type 'postgres' (shared by every replica), or --replicas 1"),)
+    message = (
+        f"state_storage is 'memory': each of the {replicas} replicas keeps its own conversations, so a "
+        "client continuing one (previous_response_id) may reach a replica that never saw it"
+    )
+    return (
+        at(
+            Severity.WARNING,
+            STATE_CODE,
+            message,
+            state.where("type"),
+            "use state_storage type 'postgres' (shared by every replica), or --replicas 1",
+        ),
+    )

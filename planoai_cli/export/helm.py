@@ -29,11 +29,15 @@ def files(deployment: Deployment) -> dict[str, str]:
 
 def chart_yaml(deployment: Deployment) -> str:
     tag = deployment.image.rsplit(":", 1)[1] if ":" in deployment.image.rsplit("/", 1)[-1] else "latest"
-    chart = {"apiVersion": "v2", "name": k8s.base_name(deployment),
-             "description": f"The Plano AI gateway of project {deployment.project!r} (planoai export kubernetes "
-                            "--helm)",
-             "type": "application", "version": CHART_VERSION, "appVersion": tag,
-             "annotations": k8s.object_annotations(deployment)}
+    chart = {
+        "apiVersion": "v2",
+        "name": k8s.base_name(deployment),
+        "description": f"The Plano AI gateway of project {deployment.project!r} (planoai export kubernetes --helm)",
+        "type": "application",
+        "version": CHART_VERSION,
+        "appVersion": tag,
+        "annotations": k8s.object_annotations(deployment),
+    }
     return comments(_written_by(deployment)) + dump(chart)
 
 
@@ -46,13 +50,26 @@ def values(deployment: Deployment) -> dict[str, Any]:
         "imagePullPolicy": "IfNotPresent",
         "replicas": deployment.replicas,
         "runAsUser": k8s.USER,
-        "listeners": [{"name": li.name, "type": li.type, "port": li.port, "healthPath": li.health_path,
-                       "portName": k8s.port_name(li.type, li.port), "service": service}
-                      for li, service in zip(deployment.listeners, names, strict=True)],
+        "listeners": [
+            {
+                "name": li.name,
+                "type": li.type,
+                "port": li.port,
+                "healthPath": li.health_path,
+                "portName": k8s.port_name(li.type, li.port),
+                "service": service,
+            }
+            for li, service in zip(deployment.listeners, names, strict=True)
+        ],
         "healthUrls": list(deployment.health_urls),
         "environment": [{"name": name, "value": value} for name, value in deployment.environment.items()],
-        "secret": {"name": k8s.secret_name(deployment), "create": False, "required": list(deployment.required),
-                   "optional": list(deployment.optional), "values": {}},
+        "secret": {
+            "name": k8s.secret_name(deployment),
+            "create": False,
+            "required": list(deployment.required),
+            "optional": list(deployment.optional),
+            "values": {},
+        },
         "resources": k8s.RESOURCES,
         "service": {"type": "ClusterIP"},
     }
@@ -60,7 +77,7 @@ def values(deployment: Deployment) -> dict[str, Any]:
 
 def values_yaml(deployment: Deployment) -> str:
     secret = k8s.secret_name(deployment)
-    example = " ".join(f"--set-string secret.values.{name}=\"${name}\"" for name in deployment.required)
+    example = " ".join(f'--set-string secret.values.{name}="${name}"' for name in deployment.required)
     lines = [
         *_written_by(deployment),
         "",
@@ -74,5 +91,7 @@ def values_yaml(deployment: Deployment) -> str:
 
 
 def _written_by(deployment: Deployment) -> list[str]:
-    return [f"Written by planoai-cli {deployment.cli_version} (`planoai export kubernetes --helm`) from "
-            f"{deployment.source}; config hash {deployment.config_hash}."]
+    return [
+        f"Written by planoai-cli {deployment.cli_version} (`planoai export kubernetes --helm`) from "
+        f"{deployment.source}; config hash {deployment.config_hash}."
+    ]

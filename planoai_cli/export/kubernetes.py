@@ -59,6 +59,7 @@ def header(deployment: Deployment) -> list[str]:
 
 # --- names and labels ---------------------------------------------------------------------------------------------
 
+
 def base_name(deployment: Deployment) -> str:
     """`plano-<project>` as a DNS label, short enough to take a listener's name after it."""
     return f"plano-{_label(deployment.project)}"[:40].rstrip("-")
@@ -85,8 +86,11 @@ def selector(deployment: Deployment) -> dict[str, str]:
 
 
 def metadata(deployment: Deployment, name: str) -> dict[str, Any]:
-    return {"name": name, "labels": {**selector(deployment), "app.kubernetes.io/managed-by": "planoai"},
-            "annotations": object_annotations(deployment)}
+    return {
+        "name": name,
+        "labels": {**selector(deployment), "app.kubernetes.io/managed-by": "planoai"},
+        "annotations": object_annotations(deployment),
+    }
 
 
 def object_annotations(deployment: Deployment) -> dict[str, str]:
@@ -99,21 +103,30 @@ def _label(text: str) -> str:
 
 # --- objects ------------------------------------------------------------------------------------------------------
 
+
 def config_map(deployment: Deployment) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata(deployment, base_name(deployment)),
-            "data": {**deployment.rendered, **deployment.supervisor}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(deployment, base_name(deployment)),
+        "data": {**deployment.rendered, **deployment.supervisor},
+    }
 
 
 def workload(deployment: Deployment) -> dict[str, Any]:
     pod_annotations = {CHECKSUM_ANNOTATION: deployment.files_digest, **object_annotations(deployment)}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(deployment, base_name(deployment)),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(deployment, base_name(deployment)),
         "spec": {
             "replicas": deployment.replicas,
             "selector": {"matchLabels": selector(deployment)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {"metadata": {"labels": selector(deployment), "annotations": pod_annotations},
-                         "spec": pod_spec(deployment)},
+            "template": {
+                "metadata": {"labels": selector(deployment), "annotations": pod_annotations},
+                "spec": pod_spec(deployment),
+            },
         },
     }
 
@@ -122,8 +135,13 @@ def pod_spec(deployment: Deployment) -> dict[str, Any]:
     return {
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
-        "securityContext": {"runAsNonRoot": True, "runAsUser": USER, "runAsGroup": USER, "fsGroup": USER,
-                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": USER,
+            "runAsGroup": USER,
+            "fsGroup": USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "terminationGracePeriodSeconds": 15,
         "containers": [container(deployment)],
         "volumes": volumes(deployment),
@@ -136,20 +154,31 @@ def container(deployment: Deployment) -> dict[str, Any]:
         "image": deployment.image,
         "imagePullPolicy": "IfNotPresent",
         "command": list(ENTRYPOINT),
-        "ports": [{"name": port_name(li.type, li.port), "containerPort": li.port, "protocol": "TCP"}
-                  for li in deployment.listeners],
+        "ports": [
+            {"name": port_name(li.type, li.port), "containerPort": li.port, "protocol": "TCP"}
+            for li in deployment.listeners
+        ],
         "env": environment(deployment),
     }
     for probe, (period, failures) in PROBES.items():
-        body[probe] = {"exec": {"command": list(deployment.health_command)}, "periodSeconds": period,
-                       "timeoutSeconds": 3, "failureThreshold": failures}
+        body[probe] = {
+            "exec": {"command": list(deployment.health_command)},
+            "periodSeconds": period,
+            "timeoutSeconds": 3,
+            "failureThreshold": failures,
+        }
     body |= {
         "resources": RESOURCES,
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "capabilities": {"drop": ["ALL"]}},
-        "volumeMounts": [{"name": "rendered", "mountPath": RENDERED_DIR, "readOnly": True},
-                         {"name": "supervisord", "mountPath": SUPERVISOR_DIR, "readOnly": True},
-                         *({"name": name, "mountPath": path} for name, path, _ in SCRATCH)],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [
+            {"name": "rendered", "mountPath": RENDERED_DIR, "readOnly": True},
+            {"name": "supervisord", "mountPath": SUPERVISOR_DIR, "readOnly": True},
+            *({"name": name, "mountPath": path} for name, path, _ in SCRATCH),
+        ],
     }
     return body
 
@@ -170,22 +199,44 @@ def volumes(deployment: Deployment) -> list[dict[str, Any]]:
     def items(names: list[str]) -> dict[str, Any]:
         return {"name": base_name(deployment), "items": [{"key": name, "path": name} for name in sorted(names)]}
 
-    return [{"name": "rendered", "configMap": items(list(deployment.rendered))},
-            {"name": "supervisord", "configMap": items(list(deployment.supervisor))},
-            *({"name": name, "emptyDir": dict(spec)} for name, _, spec in SCRATCH)]
+    return [
+        {"name": "rendered", "configMap": items(list(deployment.rendered))},
+        {"name": "supervisord", "configMap": items(list(deployment.supervisor))},
+        *({"name": name, "emptyDir": dict(spec)} for name, _, spec in SCRATCH),
+    ]
 
 
 def services(deployment: Deployment) -> list[dict[str, Any]]:
-    return [{"apiVersion": "v1", "kind": "Service", "metadata": metadata(deployment, name),
-             "spec": {"type": "ClusterIP", "selector": selector(deployment),
-                      "ports": [{"name": port_name(li.type, li.port), "port": li.port,
-                                 "targetPort": port_name(li.type, li.port), "protocol": "TCP"}]}}
-            for name, li in zip(service_names(deployment), deployment.listeners, strict=True)]
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": metadata(deployment, name),
+            "spec": {
+                "type": "ClusterIP",
+                "selector": selector(deployment),
+                "ports": [
+                    {
+                        "name": port_name(li.type, li.port),
+                        "port": li.port,
+                        "targetPort": port_name(li.type, li.port),
+                        "protocol": "TCP",
+                    }
+                ],
+            },
+        }
+        for name, li in zip(service_names(deployment), deployment.listeners, strict=True)
+    ]
 
 
 def secret(deployment: Deployment) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata(deployment, secret_name(deployment)),
-            "type": "Opaque", "stringData": dict.fromkeys(deployment.variables, "")}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata(deployment, secret_name(deployment)),
+        "type": "Opaque",
+        "stringData": dict.fromkeys(deployment.variables, ""),
+    }
 
 
 def secret_yaml(deployment: Deployment) -> str:

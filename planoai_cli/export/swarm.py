@@ -28,8 +28,9 @@ def files(deployment: Deployment) -> dict[str, str]:
 def stack_yaml(deployment: Deployment) -> str:
     document: dict[str, Any] = {"version": STACK_VERSION, "services": {compose.SERVICE: service(deployment)}}
     if deployment.required:
-        document["secrets"] = {name: {"external": True, "name": secret_name(deployment, name)}
-                               for name in deployment.required}
+        document["secrets"] = {
+            name: {"external": True, "name": secret_name(deployment, name)} for name in deployment.required
+        }
     document["configs"] = {key: {"name": name, "file": f"./{path}"} for key, name, path, _ in configs(deployment)}
     return comments(header(deployment)) + dump(compose.escape_dollars(document))
 
@@ -46,8 +47,10 @@ def service(deployment: Deployment) -> dict[str, Any]:
         body["secrets"] = [{"source": name, "target": name} for name in deployment.required]
     body |= {
         "configs": [{"source": key, "target": target} for key, _, _, target in configs(deployment)],
-        "ports": [{"target": li.port, "published": li.port, "protocol": "tcp", "mode": "ingress"}
-                  for li in deployment.listeners],
+        "ports": [
+            {"target": li.port, "published": li.port, "protocol": "tcp", "mode": "ingress"}
+            for li in deployment.listeners
+        ],
         "volumes": [{"type": "tmpfs", "target": RUN_DIR}],
         "extra_hosts": [compose.HOST_GATEWAY],
         "healthcheck": compose.healthcheck(deployment),
@@ -55,8 +58,7 @@ def service(deployment: Deployment) -> dict[str, Any]:
         "labels": labels,
         "deploy": {
             "replicas": deployment.replicas,
-            "update_config": {"parallelism": 1, "order": "start-first", "failure_action": "rollback",
-                              "monitor": "10s"},
+            "update_config": {"parallelism": 1, "order": "start-first", "failure_action": "rollback", "monitor": "10s"},
             "rollback_config": {"parallelism": 1, "order": "start-first"},
             "restart_policy": {"condition": "any", "delay": "5s"},
             "resources": RESOURCES,
@@ -110,8 +112,10 @@ def header(deployment: Deployment) -> list[str]:
     ]
     if deployment.required:
         lines.append("Keys are Docker secrets (values never in this file); create each once:")
-        lines += [f"  printf '%s' \"${name}\" | docker secret create {secret_name(deployment, name)} -"
-                  for name in deployment.required]
+        lines += [
+            f"  printf '%s' \"${name}\" | docker secret create {secret_name(deployment, name)} -"
+            for name in deployment.required
+        ]
     lines += [
         "Listeners are published through the routing mesh on every node's interfaces: keep them behind a firewall",
         "or a load balancer. Each task answers /healthz on every listener; an update starts a new task, waits for",

@@ -34,8 +34,9 @@ _Dumper.add_representer(str, _text)
 
 def dump(document: Mapping[str, Any]) -> str:
     """One YAML document, keys in insertion order."""
-    return yaml.dump(dict(document), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=1 << 20)
+    return yaml.dump(
+        dict(document), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1 << 20
+    )
 
 
 def dump_all(documents: Iterable[Mapping[str, Any]]) -> str:

@@ -29,8 +29,16 @@ if TYPE_CHECKING:
 
 __all__ = ["LEDGER", "Existing", "Snapshot", "Target", "Written", "locate", "write_file", "write_generated"]
 # Loaded on first use: the loader needs only Snapshot, and read-only commands should not pay for the writer.
-_HOMES = {"Existing": "atomic", "Written": "atomic", "write_file": "atomic", "LEDGER": "generated",
-          "write_generated": "generated", "Snapshot": "snapshot", "Target": "target", "locate": "target"}
+_HOMES = {
+    "Existing": "atomic",
+    "Written": "atomic",
+    "write_file": "atomic",
+    "LEDGER": "generated",
+    "write_generated": "generated",
+    "Snapshot": "snapshot",
+    "Target": "target",
+    "locate": "target",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -53,8 +53,16 @@ class _Old:
     gid: int
 
 
-def write_file(path: Path, content: str | bytes, *, mode: int, existing: Existing, expected: Snapshot | None = None,
-               keep_mode: bool = True, hint: str | None = None) -> Written:
+def write_file(
+    path: Path,
+    content: str | bytes,
+    *,
+    mode: int,
+    existing: Existing,
+    expected: Snapshot | None = None,
+    keep_mode: bool = True,
+    hint: str | None = None,
+) -> Written:
     """Write `content` (str is UTF-8) to `path` in one step; see the package docstring for the rules.
 
     `mode` is for a new file, or for every file when not `keep_mode`; `expected` is what the caller read (the
@@ -73,8 +81,16 @@ def write_file(path: Path, content: str | bytes, *, mode: int, existing: Existin
         raise
 
 
-def _write(target: Target, data: bytes, *, mode: int, existing: Existing, expected: Snapshot | None,
-           keep_mode: bool, hint: str | None) -> Written:
+def _write(
+    target: Target,
+    data: bytes,
+    *,
+    mode: int,
+    existing: Existing,
+    expected: Snapshot | None,
+    keep_mode: bool,
+    hint: str | None,
+) -> Written:
     old = None
     try:
         old = _current(target, expected, hint)
@@ -101,8 +117,7 @@ def _make_folders(target: Target, hint: str | None) -> list[Path]:
     try:
         target.real.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError as e:  # a file stands where a folder should be
-        raise failures.write_failed(target, OSError(errno.ENOTDIR, "Not a directory"), existed=False,
-                                    hint=hint) from e
+        raise failures.write_failed(target, OSError(errno.ENOTDIR, "Not a directory"), existed=False, hint=hint) from e
     except OSError as e:
         for created in missing:
             with contextlib.suppress(OSError):
@@ -202,8 +217,11 @@ def _backup(target: Target, old: _Old) -> Path:
                 name.unlink()
             raise
         return name
-    raise PlanoError(f"cannot keep a backup of {target.shown()}: {target.real}.bak through .bak.{MAX_BACKUPS - 1} "
-                     "all exist; the old file is unchanged", hint="delete the backups you no longer need")
+    raise PlanoError(
+        f"cannot keep a backup of {target.shown()}: {target.real}.bak through .bak.{MAX_BACKUPS - 1} "
+        "all exist; the old file is unchanged",
+        hint="delete the backups you no longer need",
+    )
 
 
 def backup_names(real: Path) -> Iterator[Path]:

@@ -19,8 +19,9 @@ from planoai_cli.fs.target import locate
 LEDGER = ".planoai-files.json"
 
 
-def write_generated(folder: Path, files: Mapping[str, str], *, mode: int = 0o644,
-                    hint: str | None = None) -> tuple[Written, ...]:
+def write_generated(
+    folder: Path, files: Mapping[str, str], *, mode: int = 0o644, hint: str | None = None
+) -> tuple[Written, ...]:
     """Write each of `files` (name → text) into `folder` (created if missing), in order, then the ledger.
 
     A file whose current content is what the CLI last wrote there, or exactly the new content, is replaced; any
@@ -33,11 +34,24 @@ def write_generated(folder: Path, files: Mapping[str, str], *, mode: int = 0o644
         data = text.encode("utf-8")
         current = _snapshot(path)
         ours = current.data is None or current.data == data or ledger.get(name) == current.digest
-        written.append(write_file(path, data, mode=mode, existing=Existing.REPLACE if ours else Existing.BACKUP,
-                                  expected=current, hint=hint))
+        written.append(
+            write_file(
+                path,
+                data,
+                mode=mode,
+                existing=Existing.REPLACE if ours else Existing.BACKUP,
+                expected=current,
+                hint=hint,
+            )
+        )
         ledger[name] = digest(data)
-    write_file(folder / LEDGER, json.dumps(dict(sorted(ledger.items())), indent=2) + "\n", mode=0o644,
-               existing=Existing.REPLACE, hint=hint)
+    write_file(
+        folder / LEDGER,
+        json.dumps(dict(sorted(ledger.items())), indent=2) + "\n",
+        mode=0o644,
+        existing=Existing.REPLACE,
+        hint=hint,
+    )
     return tuple(written)
 
 

@@ -36,8 +36,10 @@ def locate(path: Path) -> Target:
     except OSError as e:
         if e.errno != errno.ELOOP:  # e.g. a file where a folder should be: the write itself reports it
             return Target(path, Path(os.path.realpath(path)), link)
-        raise PlanoError(f"{path} is a symbolic link that leads back to itself (a loop); nothing was written",
-                         hint=f"fix the link (ls -l {path}) or remove it") from e
+        raise PlanoError(
+            f"{path} is a symbolic link that leads back to itself (a loop); nothing was written",
+            hint=f"fix the link (ls -l {path}) or remove it",
+        ) from e
     return Target(path, real, link)
 
 
@@ -48,5 +50,7 @@ def _has_dangling_parent(path: Path) -> bool:
 def _dangling(path: Path) -> PlanoError:
     link = next((p for p in (path, *path.absolute().parents) if p.is_symlink() and not p.exists()), path)
     where = os.readlink(link) if link.is_symlink() else "?"
-    return PlanoError(f"{link} is a symbolic link to {where}, which does not exist; nothing was written",
-                      hint="point the link at an existing file, or remove the link to write a new file there")
+    return PlanoError(
+        f"{link} is a symbolic link to {where}, which does not exist; nothing was written",
+        hint="point the link at an existing file, or remove the link to write a new file there",
+    )

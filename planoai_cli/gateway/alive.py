@@ -20,6 +20,7 @@ CHECK_EVERY = 0.1
 
 def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
     """A check for `health.wait_healthy`: an exit, a restart or an OOM kill raises ContainerFailed."""
+
     def check() -> None:
         state = handle.state()
         if state.status == "created":
@@ -29,6 +30,7 @@ def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
         lines = _lines(handle)
         component = failed_component(lines or ())
         raise ContainerFailed(f"{what_happened(state, component)}\n{excerpt(lines, component)}", hint=hint)
+
     return check
 
 
@@ -42,6 +44,7 @@ def paced(check: Callable[[], None], every: float = CHECK_EVERY) -> Callable[[],
         if last is None or now - last >= every:
             last = now
             check()
+
     return run_when_due
 
 

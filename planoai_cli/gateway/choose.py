@@ -46,19 +46,22 @@ def choose(engine: Engine, target: Target, notify: Notify) -> tuple[str, Handle 
     handle = engine.find(project)
     if handle is not None or target.project is not None or _config(target) is not None:
         return project, handle
-    running = sorted((h for h in engine.handles() if h.state().running),
-                     key=lambda h: h.labels.get(PROJECT, ""))
+    running = sorted((h for h in engine.handles() if h.state().running), key=lambda h: h.labels.get(PROJECT, ""))
     if len(running) == 1:
         only = running[0]
         chosen = only.labels.get(PROJECT, "?")
-        notify(f"no config in {target.search_dir.resolve()}: using the only running gateway, project {chosen!r} "
-               f"({_origin(only)})")
+        notify(
+            f"no config in {target.search_dir.resolve()}: using the only running gateway, project {chosen!r} "
+            f"({_origin(only)})"
+        )
         return chosen, only
     if len(running) > 1:
         listing = "\n".join(f"  {h.labels.get(PROJECT, '?'):<24} {_origin(h)}" for h in running)
         first = running[0].labels.get(PROJECT, "?")
-        raise UsageError(f"no config in {target.search_dir.resolve()} and {len(running)} gateways are running:\n"
-                         f"{listing}", hint=f"pick one with --project-name, e.g. --project-name {first}")
+        raise UsageError(
+            f"no config in {target.search_dir.resolve()} and {len(running)} gateways are running:\n{listing}",
+            hint=f"pick one with --project-name, e.g. --project-name {first}",
+        )
     return project, None
 
 

@@ -9,8 +9,7 @@ from planoai_cli.gateway.options import Target
 from planoai_cli.runtime.engine import session
 
 
-def down(target: Target, timeout: float, env: Mapping[str, str],
-         notify: Notify = quiet) -> tuple[str, str | None]:
+def down(target: Target, timeout: float, env: Mapping[str, str], notify: Notify = quiet) -> tuple[str, str | None]:
     """Stop and remove the project's container: the project, and the removed container's name (None: none)."""
     with session(env) as engine:
         project, handle = choose(engine, target, notify)

@@ -78,17 +78,24 @@ class Layout:
         return self.bridge is not None or is_wildcard(self.bind)
 
     def endpoints(self) -> tuple[Endpoint, ...]:
-        return tuple(Endpoint(li.name, li.type, f"http://{self.host}:{li.port}",
-                              tuple(f"http://{client_host(a)}:{li.port}" for a in self.addresses),
-                              f"http://{CONTAINER_HOST}:{li.port}" if self.reaches_containers else None)
-                     for li in self.listeners)
+        return tuple(
+            Endpoint(
+                li.name,
+                li.type,
+                f"http://{self.host}:{li.port}",
+                tuple(f"http://{client_host(a)}:{li.port}" for a in self.addresses),
+                f"http://{CONTAINER_HOST}:{li.port}" if self.reaches_containers else None,
+            )
+            for li in self.listeners
+        )
 
     def admin_url(self) -> str | None:
         return f"http://{self.host}:{self.admin_port}" if self.admin_port is not None else None
 
     def listener_probes(self) -> list[Probe]:
-        return [Probe(f"{li.type} listener {li.name}", f"http://{self.host}:{li.port}{li.health}")
-                for li in self.listeners]
+        return [
+            Probe(f"{li.type} listener {li.name}", f"http://{self.host}:{li.port}{li.health}") for li in self.listeners
+        ]
 
     def brightstaff_probe(self) -> Probe | None:
         """Brightstaff through the model listener: Envoy answers /healthz without it, so a start that waits on the
@@ -96,8 +103,10 @@ class Layout:
         model = next((li for li in self.listeners if li.type == "model"), None)
         if model is None:
             return None
-        return Probe(f"brightstaff (through model listener {model.name})",
-                     f"http://{self.host}:{model.port}{BRIGHTSTAFF_READY_PATH}")
+        return Probe(
+            f"brightstaff (through model listener {model.name})",
+            f"http://{self.host}:{model.port}{BRIGHTSTAFF_READY_PATH}",
+        )
 
     def probes(self) -> list[Probe]:
         """What must answer 200 before the gateway serves: every listener, then Brightstaff behind them."""
@@ -107,19 +116,30 @@ class Layout:
 
 def encode(layout: Layout) -> str:
     listeners = [{"name": li.name, "type": li.type, "port": li.port, "health": li.health} for li in layout.listeners]
-    return json.dumps({"bind": layout.bind, "addresses": list(layout.addresses), "admin_port": layout.admin_port,
-                       "listeners": listeners}, sort_keys=True)
+    return json.dumps(
+        {
+            "bind": layout.bind,
+            "addresses": list(layout.addresses),
+            "admin_port": layout.admin_port,
+            "listeners": listeners,
+        },
+        sort_keys=True,
+    )
 
 
 def decode(labels: Mapping[str, str], container: str) -> Layout:
     """Parse the endpoints label; a container without a usable one cannot be checked or waited for."""
     try:
         data = json.loads(labels[ENDPOINTS])
-        listeners = tuple(Listener(str(item["name"]), str(item["type"]), int(item["port"]),
-                                   str(item.get("health", "/healthz"))) for item in data["listeners"])
+        listeners = tuple(
+            Listener(str(item["name"]), str(item["type"]), int(item["port"]), str(item.get("health", "/healthz")))
+            for item in data["listeners"]
+        )
         addresses = tuple(str(a) for a in data.get("addresses") or [data.get("bind", LOOPBACK)])
         admin = data.get("admin_port")
         return Layout(addresses or (LOOPBACK,), int(admin) if admin is not None else None, listeners)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise PlanoError(f"the container {container} does not record its endpoints ({ENDPOINTS})",
-                         hint="it was started by another tool or an older planoai; restart it with planoai up") from e
+        raise PlanoError(
+            f"the container {container} does not record its endpoints ({ENDPOINTS})",
+            hint="it was started by another tool or an older planoai; restart it with planoai up",
+        ) from e

@@ -12,17 +12,28 @@ from planoai_cli.logs import tail as last
 from planoai_cli.runtime.engine import session
 
 
-def logs(target: Target, env: Mapping[str, str], *, follow: bool, tail: int | None, since: int | None,
-         components: Collection[str] | None, notify: Notify = quiet) -> Iterator[str]:
+def logs(
+    target: Target,
+    env: Mapping[str, str],
+    *,
+    follow: bool,
+    tail: int | None,
+    since: int | None,
+    components: Collection[str] | None,
+    notify: Notify = quiet,
+) -> Iterator[str]:
     """The project's container log lines (also after it exited), filtered by component."""
     with session(env) as engine:
         project, handle = choose(engine, target, notify)
         if handle is None:
-            raise NotRunning(f"no gateway container for project {project!r} (running or exited)",
-                             hint="start it with planoai up; a container removed by down has no logs left")
+            raise NotRunning(
+                f"no gateway container for project {project!r} (running or exited)",
+                hint="start it with planoai up; a container removed by down has no logs left",
+            )
         if components is None or tail is None:
-            yield from select(handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since),
-                              components)
+            yield from select(
+                handle.log_lines(tail=tail if tail is not None else "all", follow=follow, since=since), components
+            )
             return
         # --tail counts the chosen components' lines: the engine's tail counts every line, so read the history
         # in full, keep the last N that match, then (with --follow) continue from now.

@@ -82,16 +82,33 @@ def port_maps(published: Layout) -> tuple[rt.PortMap, ...]:
     return tuple(ports)
 
 
-def container_spec(project: str, config_file: Path, rendered: Rendered, *, config_hash: str,
-                   values: Mapping[str, str], options: UpOptions, files_dir: Path, supervisor_dir: Path,
-                   published: Layout | None = None) -> rt.ContainerSpec:
+def container_spec(
+    project: str,
+    config_file: Path,
+    rendered: Rendered,
+    *,
+    config_hash: str,
+    values: Mapping[str, str],
+    options: UpOptions,
+    files_dir: Path,
+    supervisor_dir: Path,
+    published: Layout | None = None,
+) -> rt.ContainerSpec:
     """The whole creation request; secrets only in `environment`, which goes to the Engine API."""
     published = published or layout(rendered, options)
-    labels = {rt.MANAGED: "1", rt.PROJECT: project, rt.CONFIG_HASH: config_hash,
-              rt.CONFIG_FILE: str(config_file.resolve()), rt.CLI_VERSION: __version__,
-              rt.ENDPOINTS: encode(published)}
+    labels = {
+        rt.MANAGED: "1",
+        rt.PROJECT: project,
+        rt.CONFIG_HASH: config_hash,
+        rt.CONFIG_FILE: str(config_file.resolve()),
+        rt.CLI_VERSION: __version__,
+        rt.ENDPOINTS: encode(published),
+    }
     return rt.ContainerSpec(
-        name=container_name(project), image=options.image, command=START, labels=labels,
+        name=container_name(project),
+        image=options.image,
+        command=START,
+        labels=labels,
         environment=environment(rendered, values, options),
         ports=port_maps(published),
         mounts=(rt.BindMount(str(files_dir), RENDERED_DIR), rt.BindMount(str(supervisor_dir), SUPERVISOR_DIR)),

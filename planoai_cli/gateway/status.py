@@ -60,16 +60,21 @@ class Status:
 
     @property
     def healthy(self) -> bool:
-        return (self.state == "running" and all(li.healthy for li in self.listeners)
-                and all(c.healthy for c in self.components))
+        return (
+            self.state == "running"
+            and all(li.healthy for li in self.listeners)
+            and all(c.healthy for c in self.components)
+        )
 
 
 def status(target: Target, env: Mapping[str, str], notify: Notify = quiet) -> Status:
     with session(env) as engine:
         project, handle = choose(engine, target, notify)
         if handle is None:
-            raise NotRunning(f"no gateway is running for project {project!r}",
-                             hint="start it with planoai up (or pass --project-name)")
+            raise NotRunning(
+                f"no gateway is running for project {project!r}",
+                hint="start it with planoai up (or pass --project-name)",
+            )
         state = handle.state()
         stopped = None if state.running else _why_stopped(handle, state)
     layout = _layout(handle)
@@ -77,9 +82,22 @@ def status(target: Target, env: Mapping[str, str], notify: Notify = quiet) -> St
     changed, note = config_drift(handle.labels)
     admin = layout.admin_url() if layout is not None else None
     uptime = _uptime(state.started_at) if state.running else None
-    return Status(project, handle.name, state.status, handle.image, uptime, listeners, admin,
-                  handle.labels.get(rt.CONFIG_FILE), changed, note, stopped,
-                  layout.addresses if layout is not None else (), running_collector(env), components)
+    return Status(
+        project,
+        handle.name,
+        state.status,
+        handle.image,
+        uptime,
+        listeners,
+        admin,
+        handle.labels.get(rt.CONFIG_FILE),
+        changed,
+        note,
+        stopped,
+        layout.addresses if layout is not None else (),
+        running_collector(env),
+        components,
+    )
 
 
 def _why_stopped(handle: rt.Handle, state: rt.State) -> str:
@@ -105,10 +123,13 @@ def _health(layout: Layout) -> tuple[tuple[ListenerStatus, ...], tuple[Component
     endpoints = layout.endpoints()
     brightstaff = layout.brightstaff_probe()
     seen = probe_all([*layout.listener_probes(), *([brightstaff] if brightstaff else [])], timeout=2.0)
-    listeners = tuple(ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
-                      for e, obs in zip(endpoints, seen, strict=False))
-    components = tuple(ComponentStatus("brightstaff", obs.probe.url, obs.ok, obs.describe())
-                       for obs in seen[len(endpoints):])
+    listeners = tuple(
+        ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
+        for e, obs in zip(endpoints, seen, strict=False)
+    )
+    components = tuple(
+        ComponentStatus("brightstaff", obs.probe.url, obs.ok, obs.describe()) for obs in seen[len(endpoints) :]
+    )
     return listeners, components
 
 

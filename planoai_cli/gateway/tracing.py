@@ -49,29 +49,56 @@ def trace_to_collector(config: PlanoConfig, port: int) -> tuple[PlanoConfig, tup
     endpoint = collector_endpoint(port)
     current = config.tracing
     if current is None:
-        tracing = Tracing(tree_path=("tracing",), index=config.index, random_sampling=FULL_SAMPLING,
-                          trace_arch_internal=None, opentracing_grpc_endpoint=endpoint, header_prefixes=None,
-                          static_attributes=None, exporters=None)
-        note = _notice(config, ("tracing",), "up.tracing-added",
-                       f"--with-tracing: every request is traced (random_sampling {FULL_SAMPLING}) and sent to the "
-                       f"planoai collector ({endpoint}); the config has no tracing section")
+        tracing = Tracing(
+            tree_path=("tracing",),
+            index=config.index,
+            random_sampling=FULL_SAMPLING,
+            trace_arch_internal=None,
+            opentracing_grpc_endpoint=endpoint,
+            header_prefixes=None,
+            static_attributes=None,
+            exporters=None,
+        )
+        note = _notice(
+            config,
+            ("tracing",),
+            "up.tracing-added",
+            f"--with-tracing: every request is traced (random_sampling {FULL_SAMPLING}) and sent to the "
+            f"planoai collector ({endpoint}); the config has no tracing section",
+        )
         return dataclasses.replace(config, tracing=tracing), (note,)
     notes: list[Diagnostic] = []
     sampling = current.random_sampling
     if sampling is None:
         sampling = FULL_SAMPLING
-        notes.append(_notice(config, ("tracing",), "up.tracing-sampling",
-                             f"--with-tracing: random_sampling set to {FULL_SAMPLING} (the config sets none)"))
+        notes.append(
+            _notice(
+                config,
+                ("tracing",),
+                "up.tracing-sampling",
+                f"--with-tracing: random_sampling set to {FULL_SAMPLING} (the config sets none)",
+            )
+        )
     elif sampling == 0:
-        notes.append(_warning(config, ("tracing", "random_sampling"), "up.tracing-off",
-                              "--with-tracing starts the collector, but the config samples 0% of requests, so "
-                              "nothing will be traced",
-                              hint="set tracing.random_sampling above 0 (e.g. 100), or remove it"))
+        notes.append(
+            _warning(
+                config,
+                ("tracing", "random_sampling"),
+                "up.tracing-off",
+                "--with-tracing starts the collector, but the config samples 0% of requests, so nothing will be traced",
+                hint="set tracing.random_sampling above 0 (e.g. 100), or remove it",
+            )
+        )
     previous = current.opentracing_grpc_endpoint
     if previous is not None and previous != endpoint:
-        notes.append(_notice(config, ("tracing", "opentracing_grpc_endpoint"), "up.tracing-endpoint",
-                             f"--with-tracing: spans go to the planoai collector ({endpoint}) instead of the "
-                             f"config's {previous}"))
+        notes.append(
+            _notice(
+                config,
+                ("tracing", "opentracing_grpc_endpoint"),
+                "up.tracing-endpoint",
+                f"--with-tracing: spans go to the planoai collector ({endpoint}) instead of the config's {previous}",
+            )
+        )
     tracing = dataclasses.replace(current, random_sampling=sampling, opentracing_grpc_endpoint=endpoint)
     return dataclasses.replace(config, tracing=tracing), tuple(notes)
 

@@ -45,8 +45,12 @@ class Running:
         return self.addresses[0]
 
 
-def up(target: Target, options: UpOptions, reporter: Reporter,
-       on_healthy: Callable[[Running], None] = lambda _running: None) -> Running:
+def up(
+    target: Target,
+    options: UpOptions,
+    reporter: Reporter,
+    on_healthy: Callable[[Running], None] = lambda _running: None,
+) -> Running:
     """Start (or replace) the project's gateway and return once it is healthy; nothing is left behind on failure.
 
     `on_healthy` runs as soon as every listener answers; with `options.foreground` the logs then stream until
@@ -87,13 +91,31 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
         if existing is not None:
             with timings.phase(reporter, "replace"):
                 existing.remove(timeout=10)
-        spec = container_spec(project, validated.raw.path, rendered, config_hash=prepared.config_hash, values=values,
-                              options=options, files_dir=files_dir, supervisor_dir=data_dir("supervisord"),
-                              published=published)
+        spec = container_spec(
+            project,
+            validated.raw.path,
+            rendered,
+            config_hash=prepared.config_hash,
+            values=values,
+            options=options,
+            files_dir=files_dir,
+            supervisor_dir=data_dir("supervisord"),
+            published=published,
+        )
         handle = _start_and_wait(engine, spec, published, options, reporter=reporter, timings=timings)
-        running = Running(project, handle.name, options.image, str(validated.raw.path.resolve()),
-                          published.endpoints(), published.admin_url() or "", existing is not None,
-                          tuple(timings.phases), published.addresses, options.foreground, collector)
+        running = Running(
+            project,
+            handle.name,
+            options.image,
+            str(validated.raw.path.resolve()),
+            published.endpoints(),
+            published.admin_url() or "",
+            existing is not None,
+            tuple(timings.phases),
+            published.addresses,
+            options.foreground,
+            collector,
+        )
         on_healthy(running)
         if options.foreground:
             follow_then_remove(handle, reporter)
@@ -105,9 +127,11 @@ def up(target: Target, options: UpOptions, reporter: Reporter,
 def _describe_config(validated: Validated, reporter: Reporter) -> None:
     config = validated.config
     declared = validated.declared.text if validated.declared is not None else "no version"
-    reporter.detail(f"{validated.raw.path} ({declared}, read as generation {validated.generation.value}): "
-                    f"{len(config.listeners)} listener(s), {len(config.providers)} provider(s), "
-                    f"{len(config.agents)} agent(s)")
+    reporter.detail(
+        f"{validated.raw.path} ({declared}, read as generation {validated.generation.value}): "
+        f"{len(config.listeners)} listener(s), {len(config.providers)} provider(s), "
+        f"{len(config.agents)} agent(s)"
+    )
 
 
 def _keys(validated: Validated, options: UpOptions) -> dict[str, str]:
@@ -142,8 +166,10 @@ def _bridge(engine: Engine, options: UpOptions, reporter: Reporter) -> str | Non
         return None
     if not found.local:
         # e.g. Docker Desktop: the engine's bridge lives in its VM, and host.docker.internal reaches loopback ports.
-        reporter.note(f"the engine's bridge address {found.address} is not on this machine; "
-                      f"listeners published on {options.bind} only")
+        reporter.note(
+            f"the engine's bridge address {found.address} is not on this machine; "
+            f"listeners published on {options.bind} only"
+        )
         return None
     reporter.detail(f"bridge address {found.describe()}")
     return found.address
@@ -152,12 +178,14 @@ def _bridge(engine: Engine, options: UpOptions, reporter: Reporter) -> str | Non
 def _check_ports(engine: Engine, published: Layout, existing: Handle | None) -> None:
     """Every port free before anything starts; ports of the container being replaced do not count."""
     replaced = existing.published_ports() if existing is not None else set()
-    wanted = [Binding(address, li.port, f"listener {li.name}") for li in published.listeners
-              for address in published.addresses]
+    wanted = [
+        Binding(address, li.port, f"listener {li.name}")
+        for li in published.listeners
+        for address in published.addresses
+    ]
     if published.admin_port is not None:
         wanted.append(Binding(published.bind, published.admin_port, "Envoy admin"))
-    holders = {port: _holder(h) for h in engine.handles() if h.state().running
-               for port in h.published_ports()}
+    holders = {port: _holder(h) for h in engine.handles() if h.state().running for port in h.published_ports()}
     check_free([b for b in wanted if b.port not in replaced], holders)
 
 
@@ -166,16 +194,18 @@ def _holder(handle: Handle) -> str:
     return f"container {handle.name} (project {project}; planoai down --project-name {project} stops it)"
 
 
-def _start_and_wait(engine: Engine, spec: ContainerSpec, published: Layout, options: UpOptions, *,
-                    reporter: Reporter, timings: Timings) -> Handle:
+def _start_and_wait(
+    engine: Engine, spec: ContainerSpec, published: Layout, options: UpOptions, *, reporter: Reporter, timings: Timings
+) -> Handle:
     """Create, start and wait; on any failure (Ctrl-C included) the new container is removed."""
     handle: Handle | None = None
     try:
         with timings.phase(reporter, "start"):
             handle = engine.create(spec)
             handle.start()
-        reporter.detail(f"container {handle.name} ({handle.short_id}); waiting for "
-                        + ", ".join(p.url for p in published.probes()))
+        reporter.detail(
+            f"container {handle.name} ({handle.short_id}); waiting for " + ", ".join(p.url for p in published.probes())
+        )
         _wait(handle, published, options, reporter, timings)
     except HealthTimeout as e:
         if handle is not None:
@@ -195,8 +225,15 @@ def _wait(handle: Handle, published: Layout, options: UpOptions, reporter: Repor
     check = alive_check(handle, _hint(options))
     echo = _LogEcho(handle, reporter) if options.verbose else None
     with timings.phase(reporter, "health"):
-        wait_healthy(published.probes(), timeout=options.wait_timeout, check=paced(echo.then(check) if echo else check),
-                     interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.25, on_round=reporter.health)
+        wait_healthy(
+            published.probes(),
+            timeout=options.wait_timeout,
+            check=paced(echo.then(check) if echo else check),
+            interval=PROBE_INTERVAL,
+            backoff=PROBE_BACKOFF,
+            max_interval=0.25,
+            on_round=reporter.health,
+        )
         if echo is not None:
             echo.show_new()  # the lines of the last round, which ended the wait before its check came
 
@@ -217,7 +254,7 @@ class _LogEcho:
             lines = list(self._handle.log_lines(tail="all"))
         except PlanoError:
             lines = []
-        for line in lines[self._shown:]:
+        for line in lines[self._shown :]:
             self._reporter.detail(f"| {line}")
         self._shown = max(self._shown, len(lines))
 
@@ -225,6 +262,7 @@ class _LogEcho:
         def echo_then_check() -> None:
             self.show_new()
             check()
+
         return echo_then_check
 
 
@@ -235,8 +273,9 @@ def _hint(options: UpOptions) -> str:
     return "fix what the log lines above show (--keep-on-failure keeps the container for planoai logs)"
 
 
-def _cleanup(engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions,
-             error: PlanoError | None = None) -> None:
+def _cleanup(
+    engine: Engine, spec: ContainerSpec, handle: Handle | None, options: UpOptions, error: PlanoError | None = None
+) -> None:
     # Interrupted while the create request was in flight, the handle may be missing: find it by label.
     target = handle or engine.find(spec.labels[PROJECT])
     if target is None:

@@ -30,23 +30,34 @@ class Template:
 # The order of `--list` and of the wizard's menu: the simplest first.
 TEMPLATES: tuple[Template, ...] = (
     Template("minimal", "One model listener (port 12000) in front of a single OpenAI model."),
-    Template("preference-routing",
-             "Routes each request to the model whose routing preference (a task in plain words) fits it."),
-    Template("coding-agent",
-             "Model aliases claude-opus/-sonnet/-haiku and codex for Claude Code and Codex via planoai cli-agent.",
-             ("planoai cli-agent claude {config}", "planoai cli-agent codex {config}")),
-    Template("sub-agents",
-             "An agent listener (port 8001) whose orchestrator hands each request to the best of two agents."),
-    Template("guardrails",
-             "A filter chain (input_filters) that checks every request before an agent or a model sees it."),
-    Template("conversation-state",
-             "Keeps conversation state for /v1/responses (state_storage), so clients send previous_response_id."),
+    Template(
+        "preference-routing",
+        "Routes each request to the model whose routing preference (a task in plain words) fits it.",
+    ),
+    Template(
+        "coding-agent",
+        "Model aliases claude-opus/-sonnet/-haiku and codex for Claude Code and Codex via planoai cli-agent.",
+        ("planoai cli-agent claude {config}", "planoai cli-agent codex {config}"),
+    ),
+    Template(
+        "sub-agents", "An agent listener (port 8001) whose orchestrator hands each request to the best of two agents."
+    ),
+    Template(
+        "guardrails", "A filter chain (input_filters) that checks every request before an agent or a model sees it."
+    ),
+    Template(
+        "conversation-state",
+        "Keeps conversation state for /v1/responses (state_storage), so clients send previous_response_id.",
+    ),
 )
 
 # `init --clean`: upstream writes an empty file, which no gateway accepts; this one is valid and names no provider.
 # It is not in TEMPLATES: it has nothing for the wizard's provider choice, and `--list` shows starting points.
-CLEAN = Template("clean", "A model listener and no providers: a valid blank config to fill in.",
-                 first_steps=("add a provider under model_providers in {config} (its comments show how)",))
+CLEAN = Template(
+    "clean",
+    "A model listener and no providers: a valid blank config to fill in.",
+    first_steps=("add a provider under model_providers in {config} (its comments show how)",),
+)
 
 # Upstream planoai's template ids, so people coming from it land on the equivalent here.
 UPSTREAM_IDS = {

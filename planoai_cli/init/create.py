@@ -72,8 +72,9 @@ def from_template(template: Template, output: Path, *, force: bool, environment:
     text = template.text()
     result = check(text, output)
     written = write_config(output, text, overwrite=force)
-    return _written(template, output, existed=written.replaced, env=None, variables=variables_of(result),
-                    environment=environment)
+    return _written(
+        template, output, existed=written.replaced, env=None, variables=variables_of(result), environment=environment
+    )
 
 
 def apply(plan: Plan, environment: Mapping[str, str]) -> Written:
@@ -83,18 +84,34 @@ def apply(plan: Plan, environment: Mapping[str, str]) -> Written:
         locate(plan.env_path)  # a dangling .env link fails here, before the config is written
     written = write_config(plan.output, plan.text, overwrite=plan.overwrite)
     env = write_env(plan.env_path, plan.keys) if plan.keys else None
-    return _written(plan.template, plan.output, existed=written.replaced, env=env, variables=variables_of(result),
-                    environment=environment)
+    return _written(
+        plan.template,
+        plan.output,
+        existed=written.replaced,
+        env=env,
+        variables=variables_of(result),
+        environment=environment,
+    )
 
 
-def _written(template: Template, config: Path, *, existed: bool, env: EnvWritten | None, variables: tuple[str, ...],
-             environment: Mapping[str, str]) -> Written:
+def _written(
+    template: Template,
+    config: Path,
+    *,
+    existed: bool,
+    env: EnvWritten | None,
+    variables: tuple[str, ...],
+    environment: Mapping[str, str],
+) -> Written:
     from planoai_cli.keys import read_dotenv
 
     dotenv = read_dotenv(config.parent / DOTENV)
     missing = tuple(name for name in variables if not environment.get(name) and not dotenv.get(name))
     quoted = shlex.quote(str(config))
-    steps = (*(step.format(config=quoted) for step in template.first_steps),
-             f"planoai validate {quoted}", f"planoai up {quoted}",
-             *(step.format(config=quoted) for step in template.next_steps))
+    steps = (
+        *(step.format(config=quoted) for step in template.first_steps),
+        f"planoai validate {quoted}",
+        f"planoai up {quoted}",
+        *(step.format(config=quoted) for step in template.next_steps),
+    )
     return Written(template.id, config, existed, env, variables, missing, steps)

@@ -22,11 +22,13 @@ _HINT = "choose another file with --output"
 def write_config(path: Path, text: str, *, overwrite: bool) -> Written:
     """Write the config in one step; without `overwrite` an existing file (or one appearing meanwhile) is never
     replaced. A replaced file keeps its mode and owner; a symlink is written through. Raises PlanoError."""
-    return write_file(path, text, mode=CONFIG_MODE, existing=Existing.REPLACE if overwrite else Existing.REFUSE,
-                      hint=_HINT)
+    return write_file(
+        path, text, mode=CONFIG_MODE, existing=Existing.REPLACE if overwrite else Existing.REFUSE, hint=_HINT
+    )
 
 
 # --- .env ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EnvWritten:
@@ -60,8 +62,10 @@ def merge_env(existing: str, updates: Mapping[str, str]) -> str:
     appended = existing + ("" if not existing or existing.endswith("\n") else "\n")
     appended += "".join(f"{name}={quote(value)}\n" for name, value in updates.items())
     if parse_env(appended) != expected:
-        raise PlanoError("cannot update .env safely: its current content does not read back the same",
-                         hint="fix or move the existing .env, then run planoai init again")
+        raise PlanoError(
+            "cannot update .env safely: its current content does not read back the same",
+            hint="fix or move the existing .env, then run planoai init again",
+        )
     return appended
 
 
@@ -90,10 +94,15 @@ def write_env(path: Path, updates: Mapping[str, str]) -> EnvWritten:
     """Merge `updates` into the `.env` at `path` (created if missing; a symlink is written through) and leave it
     with mode 0600. Refused, with the file unchanged, if it changes between this read and the write."""
     read, existing, mode = _read_existing(path)
-    write_file(path, merge_env(existing, updates), mode=ENV_MODE, existing=Existing.REPLACE, expected=read,
-               keep_mode=False)
-    return EnvWritten(path, tuple(updates), created=mode is None,
-                      tightened=mode is not None and bool(mode & (stat.S_IRWXG | stat.S_IRWXO)))
+    write_file(
+        path, merge_env(existing, updates), mode=ENV_MODE, existing=Existing.REPLACE, expected=read, keep_mode=False
+    )
+    return EnvWritten(
+        path,
+        tuple(updates),
+        created=mode is None,
+        tightened=mode is not None and bool(mode & (stat.S_IRWXG | stat.S_IRWXO)),
+    )
 
 
 def _read_existing(path: Path) -> tuple[Snapshot, str, int | None]:

@@ -95,8 +95,10 @@ def blocks(lines: list[str], start: int, end: int) -> list[Block]:
     items = [i for i in items if _indent(lines[i]) == indent]
     leads = [_lead(lines, i, indent, start) for i in items]
     ends = [*leads[1:], end]
-    return [Block(lead, item, stop, indent, _fields(lines, item, stop, indent))
-            for lead, item, stop in zip(leads, items, ends, strict=True)]
+    return [
+        Block(lead, item, stop, indent, _fields(lines, item, stop, indent))
+        for lead, item, stop in zip(leads, items, ends, strict=True)
+    ]
 
 
 def _indent(line: str) -> int:
@@ -114,7 +116,7 @@ def _fields(lines: list[str], item: int, end: int, indent: int) -> dict[str, str
     fields: dict[str, str] = {}
     for i in range(item, end):
         if i == item:
-            content = lines[i][indent + 2:]
+            content = lines[i][indent + 2 :]
         elif _indent(lines[i]) == indent + 2:
             content = lines[i].strip()
         else:

@@ -35,8 +35,9 @@ class Prompter(Protocol):
 
 def run(prompter: Prompter, *, output: Path | None, force: bool, environment: Mapping[str, str]) -> Plan | None:
     """Ask everything, then return what to write (None when the user declines at the end)."""
-    template = catalog.find(prompter.choose("Template", [(t.id, t.description) for t in catalog.TEMPLATES],
-                                            default=catalog.TEMPLATES[0].id))
+    template = catalog.find(
+        prompter.choose("Template", [(t.id, t.description) for t in catalog.TEMPLATES], default=catalog.TEMPLATES[0].id)
+    )
     selection = choose_providers(prompter, template)
     path, overwrite = choose_output(prompter, output or DEFAULT_OUTPUT, force)
     result = check(selection.text, path)
@@ -54,9 +55,11 @@ def choose_providers(prompter: Prompter, template: Template) -> Selection:
     if len(groups) < 2:
         return Selection(text, ())
     while True:
-        kept = [g.variable for g in groups
-                if prompter.confirm(f"Keep the providers that use {g.variable} ({', '.join(g.models)})?",
-                                    default=True)]
+        kept = [
+            g.variable
+            for g in groups
+            if prompter.confirm(f"Keep the providers that use {g.variable} ({', '.join(g.models)})?", default=True)
+        ]
         if kept:
             break
         prompter.say("The gateway needs at least one provider; keep at least one of them.")
@@ -76,23 +79,27 @@ def choose_output(prompter: Prompter, default: Path, force: bool) -> tuple[Path,
             return path, True
 
 
-def ask_keys(prompter: Prompter, env_path: Path, variables: Sequence[str],
-             environment: Mapping[str, str]) -> dict[str, str]:
+def ask_keys(
+    prompter: Prompter, env_path: Path, variables: Sequence[str], environment: Mapping[str, str]
+) -> dict[str, str]:
     """Keys the user types for `.env` (hidden); names set in the shell or `.env` are only asked for on request."""
     from planoai_cli.keys import read_dotenv
 
     if not variables or not prompter.confirm(
-            f"Save provider keys ({', '.join(variables)}) to {env_path} (readable only by you)?", default=True):
+        f"Save provider keys ({', '.join(variables)}) to {env_path} (readable only by you)?", default=True
+    ):
         return {}
     existing = read_dotenv(env_path)
     keys: dict[str, str] = {}
     for name in variables:
         if environment.get(name):
-            if not prompter.confirm(f"{name} is set in your shell, which wins over .env. Save it to .env too?",
-                                    default=False):
+            if not prompter.confirm(
+                f"{name} is set in your shell, which wins over .env. Save it to .env too?", default=False
+            ):
                 continue
-        elif existing.get(name) and not prompter.confirm(f"{name} is already in {env_path}. Replace it?",
-                                                         default=False):
+        elif existing.get(name) and not prompter.confirm(
+            f"{name} is already in {env_path}. Replace it?", default=False
+        ):
             continue
         value = prompter.secret(f"{name} (hidden; press Enter to skip)").strip()
         if value:
@@ -102,8 +109,9 @@ def ask_keys(prompter: Prompter, env_path: Path, variables: Sequence[str],
     return keys
 
 
-def preview(path: Path, template: Template, result: Validated, keys: Mapping[str, str],
-            environment: Mapping[str, str]) -> str:
+def preview(
+    path: Path, template: Template, result: Validated, keys: Mapping[str, str], environment: Mapping[str, str]
+) -> str:
     """What is about to be written, in a few lines (key names only)."""
     from planoai_cli.keys import read_dotenv
 
@@ -114,7 +122,14 @@ def preview(path: Path, template: Template, result: Validated, keys: Mapping[str
     lines += [f"  provider {p.model}{' (default)' if p.default else ''}" for p in config.providers]
     lines += [f"  alias {a.name} -> {a.target}" for a in config.aliases]
     for name in variables_of(result):
-        where = ("typed now, saved to .env" if name in keys else "from your shell" if environment.get(name)
-                 else "already in .env" if saved.get(name) else "not set yet: set it before planoai up")
+        where = (
+            "typed now, saved to .env"
+            if name in keys
+            else "from your shell"
+            if environment.get(name)
+            else "already in .env"
+            if saved.get(name)
+            else "not set yet: set it before planoai up"
+        )
         lines.append(f"  key {name}: {where}")
     return "\n".join(lines)

@@ -57,10 +57,14 @@ def _as_filter(agent: YMap) -> YMap:
 def _moved(doc: YMap, index: int, agent: YMap) -> Any:
     extra = [k for k in agent if k not in AGENT_KEYS]
     dropped = f", dropping {', '.join(f'`{k}`' for k in extra)}" if extra else ""
-    return warning_at(doc, ("agents", index), "migrate.filter-agent",
-                      f"agent {agent.get('id')!r} is named in a `filter_chain`, so it is a filter: moved to `filters` "
-                      f"with `type: http`{dropped}; {_CONTRACT}, where {_BEFORE}",
-                      "update the service to the http filter contract, or set `type: mcp` if it is an MCP server")
+    return warning_at(
+        doc,
+        ("agents", index),
+        "migrate.filter-agent",
+        f"agent {agent.get('id')!r} is named in a `filter_chain`, so it is a filter: moved to `filters` "
+        f"with `type: http`{dropped}; {_CONTRACT}, where {_BEFORE}",
+        "update the service to the http filter contract, or set `type: mcp` if it is an MCP server",
+    )
 
 
 def agent_keys(doc: YMap) -> tuple[YMap, Diags]:
@@ -74,9 +78,17 @@ def agent_keys(doc: YMap) -> tuple[YMap, Diags]:
         extra = [k for k in agent if k not in AGENT_KEYS]
         if extra:
             items[index] = evolve(agent, drop=extra)
-            found += [notice_at(doc, ("agents", index, k), "migrate.agent-key",
-                                f"dropped `{k}` from agent {agent.get('id')!r}: agents take only `id` and `url` since "
-                                "0.4.0, and nothing read other keys", rewrite_hint()) for k in extra]
+            found += [
+                notice_at(
+                    doc,
+                    ("agents", index, k),
+                    "migrate.agent-key",
+                    f"dropped `{k}` from agent {agent.get('id')!r}: agents take only `id` and `url` since "
+                    "0.4.0, and nothing read other keys",
+                    rewrite_hint(),
+                )
+                for k in extra
+            ]
     return (put_in(doc, ("agents",), replace_items(agents, items)) if found else doc), found
 
 
@@ -90,8 +102,14 @@ def filter_types(doc: YMap) -> tuple[YMap, Diags]:
     for index, item in maps_in(filters):
         if item.get("type") == "rest":
             items[index] = evolve(item, put={"type": "http"})
-            found.append(warning_at(doc, ("filters", index, "type"), "migrate.filter-type",
-                                    f"filter {item.get('id')!r}: `type: rest` became `http` (`rest` was its name in "
-                                    f"unreleased builds before 0.4.0); {_CONTRACT}",
-                                    "check that the service implements the http filter contract"))
+            found.append(
+                warning_at(
+                    doc,
+                    ("filters", index, "type"),
+                    "migrate.filter-type",
+                    f"filter {item.get('id')!r}: `type: rest` became `http` (`rest` was its name in "
+                    f"unreleased builds before 0.4.0); {_CONTRACT}",
+                    "check that the service implements the http filter contract",
+                )
+            )
     return (put_in(doc, ("filters",), replace_items(filters, items)) if found else doc), found

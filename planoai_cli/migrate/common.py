@@ -118,8 +118,6 @@ def quoted(values: Iterable[Any]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-
-
 def user_path(doc: YMap, path: JsonPath) -> str:
     """How the user's file spells `path` of the (possibly migrated) `doc`, e.g. `llm_providers[1]`."""
     return format_path(locate(doc, path).path) or "(top level)"

@@ -83,8 +83,12 @@ def _bare(model: Any) -> bool:
 
 def _plainly_prefixed(item: Mapping[str, Any]) -> bool:
     model = item.get("model")
-    return (isinstance(model, str) and model.split("/", 1)[0] in KNOWN_PREFIXES and "/" in model
-            and "provider_interface" not in item)
+    return (
+        isinstance(model, str)
+        and model.split("/", 1)[0] in KNOWN_PREFIXES
+        and "/" in model
+        and "provider_interface" not in item
+    )
 
 
 def url_for(address: str, scheme: str, port: Any = None) -> str:
@@ -125,11 +129,13 @@ def _no_model(item: Mapping[str, Any]) -> Refused:
     prefix = _known_prefix(item)
     label = prefix or "<provider>"
     every = f"every {prefix} model" if prefix else "every model of a supported provider"
-    return Refused("migrate.provider-model",
-                   f"{entry} has no `model`; 0.2.4–0.3.3 then passed the client's model through (or sent "
-                   "`agent_orchestrator`), which the current format cannot express",
-                   f"declare one entry per model as `model: {label}/<id>`, or `model: {label}/*` to accept {every}",
-                   None)
+    return Refused(
+        "migrate.provider-model",
+        f"{entry} has no `model`; 0.2.4–0.3.3 then passed the client's model through (or sent "
+        "`agent_orchestrator`), which the current format cannot express",
+        f"declare one entry per model as `model: {label}/<id>`, or `model: {label}/*` to accept {every}",
+        None,
+    )
 
 
 def _known_prefix(item: Mapping[str, Any]) -> str | None:
@@ -146,29 +152,45 @@ def _from_provider(item: Mapping[str, Any], model: str, shape: FileShape) -> Res
     cluster = str(item["provider"])
     interface = item.get("provider_interface")
     if interface is not None and interface != cluster:
-        return Refused("migrate.provider-conflict",
-                       f"`provider: {cluster}` and `provider_interface: {interface}` disagree about the upstream (the "
-                       "generator of the time refused both together)",
-                       _conflict_hint(cluster, str(interface), model, shape), "provider")
+        return Refused(
+            "migrate.provider-conflict",
+            f"`provider: {cluster}` and `provider_interface: {interface}` disagree about the upstream (the "
+            "generator of the time refused both together)",
+            _conflict_hint(cluster, str(interface), model, shape),
+            "provider",
+        )
     drop = ("provider", "provider_interface") if interface is not None else ("provider",)
     if cluster in G1_CLUSTERS:
-        return Resolved(f"{cluster}/{model}", drop, key="provider",
-                        note=f"`provider: {cluster}` and `model: {model}` became `model: {cluster}/{model}`: the "
-                             "prefix of `model` names the provider now (`provider` was deprecated in 0.1.9)")
+        return Resolved(
+            f"{cluster}/{model}",
+            drop,
+            key="provider",
+            note=f"`provider: {cluster}` and `model: {model}` became `model: {cluster}/{model}`: the "
+            "prefix of `model` names the provider now (`provider` was deprecated in 0.1.9)",
+        )
     url = endpoint_url(shape.endpoints.get(cluster))
     if url is not None:
-        return Resolved(f"openai/{model}", drop, base_url=url, key="provider", warn=True,
-                        advice="check that the server speaks the OpenAI chat-completions API",
-                        note=f"`provider: {cluster}` named the `endpoints` entry {cluster!r}, so requests went to that "
-                             f"server in OpenAI format; it became `model: openai/{model}` with "
-                             f"`base_url: {redact_url(url)}`")
+        return Resolved(
+            f"openai/{model}",
+            drop,
+            base_url=url,
+            key="provider",
+            warn=True,
+            advice="check that the server speaks the OpenAI chat-completions API",
+            note=f"`provider: {cluster}` named the `endpoints` entry {cluster!r}, so requests went to that "
+            f"server in OpenAI format; it became `model: openai/{model}` with "
+            f"`base_url: {redact_url(url)}`",
+        )
     suggestion = did_you_mean(cluster, [*G1_CLUSTERS, *shape.endpoints])
-    return Refused("migrate.provider-unknown",
-                   f"`provider: {cluster}` is neither a built-in upstream (openai, mistral) nor a key of `endpoints`, "
-                   "so no release could route to it",
-                   (f"{suggestion} If not, " if suggestion else "")
-                   + f"write `model: <provider>/{model}` and `base_url: <url of the server>` instead "
-                   f"(`model: openai/{model}` for an OpenAI-compatible server)", "provider")
+    return Refused(
+        "migrate.provider-unknown",
+        f"`provider: {cluster}` is neither a built-in upstream (openai, mistral) nor a key of `endpoints`, "
+        "so no release could route to it",
+        (f"{suggestion} If not, " if suggestion else "")
+        + f"write `model: <provider>/{model}` and `base_url: <url of the server>` instead "
+        f"(`model: openai/{model}` for an OpenAI-compatible server)",
+        "provider",
+    )
 
 
 def _conflict_hint(cluster: str, interface: str, model: str, shape: FileShape) -> str:
@@ -180,8 +202,10 @@ def _conflict_hint(cluster: str, interface: str, model: str, shape: FileShape) -
         kept = f"requests go to the `endpoints` entry {cluster!r} in OpenAI format (`model: openai/{model}`)"
     else:
         kept = f"`provider: {cluster}` is used, which names no known upstream"
-    return (f"delete `provider_interface` and {kept}, or delete `provider` and requests go to {prefix} "
-            f"(`model: {prefix}/{model}`)")
+    return (
+        f"delete `provider_interface` and {kept}, or delete `provider` and requests go to {prefix} "
+        f"(`model: {prefix}/{model}`)"
+    )
 
 
 def _from_interface(item: Mapping[str, Any], model: str, shape: FileShape) -> Resolved | Refused:
@@ -189,20 +213,29 @@ def _from_interface(item: Mapping[str, Any], model: str, shape: FileShape) -> Re
     prefix = RENAMED.get(interface, interface)
     renamed = f" ({interface!r} was {_WHY[interface]})" if interface in RENAMED else ""
     if "/" not in model:
-        return Resolved(f"{prefix}/{model}", ("provider_interface",), key="provider_interface",
-                        note=f"`provider_interface: {interface}` and `model: {model}` became "
-                             f"`model: {prefix}/{model}`: the prefix of `model` names the provider since "
-                             f"0.3.4{renamed}")
+        return Resolved(
+            f"{prefix}/{model}",
+            ("provider_interface",),
+            key="provider_interface",
+            note=f"`provider_interface: {interface}` and `model: {model}` became "
+            f"`model: {prefix}/{model}`: the prefix of `model` names the provider since "
+            f"0.3.4{renamed}",
+        )
     first, rest = model.split("/", 1)
     if first in KNOWN_PREFIXES:
         return _interface_and_prefix(interface, prefix, first, rest)
     if shape.slash == "whole":
-        return Resolved(f"{prefix}/{model}", ("provider_interface",), key="model", warn=True,
-                        advice=f"write `model: {prefix}/{rest}` instead if the server expects {rest!r}",
-                        note=f"`model: {model}` with `provider_interface: {interface}` became "
-                             f"`model: {prefix}/{model}`: this file is written for 0.2.x–0.3.3, which sent the whole "
-                             f"string {model!r} upstream "
-                             f"(today {first!r} alone would be read as a provider label and stripped)")
+        return Resolved(
+            f"{prefix}/{model}",
+            ("provider_interface",),
+            key="model",
+            warn=True,
+            advice=f"write `model: {prefix}/{rest}` instead if the server expects {rest!r}",
+            note=f"`model: {model}` with `provider_interface: {interface}` became "
+            f"`model: {prefix}/{model}`: this file is written for 0.2.x–0.3.3, which sent the whole "
+            f"string {model!r} upstream "
+            f"(today {first!r} alone would be read as a provider label and stripped)",
+        )
     if shape.slash == "either":
         return _current_reading(item, interface, prefix, model)
     return _custom_prefix(item, interface, prefix, model)
@@ -222,24 +255,34 @@ def _current_reading(item: Mapping[str, Any], interface: str, prefix: str, model
     else:
         renamed = f"; {kept.note}" if kept.note else ""
     name = "" if "name" in item else f", add `name: {model}` so clients keep using that id,"
-    return replace(kept, key="model", warn=True, code="migrate.provider-ambiguous",
-                   note=f"`model: {model}` with `provider_interface: {interface}` is read as the current gateway "
-                        f"(0.3.4 and later) reads it: {label!r} is a label and {ident!r} is the model sent upstream; "
-                        f"0.2.x–0.3.3 sent the whole string {model!r}, and nothing else in this file tells which "
-                        f"release it was written for{renamed}",
-                   advice=f"to send {model!r} instead, write `model: {prefix}/{model}`{name} and delete "
-                          "`provider_interface`")
+    return replace(
+        kept,
+        key="model",
+        warn=True,
+        code="migrate.provider-ambiguous",
+        note=f"`model: {model}` with `provider_interface: {interface}` is read as the current gateway "
+        f"(0.3.4 and later) reads it: {label!r} is a label and {ident!r} is the model sent upstream; "
+        f"0.2.x–0.3.3 sent the whole string {model!r}, and nothing else in this file tells which "
+        f"release it was written for{renamed}",
+        advice=f"to send {model!r} instead, write `model: {prefix}/{model}`{name} and delete `provider_interface`",
+    )
 
 
 def _interface_and_prefix(interface: str, prefix: str, first: str, rest: str) -> Resolved | Refused:
     if RENAMED.get(first, first) != prefix:
-        return Refused("migrate.provider-interface",
-                       f"`provider_interface: {interface}` contradicts the {first!r} prefix of `model`",
-                       f"remove `provider_interface` (the prefix names the provider), or write `model: "
-                       f"{prefix}/{rest}`", "provider_interface")
-    return Resolved(f"{prefix}/{rest}", ("provider_interface",), key="provider_interface",
-                    note=f"dropped `provider_interface: {interface}`: the {first!r} prefix of `model` already names "
-                         "the provider, and the current format refuses both together")
+        return Refused(
+            "migrate.provider-interface",
+            f"`provider_interface: {interface}` contradicts the {first!r} prefix of `model`",
+            f"remove `provider_interface` (the prefix names the provider), or write `model: {prefix}/{rest}`",
+            "provider_interface",
+        )
+    return Resolved(
+        f"{prefix}/{rest}",
+        ("provider_interface",),
+        key="provider_interface",
+        note=f"dropped `provider_interface: {interface}`: the {first!r} prefix of `model` already names "
+        "the provider, and the current format refuses both together",
+    )
 
 
 def _custom_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
@@ -247,8 +290,12 @@ def _custom_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: 
         return _interface_as_prefix(item, interface, prefix, model)
     if prefix == interface:
         return Resolved(model)
-    return Resolved(model, put={"provider_interface": prefix}, key="provider_interface",
-                    note=f"`provider_interface: {interface}` became `{prefix}` ({_WHY[interface]})")
+    return Resolved(
+        model,
+        put={"provider_interface": prefix},
+        key="provider_interface",
+        note=f"`provider_interface: {interface}` became `{prefix}` ({_WHY[interface]})",
+    )
 
 
 def _interface_as_prefix(item: Mapping[str, Any], interface: str, prefix: str, model: str) -> Resolved | Refused:
@@ -259,29 +306,41 @@ def _interface_as_prefix(item: Mapping[str, Any], interface: str, prefix: str, m
     """
     label, ident = model.split("/", 1)
     if "base_url" in item:
-        return Resolved(f"{prefix}/{ident}", ("provider_interface",), key="provider_interface", warn=True,
-                        note=f"`model: {model}` with `provider_interface: {interface}` became `model: {prefix}/{ident}`"
-                             f" ({interface!r} was {_WHY[interface]}, and the current format takes {prefix!r} only as "
-                             f"a prefix): requests still go to `base_url` in the {prefix} API, asking for {ident!r}",
-                        advice=f"check that the server at `base_url` speaks the {prefix} API")
+        return Resolved(
+            f"{prefix}/{ident}",
+            ("provider_interface",),
+            key="provider_interface",
+            warn=True,
+            note=f"`model: {model}` with `provider_interface: {interface}` became `model: {prefix}/{ident}`"
+            f" ({interface!r} was {_WHY[interface]}, and the current format takes {prefix!r} only as "
+            f"a prefix): requests still go to `base_url` in the {prefix} API, asking for {ident!r}",
+            advice=f"check that the server at `base_url` speaks the {prefix} API",
+        )
     # Without `name`, clients asked for the whole `model` string, which the new prefix changes.
     name = "" if "name" in item else f"; add `name: {model}` so clients keep using that id"
-    return Refused("migrate.provider-interface",
-                   f"`provider_interface: {interface}` is now {prefix!r}, which the current format does not accept "
-                   "next to a custom prefix, and the entry has no `base_url` to say which server speaks it",
-                   f"write `model: {prefix}/{ident}` instead of the {label!r} prefix, add `base_url` (the server's "
-                   f"address) and delete `provider_interface`{name}", "provider_interface")
+    return Refused(
+        "migrate.provider-interface",
+        f"`provider_interface: {interface}` is now {prefix!r}, which the current format does not accept "
+        "next to a custom prefix, and the entry has no `base_url` to say which server speaks it",
+        f"write `model: {prefix}/{ident}` instead of the {label!r} prefix, add `base_url` (the server's "
+        f"address) and delete `provider_interface`{name}",
+        "provider_interface",
+    )
 
 
 def _from_prefix(model: str) -> Resolved | Refused:
     if "/" not in model:
-        return Refused("migrate.provider-prefix",
-                       f"`model: {model}` has no provider prefix, and the entry has neither `provider` nor "
-                       "`provider_interface` to say where it goes",
-                       f"write `model: <provider>/{model}`, e.g. `model: openai/{model}`")
+        return Refused(
+            "migrate.provider-prefix",
+            f"`model: {model}` has no provider prefix, and the entry has neither `provider` nor "
+            "`provider_interface` to say where it goes",
+            f"write `model: <provider>/{model}`, e.g. `model: openai/{model}`",
+        )
     first, rest = model.split("/", 1)
     if first not in RENAMED:
         return Resolved(model)
     prefix = RENAMED[first]
-    return Resolved(f"{prefix}/{rest}", note=f"`model: {model}` became `model: {prefix}/{rest}`: the {first!r} "
-                                              f"prefix was {_WHY[first]}")
+    return Resolved(
+        f"{prefix}/{rest}",
+        note=f"`model: {model}` became `model: {prefix}/{rest}`: the {first!r} prefix was {_WHY[first]}",
+    )

@@ -64,13 +64,18 @@ def _wildcard_preferences(doc: YMap, path: JsonPath, item: YMap) -> Diagnostic:
     names = [name for _, p in maps_in(item.get("routing_preferences")) if isinstance(name := p.get("name"), str)]
     what = counted(len(names), "routing preference", "routing preferences")
     prefix = str(item.get("model")).split("/", 1)[0]
-    return warning_at(doc, (*path, "routing_preferences"), "migrate.wildcard-preferences",
-                      f"dropped the {what} {quoted(names)} of the wildcard entry {item.get('model')!r}: the router "
-                      "matches concrete models, so no release routed by preferences on a wildcard (and since 0.4.15 "
-                      "inline ones are ignored anyway); routing is unchanged",
-                      f"to route {counted(len(names), 'this task', 'these tasks')}, declare the concrete models under "
-                      f"model_providers (e.g. `model: {prefix}/<id>`) and list them in a top-level "
-                      "`routing_preferences` entry", at_key=True)
+    return warning_at(
+        doc,
+        (*path, "routing_preferences"),
+        "migrate.wildcard-preferences",
+        f"dropped the {what} {quoted(names)} of the wildcard entry {item.get('model')!r}: the router "
+        "matches concrete models, so no release routed by preferences on a wildcard (and since 0.4.15 "
+        "inline ones are ignored anyway); routing is unchanged",
+        f"to route {counted(len(names), 'this task', 'these tasks')}, declare the concrete models under "
+        f"model_providers (e.g. `model: {prefix}/<id>`) and list them in a top-level "
+        "`routing_preferences` entry",
+        at_key=True,
+    )
 
 
 def _same_list(src: YList, items: list[Any]) -> YList:
@@ -95,10 +100,16 @@ def _add(doc: YMap, groups: dict[str, _Group], taken: set[str], *, piece: YMap, 
     if not isinstance(name, str):
         return []
     if name in taken:
-        return [warning_at(doc, where, "migrate.preference-exists",
-                           f"routing preference {name!r} is already defined at the top level, which wins: this inline "
-                           f"one is dropped and {ref!r} is not added to its `models`",
-                           f"add {ref!r} to the top-level entry's `models` if it serves this task too")]
+        return [
+            warning_at(
+                doc,
+                where,
+                "migrate.preference-exists",
+                f"routing preference {name!r} is already defined at the top level, which wins: this inline "
+                f"one is dropped and {ref!r} is not added to its `models`",
+                f"add {ref!r} to the top-level entry's `models` if it serves this task too",
+            )
+        ]
     group = groups.get(name)
     if group is None:
         groups[name] = _Group(name, str(description or ""), piece, [ref])
@@ -106,16 +117,26 @@ def _add(doc: YMap, groups: dict[str, _Group], taken: set[str], *, piece: YMap, 
     if ref not in group.models:
         group.models.append(ref)
     if description and description != group.description:
-        return [warning_at(doc, where, "migrate.preference-conflict",
-                           f"routing preference {name!r} is described differently here; the first description "
-                           f"({group.description!r}) is kept", "give both the same description, or rename one")]
+        return [
+            warning_at(
+                doc,
+                where,
+                "migrate.preference-conflict",
+                f"routing preference {name!r} is described differently here; the first description "
+                f"({group.description!r}) is kept",
+                "give both the same description, or rename one",
+            )
+        ]
     return []
 
 
 def _as_entry(group: _Group) -> YMap:
     models = derive_list(group.models, like=group.source)
-    return derive({"name": group.name, "description": group.description, "models": models}, like=group.source,
-                  slots_from=group.source)
+    return derive(
+        {"name": group.name, "description": group.description, "models": models},
+        like=group.source,
+        slots_from=group.source,
+    )
 
 
 def _notices(doc: YMap, path: JsonPath, item: YMap, taken: set[str], final: str) -> list[Diagnostic]:
@@ -124,19 +145,36 @@ def _notices(doc: YMap, path: JsonPath, item: YMap, taken: set[str], final: str)
     merged = f" (this entry is merged into {final!r}, which serves the same model)" if final != ref else ""
     found = []
     # Names already defined at the top level were dropped (a `preference-exists` warning each), not moved.
-    names = [name for _, p in maps_in(item.get("routing_preferences"))
-             if isinstance(name := p.get("name"), str) and name not in taken]
+    names = [
+        name
+        for _, p in maps_in(item.get("routing_preferences"))
+        if isinstance(name := p.get("name"), str) and name not in taken
+    ]
     if names:
         what = counted(len(names), "routing preference", "routing preferences")
-        found.append(notice_at(doc, (*path, "routing_preferences"), "migrate.inline-preferences",
-                               f"moved the {what} {quoted(names)} of this provider to the top-level "
-                               f"`routing_preferences`, listing {final!r} in {counted(len(names), 'its', 'their')} "
-                               f"`models`{merged}: since 0.4.15 the router reads only the top-level list and ignores "
-                               "inline ones", rewrite_hint()))
+        found.append(
+            notice_at(
+                doc,
+                (*path, "routing_preferences"),
+                "migrate.inline-preferences",
+                f"moved the {what} {quoted(names)} of this provider to the top-level "
+                f"`routing_preferences`, listing {final!r} in {counted(len(names), 'its', 'their')} "
+                f"`models`{merged}: since 0.4.15 the router reads only the top-level list and ignores "
+                "inline ones",
+                rewrite_hint(),
+            )
+        )
     if isinstance(item.get("usage"), str) and ref not in taken:
-        found.append(notice_at(doc, (*path, "usage"), "migrate.usage",
-                               f"`usage` became the top-level routing preference {ref!r} with `models: [{final}]`"
-                               f"{merged}: routing preferences replaced `usage` in 0.3.4", rewrite_hint()))
+        found.append(
+            notice_at(
+                doc,
+                (*path, "usage"),
+                "migrate.usage",
+                f"`usage` became the top-level routing preference {ref!r} with `models: [{final}]`"
+                f"{merged}: routing preferences replaced `usage` in 0.3.4",
+                rewrite_hint(),
+            )
+        )
     return found
 
 
@@ -200,11 +238,15 @@ def _conflict(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
     one, kept = providers[other], providers[keep]
     ident = str(one.get("model")).split("/", 1)[1]
     parts = [_difference(key, one, kept) for key in _differences(one, kept)]
-    return error_at(doc, ("model_providers", other, "model"), "migrate.duplicate-model",
-                    f"{user_path(doc, ('model_providers', other))} and {user_path(doc, ('model_providers', keep))} "
-                    f"both serve the model id {ident!r} but reach it differently (they differ in {_and(parts)}); the "
-                    "current format allows one entry per model id",
-                    f"keep one entry for {ident!r}, or point one of them at another model")
+    return error_at(
+        doc,
+        ("model_providers", other, "model"),
+        "migrate.duplicate-model",
+        f"{user_path(doc, ('model_providers', other))} and {user_path(doc, ('model_providers', keep))} "
+        f"both serve the model id {ident!r} but reach it differently (they differ in {_and(parts)}); the "
+        "current format allows one entry per model id",
+        f"keep one entry for {ident!r}, or point one of them at another model",
+    )
 
 
 def _difference(key: str, one: YMap, other: YMap) -> str:
@@ -222,15 +264,26 @@ def _and(parts: list[str]) -> str:
 def _merged(doc: YMap, other: int, keep: int, providers: YList) -> Diagnostic:
     gone, kept = reference(providers[other]), reference(providers[keep])
     ident = str(providers[keep].get("model")).split("/", 1)[1]
-    listing = [p.get("name") for _, p in maps_in(doc.get("routing_preferences"))
-               if isinstance(models := p.get("models"), list) and gone in models]
-    renamed = (f", and the {counted(len(listing), 'routing preference', 'routing preferences')} {quoted(listing)} "
-               f"now {counted(len(listing), 'lists', 'list')} {kept!r} in place of {gone!r}" if listing else "")
-    return warning_at(doc, ("model_providers", other), "migrate.duplicate-model",
-                      f"merged into {user_path(doc, ('model_providers', keep))} ({kept!r}): both served the model id "
-                      f"{ident!r} through the same upstream, and the current format allows one entry per model id; "
-                      f"clients that asked for {gone!r} must now use {kept!r}{renamed}",
-                      f"to keep {gone!r} working for clients, add `model_aliases: {{{gone}: {{target: {ident}}}}}`")
+    listing = [
+        p.get("name")
+        for _, p in maps_in(doc.get("routing_preferences"))
+        if isinstance(models := p.get("models"), list) and gone in models
+    ]
+    renamed = (
+        f", and the {counted(len(listing), 'routing preference', 'routing preferences')} {quoted(listing)} "
+        f"now {counted(len(listing), 'lists', 'list')} {kept!r} in place of {gone!r}"
+        if listing
+        else ""
+    )
+    return warning_at(
+        doc,
+        ("model_providers", other),
+        "migrate.duplicate-model",
+        f"merged into {user_path(doc, ('model_providers', keep))} ({kept!r}): both served the model id "
+        f"{ident!r} through the same upstream, and the current format allows one entry per model id; "
+        f"clients that asked for {gone!r} must now use {kept!r}{renamed}",
+        f"to keep {gone!r} working for clients, add `model_aliases: {{{gone}: {{target: {ident}}}}}`",
+    )
 
 
 def _apply_merge(doc: YMap, providers: YList, removed: dict[int, int]) -> YMap:

@@ -11,8 +11,7 @@ from planoai_cli.tree import YMap, derive, evolve
 
 LEGACY_KEYS = ("model", "llm_provider", "model_provider")
 CURRENT_KEYS = ("session_ttl_seconds", "session_max_entries", "session_cache", "routing_budget", "route_on_user_only")
-_RETIRED = ("Arch-Router was retired in 0.4.19 (routing now uses Plano-Orchestrator, which the gateway adds by "
-            "itself)")
+_RETIRED = "Arch-Router was retired in 0.4.19 (routing now uses Plano-Orchestrator, which the gateway adds by itself)"
 
 
 def legacy_routing(doc: YMap) -> tuple[YMap, Diags]:
@@ -27,26 +26,54 @@ def legacy_routing(doc: YMap) -> tuple[YMap, Diags]:
     rest = evolve(routing, drop=legacy)
     migrated = put_in(doc, ("routing",), rest) if rest else evolve(doc, drop=["routing"])
     if dig(doc, "overrides", "llm_routing_model") is not None or any(k in routing for k in CURRENT_KEYS):
-        return migrated, [notice_at(doc, where, "migrate.routing-legacy",
-                                    f"dropped {keys}: since 0.4.12 `overrides.llm_routing_model` chooses the router "
-                                    f"model, and nothing reads {these}", rewrite_hint())]
+        return migrated, [
+            notice_at(
+                doc,
+                where,
+                "migrate.routing-legacy",
+                f"dropped {keys}: since 0.4.12 `overrides.llm_routing_model` chooses the router "
+                f"model, and nothing reads {these}",
+                rewrite_hint(),
+            )
+        ]
     target = _router_model(doc, routing)
     if target is None:
-        return migrated, [warning_at(doc, where, "migrate.routing-legacy",
-                                     f"dropped {keys}: no router model could be derived from {it} (no provider "
-                                     "entry named there can be migrated)", rewrite_hint())]
+        return migrated, [
+            warning_at(
+                doc,
+                where,
+                "migrate.routing-legacy",
+                f"dropped {keys}: no router model could be derived from {it} (no provider "
+                "entry named there can be migrated)",
+                rewrite_hint(),
+            )
+        ]
     if is_arch_router(target):
-        return migrated, [warning_at(doc, where, "migrate.arch-router",
-                                     f"dropped {keys}, which chose {target!r}: {_RETIRED}", rewrite_hint())]
+        return migrated, [
+            warning_at(
+                doc, where, "migrate.arch-router", f"dropped {keys}, which chose {target!r}: {_RETIRED}", rewrite_hint()
+            )
+        ]
     if target.rsplit("/", 1)[-1].lower() == "plano-orchestrator":
-        return migrated, [notice_at(doc, where, "migrate.routing-legacy",
-                                    f"dropped {keys}: {it} chose Plano-Orchestrator, the default router",
-                                    rewrite_hint())]
-    return _with_router(migrated, routing, legacy[0], target), [warning_at(
-        doc, where, "migrate.routing-model",
-        f"{keys} became `overrides.llm_routing_model: {target}`: since 0.4.19 the router is prompted in the "
-        "Plano-Orchestrator format instead of Arch-Router's, so this model must understand that protocol",
-        "if it is an Arch-Router model, delete `overrides.llm_routing_model` to use the hosted Plano-Orchestrator")]
+        return migrated, [
+            notice_at(
+                doc,
+                where,
+                "migrate.routing-legacy",
+                f"dropped {keys}: {it} chose Plano-Orchestrator, the default router",
+                rewrite_hint(),
+            )
+        ]
+    return _with_router(migrated, routing, legacy[0], target), [
+        warning_at(
+            doc,
+            where,
+            "migrate.routing-model",
+            f"{keys} became `overrides.llm_routing_model: {target}`: since 0.4.19 the router is prompted in the "
+            "Plano-Orchestrator format instead of Arch-Router's, so this model must understand that protocol",
+            "if it is an Arch-Router model, delete `overrides.llm_routing_model` to use the hosted Plano-Orchestrator",
+        )
+    ]
 
 
 def _with_router(doc: YMap, routing: YMap, key: str, target: str) -> YMap:
@@ -88,9 +115,16 @@ def routing_model_override(doc: YMap) -> tuple[YMap, Diags]:
     overrides = doc["overrides"]
     rest = evolve(overrides, drop=["llm_routing_model"])
     migrated = put_in(doc, ("overrides",), rest) if rest else evolve(doc, drop=["overrides"])
-    return migrated, [warning_at(doc, ("overrides", "llm_routing_model"), "migrate.arch-router",
-                                 f"dropped `overrides.llm_routing_model: {model}`: {_RETIRED}; kept, it would send "
-                                 "Plano-Orchestrator prompts to Arch-Router", rewrite_hint())]
+    return migrated, [
+        warning_at(
+            doc,
+            ("overrides", "llm_routing_model"),
+            "migrate.arch-router",
+            f"dropped `overrides.llm_routing_model: {model}`: {_RETIRED}; kept, it would send "
+            "Plano-Orchestrator prompts to Arch-Router",
+            rewrite_hint(),
+        )
+    ]
 
 
 def budget_rename(doc: YMap) -> tuple[YMap, Diags]:
@@ -100,11 +134,22 @@ def budget_rename(doc: YMap) -> tuple[YMap, Diags]:
         return doc, []
     where = ("routing", "routing_budget", "max_overhead_pct")
     if "max_switch_spend_pct" in budget:
-        return drop_in(doc, where), [warning_at(doc, where, "migrate.routing-budget",
-                                                "dropped `max_overhead_pct`: `max_switch_spend_pct`, its new name, is "
-                                                "also set and wins", rewrite_hint())]
+        return drop_in(doc, where), [
+            warning_at(
+                doc,
+                where,
+                "migrate.routing-budget",
+                "dropped `max_overhead_pct`: `max_switch_spend_pct`, its new name, is also set and wins",
+                rewrite_hint(),
+            )
+        ]
     renamed = evolve(budget, rename={"max_overhead_pct": "max_switch_spend_pct"})
-    return put_in(doc, ("routing", "routing_budget"), renamed), [notice_at(
-        doc, where, "migrate.routing-budget",
-        "`max_overhead_pct` renamed `max_switch_spend_pct` (same percentage; renamed in 0.4.31 without an alias)",
-        rewrite_hint())]
+    return put_in(doc, ("routing", "routing_budget"), renamed), [
+        notice_at(
+            doc,
+            where,
+            "migrate.routing-budget",
+            "`max_overhead_pct` renamed `max_switch_spend_pct` (same percentage; renamed in 0.4.31 without an alias)",
+            rewrite_hint(),
+        )
+    ]

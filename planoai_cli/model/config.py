@@ -96,6 +96,8 @@ class PlanoConfig(Record):
 
     def provider_for(self, ref: str) -> Provider | None:
         """The provider a routing reference means: by name, else full model, else bare (non-wildcard) id."""
-        return (next((p for p in self.providers if p.name == ref), None)
-                or next((p for p in self.providers if p.model == ref), None)
-                or next((p for p in self.providers if not p.wildcard and p.model_id == ref), None))
+        return (
+            next((p for p in self.providers if p.name == ref), None)
+            or next((p for p in self.providers if p.model == ref), None)
+            or next((p for p in self.providers if not p.wildcard and p.model_id == ref), None)
+        )

@@ -27,12 +27,24 @@ def build_provider(node: Node, path: JsonPath, index: LocationIndex) -> Provider
     interface = prefix if prefix in SUPPORTED_PREFIXES else (given_interface or prefix)
     base_url = text(node, "base_url")
     return Provider(
-        tree_path=path, index=index, model=model, name=text(node, "name") or model, named="name" in node,
-        prefix=prefix, model_id=model_id, wildcard=model_id == "*", interface=interface,
-        provider_interface=given_interface, access_key=text(node, "access_key"),
-        default=flag(node, "default") is True, base_url=base_url,
-        passthrough_auth=flag(node, "passthrough_auth") is True, http_host=text(node, "http_host"),
-        headers=string_map(node, "headers"), upstream=_upstream(interface, base_url), cluster_name=None,
+        tree_path=path,
+        index=index,
+        model=model,
+        name=text(node, "name") or model,
+        named="name" in node,
+        prefix=prefix,
+        model_id=model_id,
+        wildcard=model_id == "*",
+        interface=interface,
+        provider_interface=given_interface,
+        access_key=text(node, "access_key"),
+        default=flag(node, "default") is True,
+        base_url=base_url,
+        passthrough_auth=flag(node, "passthrough_auth") is True,
+        http_host=text(node, "http_host"),
+        headers=string_map(node, "headers"),
+        upstream=_upstream(interface, base_url),
+        cluster_name=None,
     )
 
 
@@ -70,8 +82,9 @@ def _with_cluster(p: Provider, variants: dict[tuple[str, str], list[tuple[str, i
     return dataclasses.replace(p, cluster_name=name)
 
 
-def internal_providers(providers: Iterable[Provider], has_preferences: bool, router_model_id: str,
-                       agent_model_id: str) -> tuple[InternalProvider, ...]:
+def internal_providers(
+    providers: Iterable[Provider], has_preferences: bool, router_model_id: str, agent_model_id: str
+) -> tuple[InternalProvider, ...]:
     """The providers the renderer appends, under the generator's conditions (in its order)."""
     listed = tuple(providers)
     user_ids = {p.model_id for p in listed}

@@ -28,19 +28,20 @@ def _all(config: PlanoConfig) -> Iterator[SecretRef]:
         if t.endpoint is not None:
             yield from _map_refs(t.endpoint, f"prompt target {t.name}", t.endpoint.http_headers, "http_headers")
     if config.state_storage is not None:
-        yield from _refs(config.state_storage, "state storage", config.state_storage.connection_string,
-                         "connection_string")
+        yield from _refs(
+            config.state_storage, "state storage", config.state_storage.connection_string, "connection_string"
+        )
     if config.tracing is not None:
-        yield from _refs(config.tracing, "tracing", config.tracing.opentracing_grpc_endpoint,
-                         "opentracing_grpc_endpoint")
+        yield from _refs(
+            config.tracing, "tracing", config.tracing.opentracing_grpc_endpoint, "opentracing_grpc_endpoint"
+        )
         for i, e in enumerate(config.tracing.exporters or ()):
             yield from _refs(e, f"tracing exporter #{i + 1} ({e.type})", e.api_key, "api_key")
             yield from _refs(e, f"tracing exporter #{i + 1} ({e.type})", e.url, "url")
     for i, m in enumerate(config.metrics_sources):
         yield from _refs(m, f"metrics source #{i + 1} ({m.type})", m.url, "url")
     if config.routing is not None and config.routing.session_cache is not None:
-        yield from _refs(config.routing.session_cache, "routing session cache", config.routing.session_cache.url,
-                         "url")
+        yield from _refs(config.routing.session_cache, "routing session cache", config.routing.session_cache.url, "url")
 
 
 def _refs(owner: Record, description: str, value: str | None, *field: Segment) -> Iterator[SecretRef]:

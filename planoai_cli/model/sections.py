@@ -133,20 +133,33 @@ def build_tracing(doc: Node, ix: LocationIndex) -> Tracing | None:
         return None
     spans = node.get("span_attributes")
     spans = spans if isinstance(spans, dict) else None
-    exporters = (tuple(_exporter(n, ("tracing", "exporters", i), ix) for i, n in items(node, "exporters"))
-                 if isinstance(node.get("exporters"), list) else None)
-    return Tracing(tree_path=("tracing",), index=ix, random_sampling=whole(node, "random_sampling"),
-                   trace_arch_internal=flag(node, "trace_arch_internal"),
-                   opentracing_grpc_endpoint=text(node, "opentracing_grpc_endpoint"),
-                   header_prefixes=strings(spans, "header_prefixes") if spans and "header_prefixes" in spans else None,
-                   static_attributes=string_map(spans, "static") if spans and "static" in spans else None,
-                   exporters=exporters)
+    exporters = (
+        tuple(_exporter(n, ("tracing", "exporters", i), ix) for i, n in items(node, "exporters"))
+        if isinstance(node.get("exporters"), list)
+        else None
+    )
+    return Tracing(
+        tree_path=("tracing",),
+        index=ix,
+        random_sampling=whole(node, "random_sampling"),
+        trace_arch_internal=flag(node, "trace_arch_internal"),
+        opentracing_grpc_endpoint=text(node, "opentracing_grpc_endpoint"),
+        header_prefixes=strings(spans, "header_prefixes") if spans and "header_prefixes" in spans else None,
+        static_attributes=string_map(spans, "static") if spans and "static" in spans else None,
+        exporters=exporters,
+    )
 
 
 def _exporter(node: Node, path: JsonPath, ix: LocationIndex) -> Exporter:
-    return Exporter(tree_path=path, index=ix, type=text(node, "type") or "", url=text(node, "url") or "",
-                    api_key=text(node, "api_key") or "", distinct_id_header=text(node, "distinct_id_header"),
-                    capture_messages=flag(node, "capture_messages"))
+    return Exporter(
+        tree_path=path,
+        index=ix,
+        type=text(node, "type") or "",
+        url=text(node, "url") or "",
+        api_key=text(node, "api_key") or "",
+        distinct_id_header=text(node, "distinct_id_header"),
+        capture_messages=flag(node, "capture_messages"),
+    )
 
 
 def build_routing(doc: Node, ix: LocationIndex) -> Routing | None:
@@ -155,48 +168,73 @@ def build_routing(doc: Node, ix: LocationIndex) -> Routing | None:
         return None
     cache, budget = node.get("session_cache"), node.get("routing_budget")
     return Routing(
-        tree_path=("routing",), index=ix, session_ttl_seconds=whole(node, "session_ttl_seconds"),
+        tree_path=("routing",),
+        index=ix,
+        session_ttl_seconds=whole(node, "session_ttl_seconds"),
         session_max_entries=whole(node, "session_max_entries"),
-        session_cache=SessionCache(tree_path=("routing", "session_cache"), index=ix,
-                                   type=text(cache, "type") or "memory", url=text(cache, "url"),
-                                   tenant_header=text(cache, "tenant_header")) if isinstance(cache, dict) else None,
+        session_cache=SessionCache(
+            tree_path=("routing", "session_cache"),
+            index=ix,
+            type=text(cache, "type") or "memory",
+            url=text(cache, "url"),
+            tenant_header=text(cache, "tenant_header"),
+        )
+        if isinstance(cache, dict)
+        else None,
         budget=_budget(budget, ix) if isinstance(budget, dict) else None,
         route_on_user_only=flag(node, "route_on_user_only"),
     )
 
 
 def _budget(node: Node, ix: LocationIndex) -> RoutingBudget:
-    return RoutingBudget(tree_path=("routing", "routing_budget"), index=ix,
-                         max_switch_spend_pct=number(node, "max_switch_spend_pct") or 0.0,
-                         replenish_on_rebind=flag(node, "replenish_on_rebind"),
-                         cache_read_discount=number(node, "cache_read_discount"),
-                         record_counterfactual=flag(node, "record_counterfactual"))
+    return RoutingBudget(
+        tree_path=("routing", "routing_budget"),
+        index=ix,
+        max_switch_spend_pct=number(node, "max_switch_spend_pct") or 0.0,
+        replenish_on_rebind=flag(node, "replenish_on_rebind"),
+        cache_read_discount=number(node, "cache_read_discount"),
+        record_counterfactual=flag(node, "record_counterfactual"),
+    )
 
 
 def build_state_storage(doc: Node, ix: LocationIndex) -> StateStorage | None:
     node = doc.get("state_storage")
     if not isinstance(node, dict):
         return None
-    return StateStorage(tree_path=("state_storage",), index=ix, type=text(node, "type") or "",
-                        connection_string=text(node, "connection_string"))
+    return StateStorage(
+        tree_path=("state_storage",),
+        index=ix,
+        type=text(node, "type") or "",
+        connection_string=text(node, "connection_string"),
+    )
 
 
 def build_metrics_source(node: Node, path: JsonPath, ix: LocationIndex) -> MetricsSource:
-    return MetricsSource(tree_path=path, index=ix, type=text(node, "type") or "", provider=text(node, "provider") or "",
-                         url=text(node, "url"), query=text(node, "query"),
-                         refresh_interval=whole(node, "refresh_interval"),
-                         model_aliases=string_map(node, "model_aliases") if "model_aliases" in node else None)
+    return MetricsSource(
+        tree_path=path,
+        index=ix,
+        type=text(node, "type") or "",
+        provider=text(node, "provider") or "",
+        url=text(node, "url"),
+        query=text(node, "query"),
+        refresh_interval=whole(node, "refresh_interval"),
+        model_aliases=string_map(node, "model_aliases") if "model_aliases" in node else None,
+    )
 
 
 def build_prompt_caching(doc: Node, ix: LocationIndex) -> PromptCaching | None:
     node = doc.get("prompt_caching")
     if not isinstance(node, dict):
         return None
-    return PromptCaching(tree_path=("prompt_caching",), index=ix, enabled=flag(node, "enabled"),
-                         session_affinity=flag(node, "session_affinity"),
-                         inject_cache_control=flag(node, "inject_cache_control"),
-                         min_prefix_tokens=whole(node, "min_prefix_tokens"),
-                         session_ttl_seconds=whole(node, "session_ttl_seconds"))
+    return PromptCaching(
+        tree_path=("prompt_caching",),
+        index=ix,
+        enabled=flag(node, "enabled"),
+        session_affinity=flag(node, "session_affinity"),
+        inject_cache_control=flag(node, "inject_cache_control"),
+        min_prefix_tokens=whole(node, "min_prefix_tokens"),
+        session_ttl_seconds=whole(node, "session_ttl_seconds"),
+    )
 
 
 def build_prompt_guards(doc: Node, ix: LocationIndex) -> PromptGuards | None:

@@ -90,7 +90,9 @@ def from_span(span: SpanRecord) -> LlmCall:
     duration = _float(a.get("llm.duration_ms"))
     return LlmCall(
         request_id=_text(a.get("request_id")) or _text(a.get("http.request_id")) or span.span_id,
-        trace_id=span.trace_id, span_id=span.span_id, start_ns=span.start_ns,
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        start_ns=span.start_ns,
         provider=_text(a.get("llm.provider")) or span.service,
         model=_text(a.get(MODEL)) or "",
         model_requested=_text(a.get("model.requested")),
@@ -112,15 +114,23 @@ def _usage(a: Mapping[str, AttributeValue]) -> Usage:
         return max(_int(a.get(_USAGE + name)) or 0, 0)
 
     prompt, completion = count("prompt_tokens"), count("completion_tokens")
-    return Usage(prompt=prompt, completion=completion, total=count("total_tokens") or prompt + completion,
-                 cached=count("cached_input_tokens"), cache_creation=count("cache_creation_tokens"),
-                 reasoning=count("reasoning_tokens"))
+    return Usage(
+        prompt=prompt,
+        completion=completion,
+        total=count("total_tokens") or prompt + completion,
+        cached=count("cached_input_tokens"),
+        cache_creation=count("cache_creation_tokens"),
+        reasoning=count("reasoning_tokens"),
+    )
 
 
 def _error(span: SpanRecord, status: int | None) -> str | None:
     failed_span = span.status_code == STATUS_ERROR
-    message = (_text(span.attributes.get("error.message")) or _text(span.attributes.get("exception.message"))
-               or (_text(span.status_message) if failed_span else None))
+    message = (
+        _text(span.attributes.get("error.message"))
+        or _text(span.attributes.get("exception.message"))
+        or (_text(span.status_message) if failed_span else None)
+    )
     if status is not None and status >= 400:
         return f"HTTP {status}: {message}" if message else f"HTTP {status}"
     if message is not None:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from planoai_cli.health import Download
     from planoai_cli.model import MetricsSource
 
-DEFAULT_URLS = {"models.dev": "https://models.dev/api.json",
-                "digitalocean": "https://api.digitalocean.com/v2/gen-ai/models/catalog"}
+DEFAULT_URLS = {
+    "models.dev": "https://models.dev/api.json",
+    "digitalocean": "https://api.digitalocean.com/v2/gen-ai/models/catalog",
+}
 DEFAULT_MAX_AGE = 24 * 3600.0
 FETCH_TIMEOUT = 5.0
 SNAPSHOT = Path(__file__).with_name("pricing_snapshot.json")
@@ -43,8 +45,9 @@ class Choice:
     aliases: Mapping[str, str] = field(default_factory=dict)
 
 
-def choose(provider: str | None, url: str | None, sources: Sequence[MetricsSource] = (),
-           config_name: str | None = None) -> Choice:
+def choose(
+    provider: str | None, url: str | None, sources: Sequence[MetricsSource] = (), config_name: str | None = None
+) -> Choice:
     """Flags first, then the config's first `model_metrics_sources` entry with `type: cost`, then models.dev."""
     cost = next((s for s in sources if s.type == "cost"), None)
     if cost is not None and cost.provider not in FORMATS:
@@ -60,8 +63,9 @@ def choose(provider: str | None, url: str | None, sources: Sequence[MetricsSourc
         return Choice(fmt, url or DEFAULT_URLS[fmt], flags, **extra)
     if cost is not None:
         index = sources.index(cost)
-        return Choice(fmt, cost.url or DEFAULT_URLS[fmt], f"{config_name or 'config'} model_metrics_sources[{index}]",
-                      **extra)
+        return Choice(
+            fmt, cost.url or DEFAULT_URLS[fmt], f"{config_name or 'config'} model_metrics_sources[{index}]", **extra
+        )
     return Choice(fmt, DEFAULT_URLS[fmt], "default")
 
 
@@ -76,10 +80,16 @@ class Pricing:
     note: str | None = None  # why a fallback was taken
 
     def to_json(self, now: datetime) -> dict[str, Any]:
-        return {"format": self.choice.format, "url": self.choice.url, "chosen_by": self.choice.reason,
-                "origin": self.origin, "as_of": _iso(self.as_of) if self.as_of else None,
-                "age_seconds": round((now - self.as_of).total_seconds()) if self.as_of else None,
-                "models": len(self.table) if self.table else 0, "note": self.note}
+        return {
+            "format": self.choice.format,
+            "url": self.choice.url,
+            "chosen_by": self.choice.reason,
+            "origin": self.origin,
+            "as_of": _iso(self.as_of) if self.as_of else None,
+            "age_seconds": round((now - self.as_of).total_seconds()) if self.as_of else None,
+            "models": len(self.table) if self.table else 0,
+            "note": self.note,
+        }
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -96,8 +106,15 @@ def cache_file(directory: Path, choice: Choice) -> Path:
     return directory / f"{choice.format}-{hashlib.sha256(choice.url.encode()).hexdigest()[:12]}.json"
 
 
-def load(choice: Choice, *, directory: Path, now: datetime, refresh: bool = False, fetch: Fetch | None = None,
-         snapshot: Path = SNAPSHOT) -> Pricing:
+def load(
+    choice: Choice,
+    *,
+    directory: Path,
+    now: datetime,
+    refresh: bool = False,
+    fetch: Fetch | None = None,
+    snapshot: Path = SNAPSHOT,
+) -> Pricing:
     """The prices for `choice`, from the freshest source that works (see the module docstring)."""
     path = cache_file(directory, choice)
     cached = _read_cache(path, choice)

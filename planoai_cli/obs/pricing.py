@@ -18,8 +18,18 @@ from planoai_cli.obs.calls import Usage
 
 FORMATS = ("models.dev", "digitalocean")
 # A bare model name offered by several catalog providers takes the model maker's price, not a reseller's.
-_FIRST_PARTY = ("openai", "anthropic", "google", "mistral", "deepseek", "xai", "moonshotai", "zhipuai", "cohere",
-                "digitalocean")
+_FIRST_PARTY = (
+    "openai",
+    "anthropic",
+    "google",
+    "mistral",
+    "deepseek",
+    "xai",
+    "moonshotai",
+    "zhipuai",
+    "cohere",
+    "digitalocean",
+)
 # Gateway provider prefixes whose catalog provider id is spelled differently.
 _PROVIDER_IDS = {"gemini": "google", "together_ai": "togetherai", "zhipu": "zhipuai"}
 _DATE = re.compile(r"[-@](?:\d{8}|\d{4}-\d{2}-\d{2})$")  # -20241022, @20241022, -2024-08-06
@@ -57,8 +67,12 @@ def cost(usage: Usage, rate: Rate) -> float:
     # OpenAI-style usage counts cached tokens inside prompt_tokens; Anthropic-style counts them apart. When the
     # cache counts exceed the prompt they cannot be part of it, so the prompt is all fresh input.
     fresh = usage.prompt - cached - written if cached + written <= usage.prompt else usage.prompt
-    total = (fresh * rate.input + cached * _or(rate.cache_read, rate.input)
-             + written * _or(rate.cache_write, rate.input) + usage.completion * rate.output)
+    total = (
+        fresh * rate.input
+        + cached * _or(rate.cache_read, rate.input)
+        + written * _or(rate.cache_write, rate.input)
+        + usage.completion * rate.output
+    )
     return round(total / 1_000_000, 6)
 
 
@@ -137,6 +151,7 @@ def _keys(entry: Entry) -> Iterator[tuple[str, tuple[int, int, str]]]:
 # --- models.dev: {provider_id: {"id", "models": {model_id: {"id", "cost": {input, output, cache_read,
 # cache_write}}}}}, costs in USD per million tokens. Models without an input and an output cost are skipped.
 
+
 def parse_models_dev(data: Any) -> list[Entry]:
     entries: list[Entry] = []
     if not isinstance(data, dict):
@@ -149,8 +164,15 @@ def parse_models_dev(data: Any) -> list[Entry]:
         for model_key, model in models.items():
             if not isinstance(model, dict) or not isinstance(model.get("cost"), dict):
                 continue
-            rate = _rate(model["cost"], {"input": ("input",), "output": ("output",),
-                                         "cache_read": ("cache_read",), "cache_write": ("cache_write",)})
+            rate = _rate(
+                model["cost"],
+                {
+                    "input": ("input",),
+                    "output": ("output",),
+                    "cache_read": ("cache_read",),
+                    "cache_write": ("cache_write",),
+                },
+            )
             if rate is not None:
                 entries.append(Entry(provider_id, _string(model.get("id")) or str(model_key), rate))
     return entries
@@ -168,14 +190,35 @@ _DO_LISTS = ("models", "data", "catalog", "items")
 _DO_NAMES = ("model_id", "inference_name", "id", "name", "slug")
 _DO_PRICES = ("pricing", "price", "prices", "cost")
 _DO_RATES = {
-    "input": ("input_price_per_million", "input_cost_per_million", "input_price_per_million_tokens",
-              "input_per_million", "input_price_per_thousand", "input_price_per_token", "input_price", "input",
-              "prompt"),
-    "output": ("output_price_per_million", "output_cost_per_million", "output_price_per_million_tokens",
-               "output_per_million", "output_price_per_thousand", "output_price_per_token", "output_price", "output",
-               "completion"),
-    "cache_read": ("cached_input_price_per_million", "cache_read_price_per_million", "input_cache_read_per_million",
-                   "cached_input_price", "cache_read"),
+    "input": (
+        "input_price_per_million",
+        "input_cost_per_million",
+        "input_price_per_million_tokens",
+        "input_per_million",
+        "input_price_per_thousand",
+        "input_price_per_token",
+        "input_price",
+        "input",
+        "prompt",
+    ),
+    "output": (
+        "output_price_per_million",
+        "output_cost_per_million",
+        "output_price_per_million_tokens",
+        "output_per_million",
+        "output_price_per_thousand",
+        "output_price_per_token",
+        "output_price",
+        "output",
+        "completion",
+    ),
+    "cache_read": (
+        "cached_input_price_per_million",
+        "cache_read_price_per_million",
+        "input_cache_read_per_million",
+        "cached_input_price",
+        "cache_read",
+    ),
     "cache_write": ("cache_write_price_per_million", "cache_creation_price_per_million", "cache_write"),
 }
 
@@ -210,8 +253,10 @@ PARSERS = {"models.dev": parse_models_dev, "digitalocean": parse_digitalocean}
 
 
 def _rate(prices: Mapping[str, Any], keys: Mapping[str, tuple[str, ...]]) -> Rate | None:
-    found = {field_: next((v for v in (_per_million(k, prices.get(k)) for k in names) if v is not None), None)
-             for field_, names in keys.items()}
+    found = {
+        field_: next((v for v in (_per_million(k, prices.get(k)) for k in names) if v is not None), None)
+        for field_, names in keys.items()
+    }
     if found["input"] is None or found["output"] is None:
         return None
     return Rate(found["input"], found["output"], found["cache_read"], found["cache_write"])

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 class SpanSource(Protocol):
     """The part of the collector's store obs reads (trace/store.py's Store)."""
 
-    def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
-                             limit: int | None = None) -> list[SpanRecord]: ...
+    def spans_with_attribute(
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+    ) -> list[SpanRecord]: ...
 
 
 class StoreSource:
@@ -35,8 +36,9 @@ class StoreSource:
         self.path = path
         self._store: Store | None = None
 
-    def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
-                             limit: int | None = None) -> list[SpanRecord]:
+    def spans_with_attribute(
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+    ) -> list[SpanRecord]:
         if self._store is None:
             if not self.path.exists():
                 return []
@@ -82,15 +84,21 @@ def choose_pricing(request: PricingRequest, warn: Callable[[str], None]) -> Choi
     return choose(request.provider, request.url, sources, name)
 
 
-def load_pricing(request: PricingRequest, warn: Callable[[str], None], *, now: datetime | None = None,
-                 directory: Path | None = None) -> Pricing:
+def load_pricing(
+    request: PricingRequest, warn: Callable[[str], None], *, now: datetime | None = None, directory: Path | None = None
+) -> Pricing:
     """The prices in force (never fails: a fetch problem falls back and says so in the result)."""
-    return load(choose_pricing(request, warn), directory=directory or cache_dir(), now=now or datetime.now(UTC),
-                refresh=request.refresh)
+    return load(
+        choose_pricing(request, warn),
+        directory=directory or cache_dir(),
+        now=now or datetime.now(UTC),
+        refresh=request.refresh,
+    )
 
 
-def read_summary(source: SpanSource, pricing: Pricing | None, window: Window, *, collector: str | None,
-                 now: datetime | None = None) -> Summary:
+def read_summary(
+    source: SpanSource, pricing: Pricing | None, window: Window, *, collector: str | None, now: datetime | None = None
+) -> Summary:
     """The summary of the calls in `window`, newest `window.limit` at most (the summary says when it cut)."""
     return Reader(source, pricing, window, collector=collector)(now)
 
@@ -103,8 +111,16 @@ class Reader:
     and a redraw after new spans costs one query.
     """
 
-    def __init__(self, source: SpanSource, pricing: Pricing | None, window: Window, *, collector: str | None,
-                 files: Sequence[Path] = (), full_every: float = 5.0) -> None:
+    def __init__(
+        self,
+        source: SpanSource,
+        pricing: Pricing | None,
+        window: Window,
+        *,
+        collector: str | None,
+        files: Sequence[Path] = (),
+        full_every: float = 5.0,
+    ) -> None:
         self._source, self._pricing, self._window, self._collector = source, pricing, window, collector
         self._files, self._full_every = tuple(files), full_every
         self._seen: tuple[object, ...] | None = None
@@ -121,11 +137,19 @@ class Reader:
         if not self._files or seen != self._seen or time.monotonic() - self._read_at >= self._full_every:
             spans = self._source.spans_with_attribute(MODEL, since_ns=since_ns, limit=window.limit + 1)
             calls = llm_calls(spans, {(c.trace_id, c.span_id): c for c in self._calls})
-            self._calls, self._truncated = calls[:window.limit], len(calls) > window.limit
+            self._calls, self._truncated = calls[: window.limit], len(calls) > window.limit
             self._seen, self._read_at = seen, time.monotonic()
         calls = self._calls if since_ns is None else [c for c in self._calls if c.start_ns >= since_ns]
-        return summarize(calls, self._pricing, now=now, since=window.since, window_start=start,
-                         collector=self._collector, recent=window.recent, truncated=self._truncated)
+        return summarize(
+            calls,
+            self._pricing,
+            now=now,
+            since=window.since,
+            window_start=start,
+            collector=self._collector,
+            recent=window.recent,
+            truncated=self._truncated,
+        )
 
 
 def _signature(files: Sequence[Path]) -> tuple[object, ...]:

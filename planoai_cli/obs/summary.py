@@ -52,16 +52,33 @@ class PricedCall:
 
     def to_json(self) -> dict[str, Any]:
         c, u = self.call, self.call.usage
-        return {"request_id": c.request_id, "trace_id": c.trace_id, "span_id": c.span_id, "time": _time(c.start_ns),
-                "provider": c.provider, "model": c.model, "model_requested": c.model_requested,
-                "session_id": c.session_id, "route": c.route, "streaming": c.streaming,
-                "status_code": c.status_code, "error": c.error,
-                "tokens": {"prompt": u.prompt, "completion": u.completion, "total": u.total, "cached": u.cached,
-                           "cache_creation": u.cache_creation, "reasoning": u.reasoning},
-                "ttft_ms": _round(c.ttft_ms, 1), "duration_ms": _round(c.duration_ms, 1),
-                "tokens_per_second": _round(c.tokens_per_second, 1),
-                "routing": {"strategy": c.routing_strategy, "selection_reason": c.selection_reason},
-                "cost_usd": self.cost}
+        return {
+            "request_id": c.request_id,
+            "trace_id": c.trace_id,
+            "span_id": c.span_id,
+            "time": _time(c.start_ns),
+            "provider": c.provider,
+            "model": c.model,
+            "model_requested": c.model_requested,
+            "session_id": c.session_id,
+            "route": c.route,
+            "streaming": c.streaming,
+            "status_code": c.status_code,
+            "error": c.error,
+            "tokens": {
+                "prompt": u.prompt,
+                "completion": u.completion,
+                "total": u.total,
+                "cached": u.cached,
+                "cache_creation": u.cache_creation,
+                "reasoning": u.reasoning,
+            },
+            "ttft_ms": _round(c.ttft_ms, 1),
+            "duration_ms": _round(c.duration_ms, 1),
+            "tokens_per_second": _round(c.tokens_per_second, 1),
+            "routing": {"strategy": c.routing_strategy, "selection_reason": c.selection_reason},
+            "cost_usd": self.cost,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,10 +95,18 @@ class Totals:
     reasoning: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"requests": self.requests, "errors": self.errors, "sessions": self.sessions,
-                "cost_usd": self.cost, "unpriced_requests": self.unpriced, "tokens_in": self.tokens_in,
-                "tokens_out": self.tokens_out, "tokens_cached": self.cached,
-                "tokens_cache_creation": self.cache_creation, "tokens_reasoning": self.reasoning}
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "sessions": self.sessions,
+            "cost_usd": self.cost,
+            "unpriced_requests": self.unpriced,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "tokens_cached": self.cached,
+            "tokens_cache_creation": self.cache_creation,
+            "tokens_reasoning": self.reasoning,
+        }
 
 
 @dataclass(frozen=True)
@@ -123,34 +148,58 @@ class Summary:
     last_error: PricedCall | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"generated_at": _iso(self.generated_at), "since": self.since,
-                "window_start": _iso(self.window_start) if self.window_start else None,
-                "collector": self.collector,
-                "pricing": self.pricing.to_json(self.generated_at) if self.pricing else None,
-                "truncated": self.truncated, "totals": self.totals.to_json(),
-                "latency_ms": self.latency.to_json(), "ttft_ms": self.ttft.to_json(),
-                "models": [m.to_json() for m in self.models], "routes": [r.to_json() for r in self.routes],
-                "recent": [c.to_json() for c in self.recent],
-                "last_error": self.last_error.to_json() if self.last_error else None}
+        return {
+            "generated_at": _iso(self.generated_at),
+            "since": self.since,
+            "window_start": _iso(self.window_start) if self.window_start else None,
+            "collector": self.collector,
+            "pricing": self.pricing.to_json(self.generated_at) if self.pricing else None,
+            "truncated": self.truncated,
+            "totals": self.totals.to_json(),
+            "latency_ms": self.latency.to_json(),
+            "ttft_ms": self.ttft.to_json(),
+            "models": [m.to_json() for m in self.models],
+            "routes": [r.to_json() for r in self.routes],
+            "recent": [c.to_json() for c in self.recent],
+            "last_error": self.last_error.to_json() if self.last_error else None,
+        }
 
 
-def summarize(calls: Iterable[LlmCall], pricing: Pricing | None, *, now: datetime, since: str | None = None,
-              window_start: datetime | None = None, collector: str | None = None, recent: int = 15,
-              truncated: bool = False) -> Summary:
+def summarize(
+    calls: Iterable[LlmCall],
+    pricing: Pricing | None,
+    *,
+    now: datetime,
+    since: str | None = None,
+    window_start: datetime | None = None,
+    collector: str | None = None,
+    recent: int = 15,
+    truncated: bool = False,
+) -> Summary:
     """Everything obs shows, from calls newest first."""
     priced = [PricedCall(c, _cost(c, pricing)) for c in calls]
     by_model: dict[str, list[PricedCall]] = {}
     for p in priced:
         by_model.setdefault(p.call.model, []).append(p)
-    rows = sorted((ModelRow(m, _totals(group), _throughput(p.call for p in group)) for m, group in by_model.items()),
-                  key=lambda r: (-r.totals.requests, r.model))
+    rows = sorted(
+        (ModelRow(m, _totals(group), _throughput(p.call for p in group)) for m, group in by_model.items()),
+        key=lambda r: (-r.totals.requests, r.model),
+    )
     return Summary(
-        generated_at=now, since=since, window_start=window_start, collector=collector, pricing=pricing,
-        truncated=truncated, totals=_totals(priced),
+        generated_at=now,
+        since=since,
+        window_start=window_start,
+        collector=collector,
+        pricing=pricing,
+        truncated=truncated,
+        totals=_totals(priced),
         latency=Percentiles.of([p.call.duration_ms for p in priced]),
         ttft=Percentiles.of([p.call.ttft_ms for p in priced if p.call.ttft_ms is not None]),
-        models=tuple(rows), routes=_routes(priced), recent=tuple(priced[:max(recent, 0)]),
-        last_error=next((p for p in priced if p.call.failed), None))
+        models=tuple(rows),
+        routes=_routes(priced),
+        recent=tuple(priced[: max(recent, 0)]),
+        last_error=next((p for p in priced if p.call.failed), None),
+    )
 
 
 def _cost(call: LlmCall, pricing: Pricing | None) -> float | None:
@@ -161,13 +210,18 @@ def _cost(call: LlmCall, pricing: Pricing | None) -> float | None:
 def _totals(priced: Sequence[PricedCall]) -> Totals:
     calls = [p.call for p in priced]
     known = [p.cost for p in priced if p.cost is not None]
-    return Totals(requests=len(calls), errors=sum(c.failed for c in calls),
-                  sessions=len({c.session_id for c in calls if c.session_id}),
-                  cost=round(sum(known), 6) if known or not priced else None,
-                  unpriced=len(priced) - len(known),
-                  tokens_in=sum(c.usage.prompt for c in calls), tokens_out=sum(c.usage.completion for c in calls),
-                  cached=sum(c.usage.cached for c in calls), cache_creation=sum(c.usage.cache_creation for c in calls),
-                  reasoning=sum(c.usage.reasoning for c in calls))
+    return Totals(
+        requests=len(calls),
+        errors=sum(c.failed for c in calls),
+        sessions=len({c.session_id for c in calls if c.session_id}),
+        cost=round(sum(known), 6) if known or not priced else None,
+        unpriced=len(priced) - len(known),
+        tokens_in=sum(c.usage.prompt for c in calls),
+        tokens_out=sum(c.usage.completion for c in calls),
+        cached=sum(c.usage.cached for c in calls),
+        cache_creation=sum(c.usage.cache_creation for c in calls),
+        reasoning=sum(c.usage.reasoning for c in calls),
+    )
 
 
 def _throughput(calls: Iterable[LlmCall]) -> float | None:

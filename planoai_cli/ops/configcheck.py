@@ -56,8 +56,9 @@ class Subject:
     origins: Mapping[str, str] = field(default_factory=dict)  # keys zero-config took from a .env into the env
 
 
-def inspect_config(target: Target, env: Mapping[str, str], found: Collected,
-                   listener_port: int | None = None) -> Subject:
+def inspect_config(
+    target: Target, env: Mapping[str, str], found: Collected, listener_port: int | None = None
+) -> Subject:
     """Find and validate the config as `up` would, zero-config included; problems are collected."""
     fallback = project_name(target.project, target.search_dir.resolve() / "config.yaml")
     if zeroconfig.applies(target):
@@ -80,39 +81,73 @@ def _zero_config(target: Target, env: Mapping[str, str], found: Collected, proje
         found.fail("config", e.exit_code, e.message)
         return Subject(_info(None, found=False, zero=True, detail=e.message), project, environment=env)
     names = ", ".join(f"${f.variable}" for f in zero.found)
-    built = ("no provider key found, so a pass-through gateway: clients send their own keys" if zero.passthrough
-             else f"one provider per key found: {names}")
+    built = (
+        "no provider key found, so a pass-through gateway: clients send their own keys"
+        if zero.passthrough
+        else f"one provider per key found: {names}"
+    )
     found.warn("config", f"no config in {zero.search_dir}: up would write a zero-config to {zero.path} ({built})")
     info, validated = _validate(lambda: raw_from_text(zero.path, zero.text), zero.path, found, zero=True)
-    return Subject(info, project, validated, zeroconfig.key_environment(zero.found, env),
-                   {f.variable: f.origin for f in zero.found})
+    return Subject(
+        info,
+        project,
+        validated,
+        zeroconfig.key_environment(zero.found, env),
+        {f.variable: f.origin for f in zero.found},
+    )
 
 
-def _info(file: str | None, *, found: bool, zero: bool = False, valid: bool = False, errors: int = 0,
-          warnings: int = 0, declared: str | None = None, generation: str | None = None,
-          detail: str = "") -> ConfigInfo:
+def _info(
+    file: str | None,
+    *,
+    found: bool,
+    zero: bool = False,
+    valid: bool = False,
+    errors: int = 0,
+    warnings: int = 0,
+    declared: str | None = None,
+    generation: str | None = None,
+    detail: str = "",
+) -> ConfigInfo:
     return ConfigInfo(file, found, zero, valid, errors, warnings, declared, generation, CANONICAL, detail)
 
 
-def _validate(read: Callable[[], RawConfig], path: Path, found: Collected, *,
-              zero: bool) -> tuple[ConfigInfo, Validated | None]:
+def _validate(
+    read: Callable[[], RawConfig], path: Path, found: Collected, *, zero: bool
+) -> tuple[ConfigInfo, Validated | None]:
     file = str(path.resolve())
     try:
         validated = validate_raw(read())
     except InvalidConfig as e:
         count = len(e.diagnostics)
-        found.fail("config", e.exit_code, f"{e.source}: {count} problem{'s' * (count != 1)} (planoai validate "
-                                          "lists them)")
-        return _info(file, found=not zero, zero=zero, errors=count, warnings=len(e.warnings), declared=e.version,
-                     detail=e.message), None
+        found.fail(
+            "config", e.exit_code, f"{e.source}: {count} problem{'s' * (count != 1)} (planoai validate lists them)"
+        )
+        return _info(
+            file,
+            found=not zero,
+            zero=zero,
+            errors=count,
+            warnings=len(e.warnings),
+            declared=e.version,
+            detail=e.message,
+        ), None
     except ConfigError as e:
         found.fail("config", e.exit_code, e.message)
         return _info(file, found=not zero, zero=zero, errors=1, detail=e.message), None
     count = len(validated.warnings)
     detail = "valid" + (f", {count} warning{'s' * (count != 1)} (planoai validate shows them)" if count else "")
     declared = validated.declared.label if validated.declared else None
-    return _info(file, found=not zero, zero=zero, valid=True, warnings=count, declared=declared,
-                 generation=validated.generation.value, detail=detail), validated
+    return _info(
+        file,
+        found=not zero,
+        zero=zero,
+        valid=True,
+        warnings=count,
+        declared=declared,
+        generation=validated.generation.value,
+        detail=detail,
+    ), validated
 
 
 def listener_ports(subject: Subject, found: Collected) -> list[tuple[str, int]] | None:

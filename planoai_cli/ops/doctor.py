@@ -98,8 +98,20 @@ def diagnose(options: DoctorOptions) -> Report:
     envoy = probes.probe_envoy()
     if not envoy.found:
         found.warn("envoy", f"{envoy.error} (only validate --envoy needs it; up does not)")
-    return Report(__version__, subject.project, subject.info, gateway, docker, image, ports, keys, envoy,
-                  _collector(env), tuple(found.problems), tuple(found.warnings))
+    return Report(
+        __version__,
+        subject.project,
+        subject.info,
+        gateway,
+        docker,
+        image,
+        ports,
+        keys,
+        envoy,
+        _collector(env),
+        tuple(found.problems),
+        tuple(found.warnings),
+    )
 
 
 def _collector(env: Mapping[str, str]) -> CollectorInfo:
@@ -111,8 +123,13 @@ def _collector(env: Mapping[str, str]) -> CollectorInfo:
     except PlanoError as e:  # an unreadable store is worth a line, not a failed doctor
         return CollectorInfo(False, None, (), str(store_path(env)), None, e.message)
     state = seen.state
-    return CollectorInfo(seen.running, state.pid if state else None, tuple(state.grpc_addresses()) if state else (),
-                         str(seen.db_path), seen.spans)
+    return CollectorInfo(
+        seen.running,
+        state.pid if state else None,
+        tuple(state.grpc_addresses()) if state else (),
+        str(seen.db_path),
+        seen.spans,
+    )
 
 
 def _judge_image(image: probes.ImageInfo, found: Collected) -> None:
@@ -122,8 +139,13 @@ def _judge_image(image: probes.ImageInfo, found: Collected) -> None:
         found.warn("image", f"image {image.reference} is not present: up will pull it")
 
 
-def _ports(listeners: list[tuple[str, int]] | None, options: DoctorOptions, holders: Mapping[int, str],
-           gateway: probes.GatewayInfo | None, found: Collected) -> tuple[probes.PortInfo, ...]:
+def _ports(
+    listeners: list[tuple[str, int]] | None,
+    options: DoctorOptions,
+    holders: Mapping[int, str],
+    gateway: probes.GatewayInfo | None,
+    found: Collected,
+) -> tuple[probes.PortInfo, ...]:
     wanted = [*(listeners or []), ("Envoy admin", options.admin_port)]
     if listeners is None:
         found.warn("ports", "the listener ports are unknown until the config is valid; only the admin port is checked")

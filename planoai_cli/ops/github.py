@@ -57,5 +57,7 @@ def append_outputs(path: Path, pairs: Sequence[tuple[str, str]]) -> None:
         with path.open("a", encoding="utf-8") as stream:
             stream.write(format_outputs(pairs))
     except OSError as e:
-        raise PlanoError(f"cannot write the step outputs to {path} (${ENV_VAR}): {e.strerror or e}",
-                         hint=f"unset {ENV_VAR} outside GitHub Actions") from e
+        raise PlanoError(
+            f"cannot write the step outputs to {path} (${ENV_VAR}): {e.strerror or e}",
+            hint=f"unset {ENV_VAR} outside GitHub Actions",
+        ) from e

@@ -94,8 +94,9 @@ def probe_docker(env: Mapping[str, str], home: Path) -> tuple[DockerInfo, Engine
         first = e.message.splitlines()[0].rstrip(":")
         attempts = tuple(Attempt(url, why, reason) for url, why, reason in e.attempts)
         return DockerInfo(False, None, None, None, None, attempts, first, e.hint), None
-    info = DockerInfo(True, engine.endpoint.url, engine.endpoint.why, engine.version, engine.api_version, (), None,
-                      None)
+    info = DockerInfo(
+        True, engine.endpoint.url, engine.endpoint.why, engine.version, engine.api_version, (), None, None
+    )
     return info, engine
 
 
@@ -108,8 +109,11 @@ def probe_image(engine: Engine | None, reference: str, source: ImageSource, pull
     except ImageUnavailable as e:
         return ImageInfo(reference, source, pull, None, None, e.message)
     if image_id is None:
-        detail = ("not present, and --pull never forbids pulling it" if pull == "never"
-                  else "not present: up will pull it (this needs the registry)")
+        detail = (
+            "not present, and --pull never forbids pulling it"
+            if pull == "never"
+            else "not present: up will pull it (this needs the registry)"
+        )
         return ImageInfo(reference, source, pull, False, None, detail)
     detail = "present" + (": up will pull it again (--pull always)" if pull == "always" else "")
     return ImageInfo(reference, source, pull, True, image_id, detail)
@@ -142,8 +146,9 @@ def _describe(handle: Handle, project: str) -> str:
 def probe_port(purpose: str, host: str, port: int, holders: Mapping[int, str], own: GatewayInfo | None) -> PortInfo:
     """Free, held by this project's running gateway (fine: up replaces it), or taken by someone else."""
     if own is not None and own.state == "running" and port in own.ports:
-        return PortInfo(purpose, host, port, "this-project", own.container,
-                        "in use by this project's gateway (up replaces it)")
+        return PortInfo(
+            purpose, host, port, "this-project", own.container, "in use by this project's gateway (up replaces it)"
+        )
     try:
         free = is_free(host, port)
     except PlanoError as e:

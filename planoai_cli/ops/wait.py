@@ -35,20 +35,31 @@ def wait(target: Target, env: Mapping[str, str], timeout: float, notify: Notify 
     with session(env) as engine:
         project, handle = choose(engine, target, notify)
         if handle is None:
-            raise NotRunning(f"no gateway container for project {project!r}",
-                             hint="start it first with planoai up (wait never starts one), or pass --project-name")
+            raise NotRunning(
+                f"no gateway container for project {project!r}",
+                hint="start it first with planoai up (wait never starts one), or pass --project-name",
+            )
         layout = decode(handle.labels, handle.name)
         try:
-            report = wait_healthy(layout.probes(), timeout=timeout, check=paced(alive_check(handle, _HINT)),
-                                  interval=PROBE_INTERVAL, backoff=PROBE_BACKOFF, max_interval=0.5)
+            report = wait_healthy(
+                layout.probes(),
+                timeout=timeout,
+                check=paced(alive_check(handle, _HINT)),
+                interval=PROBE_INTERVAL,
+                backoff=PROBE_BACKOFF,
+                max_interval=0.5,
+            )
         except HealthTimeout as e:
             raise _timed_out(e, handle) from None
-    return Waited(project, handle.name, layout.endpoints(), layout.admin_url(), report.elapsed, report.rounds,
-                  layout.addresses)
+    return Waited(
+        project, handle.name, layout.endpoints(), layout.admin_url(), report.elapsed, report.rounds, layout.addresses
+    )
 
 
 def _timed_out(error: HealthTimeout, handle: Handle) -> HealthTimeout:
-    fresh = HealthTimeout(f"{error.message}\n{log_excerpt(handle)}",
-                          hint="raise --timeout if the gateway is only slow to start; planoai status shows it now")
+    fresh = HealthTimeout(
+        f"{error.message}\n{log_excerpt(handle)}",
+        hint="raise --timeout if the gateway is only slow to start; planoai status shows it now",
+    )
     fresh.observations = error.observations
     return fresh

@@ -19,8 +19,18 @@ if TYPE_CHECKING:
 _VALIDATION = frozenset({"EnvoyVerdict", "check_with_envoy", "validation_paths"})
 
 __all__ = [
-    "CONTAINER_PATHS", "ENVOY_FILE", "PLANO_CONFIG_FILE", "EnvoyVerdict", "ListenerPort", "RenderPaths", "Rendered",
-    "check_with_envoy", "listener_ports", "render", "validation_paths", "write_files",
+    "CONTAINER_PATHS",
+    "ENVOY_FILE",
+    "PLANO_CONFIG_FILE",
+    "EnvoyVerdict",
+    "ListenerPort",
+    "RenderPaths",
+    "Rendered",
+    "check_with_envoy",
+    "listener_ports",
+    "render",
+    "validation_paths",
+    "write_files",
 ]
 
 

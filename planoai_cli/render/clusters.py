@@ -26,8 +26,9 @@ def provider_route_clusters(config: PlanoConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def envoy_clusters(config: PlanoConfig, targets: tuple[EndpointTarget, ...],
-                   otel: tuple[str, int] | None) -> tuple[Cluster, ...]:
+def envoy_clusters(
+    config: PlanoConfig, targets: tuple[EndpointTarget, ...], otel: tuple[str, int] | None
+) -> tuple[Cluster, ...]:
     """In emission order: built-in providers, endpoint targets, base_url providers, internal hops, collector."""
     timeout = config.overrides.upstream_connect_timeout or DEFAULT_UPSTREAM_CONNECT_TIMEOUT
     return (
@@ -36,8 +37,13 @@ def envoy_clusters(config: PlanoConfig, targets: tuple[EndpointTarget, ...],
         *_provider_clusters(config.providers, timeout),
         Cluster("arch_internal", "0.0.0.0", OUTBOUND_PORT, "arch_internal", INTERNAL_CONNECT_TIMEOUT),
         Cluster("bright_staff", "0.0.0.0", BRIGHTSTAFF_PORT, "localhost", INTERNAL_CONNECT_TIMEOUT),
-        Cluster("arch_prompt_gateway_listener", "0.0.0.0", PROMPT_HOP_PORT, "arch_prompt_gateway_listener",
-                INTERNAL_CONNECT_TIMEOUT),
+        Cluster(
+            "arch_prompt_gateway_listener",
+            "0.0.0.0",
+            PROMPT_HOP_PORT,
+            "arch_prompt_gateway_listener",
+            INTERNAL_CONNECT_TIMEOUT,
+        ),
         *((Cluster(OTEL_CLUSTER, otel[0], otel[1], None, None, "STRICT_DNS", http2=True),) if otel else ()),
     )
 
@@ -48,13 +54,21 @@ def _provider_clusters(providers: tuple[Provider, ...], timeout: str) -> list[Cl
     for p in providers:
         up = p.upstream
         if p.cluster_name is not None and up is not None and p.cluster_name not in first:
-            first[p.cluster_name] = Cluster(p.cluster_name, up.host, up.port, p.http_host or up.host, timeout,
-                                            sni=up.host if up.tls else None)
+            first[p.cluster_name] = Cluster(
+                p.cluster_name, up.host, up.port, p.http_host or up.host, timeout, sni=up.host if up.tls else None
+            )
     return list(first.values())
 
 
 def _target(t: EndpointTarget, timeout: str) -> Cluster:
     affinity = t.prefix_affinity
-    return Cluster(t.name, t.host, t.port, t.http_host or t.host, t.connect_timeout or timeout,
-                   "STRICT_DNS" if affinity else "LOGICAL_DNS", "RING_HASH" if affinity else "ROUND_ROBIN",
-                   sni=t.host if t.tls else None)
+    return Cluster(
+        t.name,
+        t.host,
+        t.port,
+        t.http_host or t.host,
+        t.connect_timeout or timeout,
+        "STRICT_DNS" if affinity else "LOGICAL_DNS",
+        "RING_HASH" if affinity else "ROUND_ROBIN",
+        sni=t.host if t.tls else None,
+    )

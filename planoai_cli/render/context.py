@@ -9,8 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # ttft histogram buckets (ms) the LLM plugin's time-to-first-token metric is reported in.
-TTFT_BUCKETS = (100, 500, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 3000, 3500, 4000, 4500, 5000, 6000,
-                10000, 60000, 180000)
+TTFT_BUCKETS = (
+    100,
+    500,
+    800,
+    1000,
+    1200,
+    1400,
+    1600,
+    1800,
+    2000,
+    2200,
+    2400,
+    3000,
+    3500,
+    4000,
+    4500,
+    5000,
+    6000,
+    10000,
+    60000,
+    180000,
+)
 
 
 @dataclass(frozen=True)

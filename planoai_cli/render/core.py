@@ -68,18 +68,23 @@ def render(config: PlanoConfig, paths: RenderPaths = CONTAINER_PATHS, *, contain
     plano_config = dump(document(config, targets, otel_default))
     tracing_on = config.tracing is not None and config.tracing.enabled
     context = EnvoyContext(
-        admin_port=ADMIN_PORT, buckets=TTFT_BUCKETS,
-        listeners=envoy_listeners(config, paths, targets, provider_route_clusters(config),
-                                  agent_orchestrator(config, targets)),
+        admin_port=ADMIN_PORT,
+        buckets=TTFT_BUCKETS,
+        listeners=envoy_listeners(
+            config, paths, targets, provider_route_clusters(config), agent_orchestrator(config, targets)
+        ),
         clusters=envoy_clusters(config, targets, otel_address(config, otel_default) if tracing_on else None),
         ca_path=paths.ca_path(config.overrides.upstream_tls_ca_path),
-        prompt_gateway_wasm=paths.prompt_gateway_wasm, llm_gateway_wasm=paths.llm_gateway_wasm,
+        prompt_gateway_wasm=paths.prompt_gateway_wasm,
+        llm_gateway_wasm=paths.llm_gateway_wasm,
         plano_config=plano_config,
     )
     envoy_yaml = render_template(TEMPLATE, envoy=context)
     variables = tuple(sorted({ref.name for ref in config.secrets} | set(derived_variables(config))))
     return Rendered(
-        envoy_yaml=envoy_yaml, plano_config=plano_config, listener_ports=listener_ports(config),
+        envoy_yaml=envoy_yaml,
+        plano_config=plano_config,
+        listener_ports=listener_ports(config),
         admin_port=ADMIN_PORT,
         env_vars=MappingProxyType({ENVOY_FILE: variables, PLANO_CONFIG_FILE: variables}),
         wasm_paths=(paths.prompt_gateway_wasm, paths.llm_gateway_wasm),
@@ -90,8 +95,10 @@ def render(config: PlanoConfig, paths: RenderPaths = CONTAINER_PATHS, *, contain
 
 def listener_ports(config: PlanoConfig) -> tuple[ListenerPort, ...]:
     """Every listener clients reach (the default model listener when none is declared), sorted by port."""
-    ports = [ListenerPort(li.name, li.type, _envoy_name(li.type, li.envoy_name), li.address or "0.0.0.0", li.port)
-             for li in config.listeners]
+    ports = [
+        ListenerPort(li.name, li.type, _envoy_name(li.type, li.envoy_name), li.address or "0.0.0.0", li.port)
+        for li in config.listeners
+    ]
     if config.model_listener is None:
         ports.append(ListenerPort("egress_traffic", "model", "egress_traffic", "0.0.0.0", DEFAULT_MODEL_PORT))
     return tuple(sorted(ports, key=lambda p: (p.port, p.name)))

@@ -42,23 +42,40 @@ def document(config: PlanoConfig, targets: tuple[EndpointTarget, ...], otel_endp
     _put(doc, "routing_preferences", preference_entries(config))
     _put(doc, "model_metrics_sources", [_metrics_source(m) for m in config.metrics_sources])
     _put(doc, "agents", [{"id": a.id, "url": a.url} for a in config.agents])
-    _put(doc, "filters", [_some(id=f.id, url=f.url, type=f.type, transport=f.transport, tool=f.tool)
-                          for f in config.filters])
+    _put(
+        doc,
+        "filters",
+        [_some(id=f.id, url=f.url, type=f.type, transport=f.transport, tool=f.tool) for f in config.filters],
+    )
     _put(doc, "endpoints", {t.name: t.entry for t in targets})
     _put(doc, "system_prompt", config.system_prompt)
     _put(doc, "prompt_targets", [_prompt_target(t) for t in config.prompt_targets])
     if config.prompt_guards is not None:
         guard = {"on_exception": _some(message=config.prompt_guards.jailbreak_message)}
         doc["prompt_guards"] = {"input_guards": {"jailbreak": guard}}
-    _put(doc, "ratelimits", [{"model": r.model, "selector": {"key": r.selector_key, "value": r.selector_value},
-                              "limit": {"tokens": r.tokens, "unit": r.unit}} for r in config.ratelimits])
+    _put(
+        doc,
+        "ratelimits",
+        [
+            {
+                "model": r.model,
+                "selector": {"key": r.selector_key, "value": r.selector_value},
+                "limit": {"tokens": r.tokens, "unit": r.unit},
+            }
+            for r in config.ratelimits
+        ],
+    )
     _put(doc, "overrides", _overrides(config.overrides))
     _put(doc, "routing", _routing(config.routing) if config.routing else None)
     if config.prompt_caching is not None:
         c = config.prompt_caching
-        doc["prompt_caching"] = _some(enabled=c.enabled, session_affinity=c.session_affinity,
-                                      inject_cache_control=c.inject_cache_control,
-                                      min_prefix_tokens=c.min_prefix_tokens, session_ttl_seconds=c.session_ttl_seconds)
+        doc["prompt_caching"] = _some(
+            enabled=c.enabled,
+            session_affinity=c.session_affinity,
+            inject_cache_control=c.inject_cache_control,
+            min_prefix_tokens=c.min_prefix_tokens,
+            session_ttl_seconds=c.session_ttl_seconds,
+        )
     if config.state_storage is not None:
         s = config.state_storage
         doc["state_storage"] = _some(type=s.type, connection_string=s.connection_string)
@@ -70,17 +87,40 @@ def listeners(config: PlanoConfig) -> list[Entry]:
     """The user's listeners; without a model listener, the default one the data plane always binds."""
     out = [_listener(li) for li in config.listeners]
     if config.model_listener is None:
-        out.append({"name": DEFAULT_MODEL_LISTENER["name"], "type": "model", "port": DEFAULT_MODEL_PORT,
-                    "address": DEFAULT_MODEL_LISTENER["address"], "timeout": DEFAULT_MODEL_LISTENER["timeout"]})
+        out.append(
+            {
+                "name": DEFAULT_MODEL_LISTENER["name"],
+                "type": "model",
+                "port": DEFAULT_MODEL_PORT,
+                "address": DEFAULT_MODEL_LISTENER["address"],
+                "timeout": DEFAULT_MODEL_LISTENER["timeout"],
+            }
+        )
     return out
 
 
 def _listener(li: Listener) -> Entry:
-    agents = [_some(id=a.id, description=a.description, default=True if a.default else None,
-                    input_filters=_list(a.input_filters)) for a in li.agents]
-    return _some(name=li.name, type=li.type, port=li.port, address=li.address, timeout=li.timeout,
-                 max_retries=li.max_retries, router=li.router, agents=agents or None,
-                 input_filters=_list(li.input_filters), output_filters=_list(li.output_filters))
+    agents = [
+        _some(
+            id=a.id,
+            description=a.description,
+            default=True if a.default else None,
+            input_filters=_list(a.input_filters),
+        )
+        for a in li.agents
+    ]
+    return _some(
+        name=li.name,
+        type=li.type,
+        port=li.port,
+        address=li.address,
+        timeout=li.timeout,
+        max_retries=li.max_retries,
+        router=li.router,
+        agents=agents or None,
+        input_filters=_list(li.input_filters),
+        output_filters=_list(li.output_filters),
+    )
 
 
 def _list(values: Iterable[object]) -> list[object] | None:
@@ -89,8 +129,14 @@ def _list(values: Iterable[object]) -> list[object] | None:
 
 def _metrics_source(m: MetricsSource) -> Entry:
     aliases = dict(m.model_aliases) if m.model_aliases is not None else None
-    return _some(type=m.type, provider=m.provider, url=m.url, query=m.query, refresh_interval=m.refresh_interval,
-                 model_aliases=aliases)
+    return _some(
+        type=m.type,
+        provider=m.provider,
+        url=m.url,
+        query=m.query,
+        refresh_interval=m.refresh_interval,
+        model_aliases=aliases,
+    )
 
 
 def _prompt_target(t: PromptTarget) -> Entry:
@@ -98,46 +144,88 @@ def _prompt_target(t: PromptTarget) -> Entry:
     endpoint = None
     if t.endpoint is not None:
         e = t.endpoint
-        endpoint = _some(name=e.name, path=e.path, http_method=e.http_method,
-                         http_headers=dict(e.http_headers) or None)
-    return _some(name=t.name, description=t.description, default=t.default,
-                 auto_llm_dispatch_on_response=t.auto_llm_dispatch_on_response, system_prompt=t.system_prompt,
-                 parameters=params, endpoint=endpoint)
+        endpoint = _some(name=e.name, path=e.path, http_method=e.http_method, http_headers=dict(e.http_headers) or None)
+    return _some(
+        name=t.name,
+        description=t.description,
+        default=t.default,
+        auto_llm_dispatch_on_response=t.auto_llm_dispatch_on_response,
+        system_prompt=t.system_prompt,
+        parameters=params,
+        endpoint=endpoint,
+    )
 
 
 def _parameter(p: Parameter) -> Entry:
-    return _some(name=p.name, type=p.type, description=p.description, required=p.required, default=p.default,
-                 enum=list(p.enum) if p.enum is not None else None, in_path=p.in_path, format=p.format)
+    return _some(
+        name=p.name,
+        type=p.type,
+        description=p.description,
+        required=p.required,
+        default=p.default,
+        enum=list(p.enum) if p.enum is not None else None,
+        in_path=p.in_path,
+        format=p.format,
+    )
 
 
 def _overrides(o: Overrides) -> Entry:
     # Unknown keys (a check warns about them) are not copied: no consumer reads them.
-    return _some(prompt_target_intent_matching_threshold=o.prompt_target_intent_matching_threshold,
-                 optimize_context_window=o.optimize_context_window, use_agent_orchestrator=o.use_agent_orchestrator,
-                 disable_signals=o.disable_signals, upstream_connect_timeout=o.upstream_connect_timeout,
-                 upstream_tls_ca_path=o.upstream_tls_ca_path, llm_routing_model=o.llm_routing_model,
-                 agent_orchestration_model=o.agent_orchestration_model,
-                 orchestrator_model_context_length=o.orchestrator_model_context_length)
+    return _some(
+        prompt_target_intent_matching_threshold=o.prompt_target_intent_matching_threshold,
+        optimize_context_window=o.optimize_context_window,
+        use_agent_orchestrator=o.use_agent_orchestrator,
+        disable_signals=o.disable_signals,
+        upstream_connect_timeout=o.upstream_connect_timeout,
+        upstream_tls_ca_path=o.upstream_tls_ca_path,
+        llm_routing_model=o.llm_routing_model,
+        agent_orchestration_model=o.agent_orchestration_model,
+        orchestrator_model_context_length=o.orchestrator_model_context_length,
+    )
 
 
 def _routing(r: Routing) -> Entry:
     cache = r.session_cache
     budget = r.budget
     return _some(
-        session_ttl_seconds=r.session_ttl_seconds, session_max_entries=r.session_max_entries,
+        session_ttl_seconds=r.session_ttl_seconds,
+        session_max_entries=r.session_max_entries,
         session_cache=_some(type=cache.type, url=cache.url, tenant_header=cache.tenant_header) if cache else None,
-        routing_budget=_some(max_switch_spend_pct=budget.max_switch_spend_pct,
-                             replenish_on_rebind=budget.replenish_on_rebind,
-                             cache_read_discount=budget.cache_read_discount,
-                             record_counterfactual=budget.record_counterfactual) if budget else None,
-        route_on_user_only=r.route_on_user_only)
+        routing_budget=_some(
+            max_switch_spend_pct=budget.max_switch_spend_pct,
+            replenish_on_rebind=budget.replenish_on_rebind,
+            cache_read_discount=budget.cache_read_discount,
+            record_counterfactual=budget.record_counterfactual,
+        )
+        if budget
+        else None,
+        route_on_user_only=r.route_on_user_only,
+    )
 
 
 def _tracing(t: Tracing, otel_endpoint: str) -> Entry:
-    spans = _some(header_prefixes=list(t.header_prefixes) if t.header_prefixes is not None else None,
-                  static=dict(t.static_attributes) if t.static_attributes is not None else None)
-    exporters = [_some(type=e.type, url=e.url, api_key=e.api_key, distinct_id_header=e.distinct_id_header,
-                       capture_messages=e.capture_messages) for e in t.exporters] if t.exporters is not None else None
-    return _some(random_sampling=t.random_sampling, trace_arch_internal=t.trace_arch_internal,
-                 opentracing_grpc_endpoint=t.opentracing_grpc_endpoint or otel_endpoint,
-                 span_attributes=spans or None, exporters=exporters)
+    spans = _some(
+        header_prefixes=list(t.header_prefixes) if t.header_prefixes is not None else None,
+        static=dict(t.static_attributes) if t.static_attributes is not None else None,
+    )
+    exporters = (
+        [
+            _some(
+                type=e.type,
+                url=e.url,
+                api_key=e.api_key,
+                distinct_id_header=e.distinct_id_header,
+                capture_messages=e.capture_messages,
+            )
+            for e in t.exporters
+        ]
+        if t.exporters is not None
+        else None
+    )
+    return _some(
+        random_sampling=t.random_sampling,
+        trace_arch_internal=t.trace_arch_internal,
+        opentracing_grpc_endpoint=t.opentracing_grpc_endpoint or otel_endpoint,
+        span_attributes=spans or None,
+        exporters=exporters,
+    )

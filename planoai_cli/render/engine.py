@@ -20,8 +20,14 @@ _HINT = "this is a bug in planoai-cli's templates; please report it with the con
 
 def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     """Strict (an unknown name is an error, never an empty string), no escaping, exact whitespace."""
-    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["scalar"] = scalar
     return env
 
@@ -64,8 +70,7 @@ def render_template(name: str, env: jinja2.Environment | None = None, **values: 
     try:
         return env.get_template(name).render(**values)
     except jinja2.TemplateSyntaxError as e:
-        raise RenderError(f"template {e.name or name}, line {e.lineno}: {e.message}",
-                          hint=_HINT) from e
+        raise RenderError(f"template {e.name or name}, line {e.lineno}: {e.message}", hint=_HINT) from e
     except jinja2.TemplateNotFound as e:
         raise RenderError(f"template {e.name} is missing", hint="reinstall planoai-cli") from e
     except jinja2.TemplateError as e:

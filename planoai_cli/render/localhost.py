@@ -21,8 +21,7 @@ from planoai_cli.secrets import has_refs
 # Hosts a client inside the container would reach itself on (0.0.0.0 connects to the local host on Linux).
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 CODE = "render.localhost"
-HINT = ("inside the gateway container, localhost is the container itself; host.docker.internal reaches "
-        "this machine")
+HINT = "inside the gateway container, localhost is the container itself; host.docker.internal reaches this machine"
 
 S = TypeVar("S", bound=Service)
 Notices = list[Diagnostic]
@@ -40,11 +39,11 @@ def rewrite_url(url: str) -> tuple[str, str] | None:
     prefix = f"{parts.scheme}://"
     if host not in LOOPBACK or parts.scheme not in ("http", "https") or not url.lower().startswith(prefix):
         return None
-    netloc = url[len(prefix):len(prefix) + len(parts.netloc)]
+    netloc = url[len(prefix) : len(prefix) + len(parts.netloc)]
     userinfo, at_sign, hostport = netloc.rpartition("@")
-    port_part = hostport[hostport.index("]") + 1:] if hostport.startswith("[") else hostport[len(host):]
+    port_part = hostport[hostport.index("]") + 1 :] if hostport.startswith("[") else hostport[len(host) :]
     new_netloc = f"{userinfo}{at_sign}{CONTAINER_HOST_ALIAS}{port_part}"
-    return url[:len(prefix)] + new_netloc + url[len(prefix) + len(netloc):], host
+    return url[: len(prefix)] + new_netloc + url[len(prefix) + len(netloc) :], host
 
 
 def containerize(config: PlanoConfig) -> tuple[PlanoConfig, tuple[Diagnostic, ...]]:
@@ -74,8 +73,9 @@ def _provider(p: Provider, notices: Notices) -> Provider:
     if found is None or p.upstream is None:
         return p
     _note(p, p.label, "base_url", found[1], notices)
-    return dataclasses.replace(p, base_url=found[0],
-                               upstream=dataclasses.replace(p.upstream, host=CONTAINER_HOST_ALIAS))
+    return dataclasses.replace(
+        p, base_url=found[0], upstream=dataclasses.replace(p.upstream, host=CONTAINER_HOST_ALIAS)
+    )
 
 
 def _service(s: S, notices: Notices) -> S:
@@ -90,7 +90,7 @@ def _endpoint(e: Endpoint, notices: Notices) -> Endpoint:
     if e.host not in LOOPBACK:
         return e
     _note(e, f"endpoint {e.name!r}", "endpoint", e.endpoint.split(":", 1)[0], notices)
-    rest = e.endpoint[len(e.endpoint.split(":", 1)[0]):]
+    rest = e.endpoint[len(e.endpoint.split(":", 1)[0]) :]
     return dataclasses.replace(e, endpoint=CONTAINER_HOST_ALIAS + rest, host=CONTAINER_HOST_ALIAS)
 
 

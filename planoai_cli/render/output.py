@@ -20,5 +20,7 @@ def write_files(files: Mapping[str, str], folder: Path, *, keep_edits: bool = Fa
     """
     if keep_edits:
         return write_generated(folder, files, mode=FILE_MODE, hint=_HINT)
-    return tuple(write_file(folder / name, text, mode=FILE_MODE, existing=Existing.REPLACE, keep_mode=False,
-                            hint=_HINT) for name, text in files.items())
+    return tuple(
+        write_file(folder / name, text, mode=FILE_MODE, existing=Existing.REPLACE, keep_mode=False, hint=_HINT)
+        for name, text in files.items()
+    )

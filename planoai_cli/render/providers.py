@@ -39,8 +39,9 @@ def provider_entry(p: Provider) -> Entry:
     }
     entry.update((k, v) for k, v in optional.items() if v is not None)
     if p.upstream is not None:
-        entry.update(endpoint=p.upstream.host, port=p.upstream.port, protocol=p.upstream.scheme,
-                     cluster_name=p.cluster_name)
+        entry.update(
+            endpoint=p.upstream.host, port=p.upstream.port, protocol=p.upstream.scheme, cluster_name=p.cluster_name
+        )
         prefix = path_prefix(p)
         if prefix is not None:
             entry["base_url_path_prefix"] = prefix
@@ -48,8 +49,12 @@ def provider_entry(p: Provider) -> Entry:
 
 
 def internal_entry(provider: InternalProvider) -> Entry:
-    return {"name": provider.name, "model": provider.model_id, "provider_interface": INTERNAL_PROVIDER_INTERFACE,
-            "internal": True}
+    return {
+        "name": provider.name,
+        "model": provider.model_id,
+        "provider_interface": INTERNAL_PROVIDER_INTERFACE,
+        "internal": True,
+    }
 
 
 def _chatgpt_passthrough(p: Provider) -> bool:
@@ -58,8 +63,9 @@ def _chatgpt_passthrough(p: Provider) -> bool:
 
 
 def _is_kimi(p: Provider) -> bool:
-    return p.base_url is not None and p.upstream is not None and (
-        p.upstream.host == KIMI_HOST or p.model_id == KIMI_MODEL)
+    return (
+        p.base_url is not None and p.upstream is not None and (p.upstream.host == KIMI_HOST or p.model_id == KIMI_MODEL)
+    )
 
 
 def headers(p: Provider) -> Mapping[str, str]:
@@ -85,8 +91,12 @@ def path_prefix(p: Provider) -> str | None:
 
 def derived_variables(config: PlanoConfig) -> tuple[str, ...]:
     """Variables the render itself introduces (beyond the user's references)."""
-    found = {value[2:-1] for p in config.providers for value in headers(p).values()
-             if value == f"${{{CHATGPT_ACCOUNT_VARIABLE}}}" and p.interface == "chatgpt"}
+    found = {
+        value[2:-1]
+        for p in config.providers
+        for value in headers(p).values()
+        if value == f"${{{CHATGPT_ACCOUNT_VARIABLE}}}" and p.interface == "chatgpt"
+    }
     return tuple(sorted(found))
 
 
@@ -95,8 +105,11 @@ def preference_entries(config: PlanoConfig) -> list[Entry]:
     resolve = _Resolver(config.providers)
     out: list[Entry] = []
     for pref in config.routing_preferences:
-        entry: Entry = {"name": pref.name, "description": pref.description,
-                        "models": list(dict.fromkeys(resolve(ref) for ref in pref.models))}
+        entry: Entry = {
+            "name": pref.name,
+            "description": pref.description,
+            "models": list(dict.fromkeys(resolve(ref) for ref in pref.models)),
+        }
         if pref.prefer is not None:
             entry["selection_policy"] = {"prefer": pref.prefer}
         out.append(entry)
@@ -116,4 +129,3 @@ class _Resolver:
 
     def __call__(self, ref: str) -> str:
         return next((table[ref] for table in self.tables if ref in table), ref)
-

@@ -32,16 +32,21 @@ class EndpointTarget:
 
 def endpoint_targets(config: PlanoConfig) -> tuple[EndpointTarget, ...]:
     """User endpoints in file order, then agents, then filters (ids never clash: a check guarantees it)."""
-    return (*(_endpoint(e) for e in config.endpoints),
-            *(_service(s.id, s.upstream) for s in config.services if s.upstream is not None))
+    return (
+        *(_endpoint(e) for e in config.endpoints),
+        *(_service(s.id, s.upstream) for s in config.services if s.upstream is not None),
+    )
 
 
 def _endpoint(e: Endpoint) -> EndpointTarget:
     protocol = e.protocol or "http"
     port = e.port if e.port is not None else (443 if protocol == "https" else 80)
     entry: dict[str, object] = {"endpoint": e.endpoint, "port": port, "protocol": protocol}
-    optional = {"connect_timeout": e.connect_timeout, "http_host": e.http_host,
-                "prefix_affinity": True if e.prefix_affinity else None}
+    optional = {
+        "connect_timeout": e.connect_timeout,
+        "http_host": e.http_host,
+        "prefix_affinity": True if e.prefix_affinity else None,
+    }
     entry.update((k, v) for k, v in optional.items() if v is not None)
     return EndpointTarget(e.name, e.host, port, protocol, e.http_host, e.connect_timeout, e.prefix_affinity, entry)
 
@@ -69,8 +74,10 @@ def otel_address(config: PlanoConfig, default: str) -> tuple[str, int]:
     value = (tracing.opentracing_grpc_endpoint if tracing else None) or default
     if has_refs(value):
         where = format_path(tracing.where("opentracing_grpc_endpoint").path) if tracing else "tracing"
-        raise RenderError(f"{where} is an environment reference, but Envoy needs the collector's address "
-                          "itself to define its cluster",
-                          hint="write the address (e.g. http://otel-collector:4317) in the config")
+        raise RenderError(
+            f"{where} is an environment reference, but Envoy needs the collector's address "
+            "itself to define its cluster",
+            hint="write the address (e.g. http://otel-collector:4317) in the config",
+        )
     parts = urlsplit(value.strip())
     return parts.hostname or "", parts.port or DEFAULT_OTEL_PORT

@@ -13,8 +13,12 @@ from planoai_cli.render.core import Rendered, render
 from planoai_cli.render.paths import RenderPaths
 
 # CA bundles found on common hosts (Debian/Ubuntu/Alpine, Fedora/RHEL, macOS/BSD, openSUSE).
-HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem",
-                   "/etc/ssl/ca-bundle.pem")
+HOST_CA_BUNDLES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/ssl/ca-bundle.pem",
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +41,22 @@ def host_ca_bundle(candidates: tuple[str, ...] = HOST_CA_BUNDLES) -> str:
     else:
         if Path(certifi.where()).is_file():
             return str(certifi.where())
-    raise PlanoError("no CA bundle found on this machine for the validation copy",
-                     hint=f"install the ca-certificates package (looked for {', '.join(candidates)})")
+    raise PlanoError(
+        "no CA bundle found on this machine for the validation copy",
+        hint=f"install the ca-certificates package (looked for {', '.join(candidates)})",
+    )
 
 
 def validation_paths(log_dir: Path, ca_bundle: str | None = None) -> RenderPaths:
     """Paths for a copy Envoy can load here: the stand-in plugin for both plugins, logs in `log_dir`."""
     wasm = str(standin_wasm())
-    return RenderPaths(prompt_gateway_wasm=wasm, llm_gateway_wasm=wasm, log_dir=str(log_dir),
-                       ca_bundle=ca_bundle or host_ca_bundle(), pin_ca_bundle=True)
+    return RenderPaths(
+        prompt_gateway_wasm=wasm,
+        llm_gateway_wasm=wasm,
+        log_dir=str(log_dir),
+        ca_bundle=ca_bundle or host_ca_bundle(),
+        pin_ca_bundle=True,
+    )
 
 
 def check_with_envoy(config: PlanoConfig, *, binary: Path | None = None) -> EnvoyVerdict:

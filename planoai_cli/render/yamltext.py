@@ -108,4 +108,4 @@ def _sequence(node: Sequence[object], indent: int, lines: list[str]) -> None:
         start = len(lines)
         _block(item, indent + 2, lines)
         # The first line of the nested block moves up next to the dash: `- key: value`.
-        lines[start] = f"{pad}- {lines[start][indent + 2:]}"
+        lines[start] = f"{pad}- {lines[start][indent + 2 :]}"

@@ -51,9 +51,10 @@ def host_address(client: DockerClient, probe_image: str | None = None) -> Bridge
     try:
         attrs = client.networks.get("bridge").attrs
     except DockerException as e:
-        raise DockerUnavailable(f"cannot inspect the engine's default bridge network: {e}",
-                                hint="check that the engine runs with its default bridge (dockerd --bridge=none "
-                                     "disables it)") from e
+        raise DockerUnavailable(
+            f"cannot inspect the engine's default bridge network: {e}",
+            hint="check that the engine runs with its default bridge (dockerd --bridge=none disables it)",
+        ) from e
     probe = None if probe_image is None else (lambda tried: _host_gateway(client, probe_image, tried))
     return from_network(attrs, probe)
 
@@ -79,9 +80,11 @@ def from_network(attrs: dict[str, Any], probe: Probe | None) -> BridgeAddress:
         resolved = probe(tried)
         if resolved is not None:
             return BridgeAddress(resolved, "what host-gateway resolves to in a container", is_local(resolved))
-    raise DockerUnavailable("cannot find this machine's address on the Docker bridge: " + "; ".join(tried),
-                            hint="check `docker network inspect bridge` and `ip addr show docker0`; the engine's "
-                                 "default bridge must exist and carry an IPv4 address")
+    raise DockerUnavailable(
+        "cannot find this machine's address on the Docker bridge: " + "; ".join(tried),
+        hint="check `docker network inspect bridge` and `ip addr show docker0`; the engine's "
+        "default bridge must exist and carry an IPv4 address",
+    )
 
 
 def _ipam_gateway(attrs: dict[str, Any]) -> str | None:
@@ -136,9 +139,16 @@ def _host_gateway(client: DockerClient, image: str, tried: list[str]) -> str | N
     try:
         client.images.get(image)
         output = client.containers.run(
-            image, entrypoint=["cat", "/etc/hosts"], command=[], remove=True, network_mode="bridge",
-            extra_hosts={"host.docker.internal": "host-gateway"}, labels={PROBE_LABEL: "1"}, stdout=True,
-            stderr=False)
+            image,
+            entrypoint=["cat", "/etc/hosts"],
+            command=[],
+            remove=True,
+            network_mode="bridge",
+            extra_hosts={"host.docker.internal": "host-gateway"},
+            labels={PROBE_LABEL: "1"},
+            stdout=True,
+            stderr=False,
+        )
     except ImageNotFound:
         tried.append(f"image {image} is not present to ask a container")
         return None

@@ -105,11 +105,23 @@ def create(client: DockerClient, spec: ContainerSpec) -> Handle:
         ports.setdefault(f"{p.container_port}/tcp", []).append((p.host_ip, p.host_port))
     mounts = [Mount(target=m.target, source=m.source, type="bind", read_only=True) for m in spec.mounts]
     try:
-        return Handle(client.containers.create(
-            spec.image, name=spec.name, entrypoint=list(spec.command), command=[], labels=dict(spec.labels),
-            environment=dict(spec.environment), ports=ports, mounts=mounts, tmpfs=dict(spec.tmpfs),
-            extra_hosts={"host.docker.internal": "host-gateway"}, restart_policy={"Name": "no"},
-            detach=True, init=False))
+        return Handle(
+            client.containers.create(
+                spec.image,
+                name=spec.name,
+                entrypoint=list(spec.command),
+                command=[],
+                labels=dict(spec.labels),
+                environment=dict(spec.environment),
+                ports=ports,
+                mounts=mounts,
+                tmpfs=dict(spec.tmpfs),
+                extra_hosts={"host.docker.internal": "host-gateway"},
+                restart_policy={"Name": "no"},
+                detach=True,
+                init=False,
+            )
+        )
     except APIError as e:
         raise ContainerFailed(f"the engine refused to create the container: {e.explanation or e}") from e
 
@@ -150,8 +162,10 @@ class Handle:
         try:
             self._container.start()
         except APIError as e:
-            raise ContainerFailed(f"the container did not start: {e.explanation or e}",
-                                  hint="a port may have been taken in the meantime; run again") from e
+            raise ContainerFailed(
+                f"the container did not start: {e.explanation or e}",
+                hint="a port may have been taken in the meantime; run again",
+            ) from e
 
     def remove(self, timeout: float) -> None:
         """Stop gracefully (SIGTERM, then SIGKILL after `timeout`), then remove."""
@@ -172,8 +186,7 @@ class Handle:
     def log_lines(self, *, tail: int | str = "all", follow: bool = False, since: int | None = None) -> Iterator[str]:
         """The container's output as text lines (works on exited containers too)."""
         try:
-            stream = self._container.logs(stream=True, follow=follow, tail=tail, since=since, stdout=True,
-                                          stderr=True)
+            stream = self._container.logs(stream=True, follow=follow, tail=tail, since=since, stdout=True, stderr=True)
             yield from _lines(stream)
         except NotFound:
             return
@@ -188,9 +201,15 @@ class Handle:
 
 def _state(attrs: dict[str, Any]) -> State:
     raw: dict[str, Any] = attrs.get("State", {})
-    return State(str(raw.get("Status", "?")), bool(raw.get("Running")), int(raw.get("ExitCode") or 0),
-                 bool(raw.get("OOMKilled")), int(attrs.get("RestartCount") or 0),
-                 str(raw.get("StartedAt", "")), str(raw.get("Error", "")))
+    return State(
+        str(raw.get("Status", "?")),
+        bool(raw.get("Running")),
+        int(raw.get("ExitCode") or 0),
+        bool(raw.get("OOMKilled")),
+        int(attrs.get("RestartCount") or 0),
+        str(raw.get("StartedAt", "")),
+        str(raw.get("Error", "")),
+    )
 
 
 def _lines(stream: Iterable[bytes]) -> Iterator[str]:

@@ -50,8 +50,9 @@ class Engine:
         """Create (not start) the container; secrets travel in the API request body only."""
         return container.create(self._client, spec)
 
-    def ensure_image(self, reference: str, policy: PullPolicy,
-                     on_pull: Callable[[PullProgress], None] | None = None) -> ImageInfo:
+    def ensure_image(
+        self, reference: str, policy: PullPolicy, on_pull: Callable[[PullProgress], None] | None = None
+    ) -> ImageInfo:
         """Make sure `reference` is available locally according to `policy` (pulling it, with progress)."""
         return image.ensure_image(self._client, reference, policy, on_pull)
 
@@ -59,8 +60,9 @@ class Engine:
         """The id of `reference` when it is present locally, else None; never pulls."""
         return image.local_image_id(self._client, reference)
 
-    def build(self, *, base: str, tag: str, labels: dict[str, str],
-              on_line: Callable[[str], None] | None = None) -> str:
+    def build(
+        self, *, base: str, tag: str, labels: dict[str, str], on_line: Callable[[str], None] | None = None
+    ) -> str:
         """Build the derived gateway image FROM `base` as `tag`; returns the image id."""
         from planoai_cli.runtime.build import build_image
 
@@ -100,15 +102,21 @@ def _none_answered(attempts: list[tuple[Candidate, str]], env: Mapping[str, str]
     if attempts:
         message = "no Docker engine answered:\n" + "\n".join(f"  {c.url} ({c.why}): {why}" for c, why in attempts)
     else:
-        message = ("no Docker engine found: DOCKER_HOST is not set, no docker context names an endpoint, and "
-                   "none of these sockets exists:\n" + "\n".join(f"  {s}" for s in known_sockets(env, home)))
+        message = (
+            "no Docker engine found: DOCKER_HOST is not set, no docker context names an endpoint, and "
+            "none of these sockets exists:\n" + "\n".join(f"  {s}" for s in known_sockets(env, home))
+        )
     if env.get("DOCKER_HOST"):
         # DOCKER_HOST overrides everything else (as for the docker CLI), so suggesting to set it would not help.
-        hint = (f"DOCKER_HOST={env['DOCKER_HOST']} takes precedence over the docker context and the usual sockets: "
-                "point it at a running engine, or unset it")
+        hint = (
+            f"DOCKER_HOST={env['DOCKER_HOST']} takes precedence over the docker context and the usual sockets: "
+            "point it at a running engine, or unset it"
+        )
     else:
-        hint = ("start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
-                "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock")
+        hint = (
+            "start Docker (Docker Desktop, Colima, OrbStack, Rancher Desktop, Podman or dockerd), or set "
+            "DOCKER_HOST to its socket, e.g. DOCKER_HOST=unix:///var/run/docker.sock"
+        )
     error = DockerUnavailable(message, hint=hint)
     error.attempts = tuple((c.url, c.why, reason) for c, reason in attempts)
     return error

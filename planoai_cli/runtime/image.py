@@ -12,8 +12,10 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from planoai_cli.errors import ImageUnavailable
 
 PullPolicy = Literal["missing", "always", "never"]
-TESTBED_HINT = ("no registry reachable? build the offline testbed with docker/testbed/build.sh and run "
-                "planoai up --image planoai-testbed:latest")
+TESTBED_HINT = (
+    "no registry reachable? build the offline testbed with docker/testbed/build.sh and run "
+    "planoai up --image planoai-testbed:latest"
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,18 @@ class ImageInfo:
     pulled: bool
 
 
-def ensure_image(client: DockerClient, reference: str, policy: PullPolicy,
-                 progress: Callable[[PullProgress], None] | None = None) -> ImageInfo:
+def ensure_image(
+    client: DockerClient, reference: str, policy: PullPolicy, progress: Callable[[PullProgress], None] | None = None
+) -> ImageInfo:
     """Make sure `reference` is available locally according to `policy`."""
     present = local_image_id(client, reference)
     if present and policy != "always":
         return ImageInfo(reference, present, pulled=False)
     if policy == "never":
-        raise ImageUnavailable(f"image {reference} is not present and --pull never forbids pulling it",
-                               hint=f"pull it yourself (docker pull {reference}), or: {TESTBED_HINT}")
+        raise ImageUnavailable(
+            f"image {reference} is not present and --pull never forbids pulling it",
+            hint=f"pull it yourself (docker pull {reference}), or: {TESTBED_HINT}",
+        )
     _pull(client, reference, progress)
     pulled = local_image_id(client, reference)
     if not pulled:
@@ -76,8 +81,9 @@ def _report(event: dict[str, Any], reference: str, progress: Callable[[PullProgr
     if progress is None:
         return
     detail = event.get("progressDetail") or {}
-    progress(PullProgress(str(event.get("id", "")), str(event.get("status", "")),
-                          detail.get("current"), detail.get("total")))
+    progress(
+        PullProgress(str(event.get("id", "")), str(event.get("status", "")), detail.get("current"), detail.get("total"))
+    )
 
 
 def _split(reference: str) -> tuple[str, str | None]:
@@ -87,7 +93,7 @@ def _split(reference: str) -> tuple[str, str | None]:
     slash = name.rfind("/")
     colon = name.rfind(":")
     if colon > slash:
-        return name[:colon], name[colon + 1:]
+        return name[:colon], name[colon + 1 :]
     return name, "latest"
 
 

@@ -35,8 +35,10 @@ def is_free(host_ip: str, port: int) -> bool:
         except OSError as e:
             if e.errno in (errno.EADDRINUSE, errno.EACCES):
                 return False
-            raise PortBusy(f"cannot check {host_ip}:{port}: {e.strerror}",
-                           hint="check --bind: it must be an address of this machine") from e
+            raise PortBusy(
+                f"cannot check {host_ip}:{port}: {e.strerror}",
+                hint="check --bind: it must be an address of this machine",
+            ) from e
     return True
 
 
@@ -46,11 +48,14 @@ def check_free(bindings: Sequence[Binding], holders: dict[int, str] | None = Non
     if not busy:
         return
     known = holders or {}
-    lines = [f"  {b.host_ip}:{b.port} ({b.purpose}) is in use{_by(known.get(b.port) or who_listens(b.port))}"
-             for b in busy]
-    raise PortBusy("ports needed by the gateway are taken:\n" + "\n".join(lines),
-                   hint="stop what holds them, or change the listener ports in the config "
-                        "(and --admin-port for the Envoy admin port)")
+    lines = [
+        f"  {b.host_ip}:{b.port} ({b.purpose}) is in use{_by(known.get(b.port) or who_listens(b.port))}" for b in busy
+    ]
+    raise PortBusy(
+        "ports needed by the gateway are taken:\n" + "\n".join(lines),
+        hint="stop what holds them, or change the listener ports in the config "
+        "(and --admin-port for the Envoy admin port)",
+    )
 
 
 def _by(holder: str | None) -> str:

@@ -16,8 +16,21 @@ from typing import Any
 
 Check = Callable[[Any], "bool | None"]
 
-_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default",
-                          "deprecated", "readOnly", "writeOnly"})
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$defs",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -111,6 +124,7 @@ class _Compiler:
 
             def deferred(value: Any) -> bool | None:  # a definition may refer to itself
                 return compiled[0](value)
+
             self.refs[ref] = deferred
             compiled.append(self.compile(target))
         return self.refs[ref]
@@ -127,8 +141,7 @@ class _Compiler:
 
     def _properties(self, properties: Mapping[str, Any], _schema: Mapping[str, Any]) -> Check:
         compiled = {key: self.compile(sub) for key, sub in properties.items()}
-        return self._objects(lambda value: _every(check(value[key]) for key, check in compiled.items()
-                                                  if key in value))
+        return self._objects(lambda value: _every(check(value[key]) for key, check in compiled.items() if key in value))
 
     def _additionalProperties(self, extra: Any, schema: Mapping[str, Any]) -> Check:
         if "patternProperties" in schema:
@@ -191,6 +204,7 @@ class _Compiler:
         def check(value: Any) -> bool | None:
             verdicts = [each(value) for each in checks]
             return None if None in verdicts else verdicts.count(True) == 1
+
         return check
 
     def _not(self, schema: Any, _schema: Mapping[str, Any]) -> Check:
@@ -199,6 +213,7 @@ class _Compiler:
         def check(value: Any) -> bool | None:
             verdict = inner(value)
             return None if verdict is None else not verdict
+
         return check
 
     def _if(self, condition: Any, schema: Mapping[str, Any]) -> Check:
@@ -209,6 +224,7 @@ class _Compiler:
         def check(value: Any) -> bool | None:
             verdict = test(value)
             return None if verdict is None else (then if verdict else otherwise)(value)
+
         return check
 
     @staticmethod

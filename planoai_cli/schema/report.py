@@ -16,8 +16,15 @@ from planoai_cli.tree import JsonPath, YMap
 
 # Values of these keys are secrets (or may hold them): never echo them back.
 SECRET_KEYS = frozenset({"access_key", "api_key", "connection_string", "headers", "http_headers"})
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "empty"}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "empty",
+}
 _MAX_LISTED = 12
 
 
@@ -74,8 +81,9 @@ def _required(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Dia
     instance = error.instance if isinstance(error.instance, dict) else {}
     for key in _expected(error):
         if key not in instance:
-            yield error_at(doc, path, "schema.missing-key", f"missing required key {key!r}" + _under(path),
-                           f"add `{key}:` here")
+            yield error_at(
+                doc, path, "schema.missing-key", f"missing required key {key!r}" + _under(path), f"add `{key}:` here"
+            )
 
 
 def _under(path: JsonPath) -> str:
@@ -92,15 +100,25 @@ def _enum(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnos
 
 
 def _const(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
-    yield error_at(doc, path, "schema.bad-value", f"{_show(path, error.instance)} must be {_expected(error)!r}",
-                   f"write {_expected(error)!r}")
+    yield error_at(
+        doc,
+        path,
+        "schema.bad-value",
+        f"{_show(path, error.instance)} must be {_expected(error)!r}",
+        f"write {_expected(error)!r}",
+    )
 
 
 def _type(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     wanted = _expected(error) if isinstance(_expected(error), list) else [_expected(error)]
     names = " or ".join(_TYPE_NAMES.get(str(w), str(w)) for w in wanted)
-    yield error_at(doc, path, "schema.wrong-type", f"expected {names}, found {_kind(error.instance)}",
-                   _type_hint(error.instance, wanted))
+    yield error_at(
+        doc,
+        path,
+        "schema.wrong-type",
+        f"expected {names}, found {_kind(error.instance)}",
+        _type_hint(error.instance, wanted),
+    )
 
 
 def _type_hint(instance: Any, wanted: list[Any]) -> str | None:
@@ -114,30 +132,43 @@ def _type_hint(instance: Any, wanted: list[Any]) -> str | None:
 def _pattern(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     described = _subschema(error).get("description")
     hint = described if isinstance(described, str) else f"it must match {_expected(error)}"
-    yield error_at(doc, path, "schema.bad-format", f"{_show(path, error.instance)} does not have the expected form",
-                   hint)
+    yield error_at(
+        doc, path, "schema.bad-format", f"{_show(path, error.instance)} does not have the expected form", hint
+    )
 
 
 def _property_names(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
     key = error.instance
     described = _subschema(error).get("description")
     hint = described if isinstance(described, str) else "use letters, digits, '_' and '-', starting with a letter"
-    yield error_at(doc, (*path, str(key)), "schema.bad-name", f"{key!r} is not an allowed name here", hint,
-                   at_key=True)
+    yield error_at(doc, (*path, str(key)), "schema.bad-name", f"{key!r} is not an allowed name here", hint, at_key=True)
 
 
 def _bounds(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
-    words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
-             "exclusiveMaximum": "less than"}
+    words = {
+        "minimum": "at least",
+        "maximum": "at most",
+        "exclusiveMinimum": "more than",
+        "exclusiveMaximum": "less than",
+    }
     bound = words[str(error.validator)]
-    yield error_at(doc, path, "schema.out-of-range",
-                   f"{_show(path, error.instance)} is out of range: it must be {bound} {_expected(error)}")
+    yield error_at(
+        doc,
+        path,
+        "schema.out-of-range",
+        f"{_show(path, error.instance)} is out of range: it must be {bound} {_expected(error)}",
+    )
 
 
 def _sizes(doc: YMap, path: JsonPath, error: ValidationError) -> Iterator[Diagnostic]:
-    words = {"minItems": ("needs at least", "item"), "maxItems": ("allows at most", "item"),
-             "minLength": ("needs at least", "character"), "maxLength": ("allows at most", "character"),
-             "minProperties": ("needs at least", "key"), "maxProperties": ("allows at most", "key")}
+    words = {
+        "minItems": ("needs at least", "item"),
+        "maxItems": ("allows at most", "item"),
+        "minLength": ("needs at least", "character"),
+        "maxLength": ("allows at most", "character"),
+        "minProperties": ("needs at least", "key"),
+        "maxProperties": ("allows at most", "key"),
+    }
     verb, noun = words[str(error.validator)]
     count = int(_expected(error))
     yield error_at(doc, path, "schema.size", f"this {verb} {count} {noun}{'' if count == 1 else 's'}")

@@ -131,23 +131,28 @@ class Ingest:
                 self.failed += taken[1] if taken is not None else 0
                 self._log("unexpected error in the store writer:\n" + traceback.format_exc())
             if self._store.expired and not self.expired:  # at once the first time: spans that vanish confuse
-                self._log(f"{self._store.expired} spans started before the age limit "
-                          f"({self._store.max_age_seconds} s ago) and were not stored: is the sender's clock right?")
+                self._log(
+                    f"{self._store.expired} spans started before the age limit "
+                    f"({self._store.max_age_seconds} s ago) and were not stored: is the sender's clock right?"
+                )
             self.expired = self._store.expired
             if time.monotonic() - reported >= REPORT_EVERY and (self.received, self.stored) != last:
                 reported, last = time.monotonic(), (self.received, self.stored)
                 self._log(self.counters())
 
     def counters(self) -> str:
-        return (f"{self.received} spans received, {self.stored} new stored, {self.expired} older than the age "
-                f"limit, {self.refused} refused while busy, {self.failed} lost to store errors")
+        return (
+            f"{self.received} spans received, {self.stored} new stored, {self.expired} older than the age "
+            f"limit, {self.refused} refused while busy, {self.failed} lost to store errors"
+        )
 
 
 def serve(settings: Settings, log: Log) -> int:
     """Run a collector in this process until SIGTERM or SIGINT; returns the exit code (0, or 7: address in use)."""
     try:
-        store = Store.open(settings.state_dir / STORE_FILE, max_spans=settings.max_spans,
-                           max_age_seconds=settings.max_age_seconds)
+        store = Store.open(
+            settings.state_dir / STORE_FILE, max_spans=settings.max_spans, max_age_seconds=settings.max_age_seconds
+        )
     except PlanoError as e:
         log(f"error: {e.message}")
         return ExitCode.FAILURE
@@ -164,9 +169,11 @@ def serve(settings: Settings, log: Log) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda _s, _f: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     write_state(settings.state_dir, state)
-    log(f"listening: OTLP/gRPC on {', '.join(state.grpc_addresses())}"
+    log(
+        f"listening: OTLP/gRPC on {', '.join(state.grpc_addresses())}"
         + (f"; OTLP/HTTP on {', '.join(state.http_urls())}" if state.http_port else "")
-        + f"; store {store.path} (at most {settings.max_spans} spans, {settings.max_age_seconds} s)")
+        + f"; store {store.path} (at most {settings.max_spans} spans, {settings.max_age_seconds} s)"
+    )
     try:
         while not stop.wait(1.0):
             pass
@@ -208,11 +215,19 @@ def _handler(previous: Any) -> Callable[[int, FrameType | None], Any] | int:
 
 def _state(settings: Settings) -> CollectorState:
     pid = os.getpid()
-    return CollectorState(pid=pid, hosts=settings.hosts, port=settings.port, http_port=settings.http_port,
-                          db_path=str(settings.state_dir / STORE_FILE), log_path=str(settings.state_dir / LOG_FILE),
-                          max_spans=settings.max_spans, max_age_seconds=settings.max_age_seconds,
-                          started_at=time.time(), foreground=settings.foreground,
-                          process_start=process_start_ticks(pid))
+    return CollectorState(
+        pid=pid,
+        hosts=settings.hosts,
+        port=settings.port,
+        http_port=settings.http_port,
+        db_path=str(settings.state_dir / STORE_FILE),
+        log_path=str(settings.state_dir / LOG_FILE),
+        max_spans=settings.max_spans,
+        max_age_seconds=settings.max_age_seconds,
+        started_at=time.time(),
+        foreground=settings.foreground,
+        process_start=process_start_ticks(pid),
+    )
 
 
 def _log_line(message: str) -> None:
@@ -222,8 +237,10 @@ def _log_line(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name if __spec__ else 'collector'}",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name if __spec__ else 'collector'}",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--host", action="append", dest="hosts", required=True)
     parser.add_argument("--port", type=int, required=True)
@@ -232,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-age-seconds", type=int, required=True)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    return serve(Settings(args.state_dir, tuple(args.hosts), args.port, args.http_port, args.max_spans,
-                          args.max_age_seconds), _log_line)
+    return serve(
+        Settings(args.state_dir, tuple(args.hosts), args.port, args.http_port, args.max_spans, args.max_age_seconds),
+        _log_line,
+    )
 
 
 if __name__ == "__main__":

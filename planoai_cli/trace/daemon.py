@@ -132,8 +132,10 @@ def parse_age(text: str) -> int:
     """`--max-age 7d` (also s, m, h) in seconds. Raises UsageError for anything else."""
     match = _AGE.fullmatch(text.strip().lower())
     if not match or int(match.group(1)) == 0:
-        raise UsageError(f"invalid --max-age {text!r}: expected a positive number and a unit, s, m, h or d",
-                         hint="e.g. --max-age 12h, --max-age 7d")
+        raise UsageError(
+            f"invalid --max-age {text!r}: expected a positive number and a unit, s, m, h or d",
+            hint="e.g. --max-age 12h, --max-age 7d",
+        )
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
@@ -180,8 +182,9 @@ def status(env: Mapping[str, str] | None = None) -> CollectorStatus:
 
     with Store.open(path, readonly=True) as store:
         stats = store.stats()
-    return CollectorStatus(state is not None, state, path, stats.spans, stats.traces, stats.oldest_ns,
-                           stats.newest_ns, stats.bytes)
+    return CollectorStatus(
+        state is not None, state, path, stats.spans, stats.traces, stats.oldest_ns, stats.newest_ns, stats.bytes
+    )
 
 
 def start(options: ListenOptions, env: Mapping[str, str] | None = None, *, timeout: float = 20.0) -> CollectorState:
@@ -209,9 +212,15 @@ def _claim(options: ListenOptions, env: Mapping[str, str] | None) -> Path:
     return directory
 
 
-def ensure_running(hosts: Sequence[str], port: int, http_port: int = DEFAULT_HTTP_PORT, *,
-                   env: Mapping[str, str] | None = None, limits: Limits | None = None,
-                   timeout: float = 20.0) -> tuple[CollectorState, bool]:
+def ensure_running(
+    hosts: Sequence[str],
+    port: int,
+    http_port: int = DEFAULT_HTTP_PORT,
+    *,
+    env: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+    timeout: float = 20.0,
+) -> tuple[CollectorState, bool]:
     """For `up --with-tracing`: the running collector when it receives on `port` on every host, else a new one.
 
     Returns (state, started). Raises PortBusy when the running collector listens elsewhere (it is not stopped:
@@ -221,10 +230,11 @@ def ensure_running(hosts: Sequence[str], port: int, http_port: int = DEFAULT_HTT
     if running is not None:
         if running.serves(hosts, port):
             return running, False
-        raise PortBusy(f"the trace collector already runs (pid {running.pid}) on {', '.join(running.grpc_addresses())}"
-                       f", but {', '.join(_address(h, port) for h in hosts)} is wanted",
-                       hint="planoai trace down stops it (its traces are kept); or use its port (--tracing-port "
-                            f"{running.port})")
+        raise PortBusy(
+            f"the trace collector already runs (pid {running.pid}) on {', '.join(running.grpc_addresses())}"
+            f", but {', '.join(_address(h, port) for h in hosts)} is wanted",
+            hint=f"planoai trace down stops it (its traces are kept); or use its port (--tracing-port {running.port})",
+        )
     options = ListenOptions(tuple(hosts), port, http_port, limits or Limits())
     return start(options, env, timeout=timeout), True
 
@@ -239,8 +249,10 @@ def stop(env: Mapping[str, str] | None = None, *, timeout: float = 10.0) -> Coll
     if not _wait_gone(state, timeout):
         send_signal(state.pid, signal.SIGKILL)
         if not _wait_gone(state, 5.0):
-            raise PlanoError(f"the trace collector (pid {state.pid}) did not stop, even after SIGKILL",
-                             hint=f"check the process: ps -p {state.pid}")
+            raise PlanoError(
+                f"the trace collector (pid {state.pid}) did not stop, even after SIGKILL",
+                hint=f"check the process: ps -p {state.pid}",
+            )
     remove_state(collector_dir(env), state.pid)
     return state
 
@@ -253,8 +265,18 @@ def run_foreground(options: ListenOptions, log: Callable[[str], None], env: Mapp
     directory = _claim(options, env)
     from planoai_cli.trace.collector import Settings, serve
 
-    code = serve(Settings(directory, options.hosts, options.port, options.http_port, options.limits.max_spans,
-                          options.limits.max_age_seconds, foreground=True), log)
+    code = serve(
+        Settings(
+            directory,
+            options.hosts,
+            options.port,
+            options.http_port,
+            options.limits.max_spans,
+            options.limits.max_age_seconds,
+            foreground=True,
+        ),
+        log,
+    )
     if code == ExitCode.PORT_BUSY:
         check_ports(options)  # names the holder of a port taken since the first check
     if code != ExitCode.OK:
@@ -262,9 +284,11 @@ def run_foreground(options: ListenOptions, log: Callable[[str], None], env: Mapp
 
 
 def already_running(state: CollectorState) -> PortBusy:
-    return PortBusy(f"the trace collector is already running (pid {state.pid}) on "
-                    f"{', '.join(state.grpc_addresses() + state.http_urls())}",
-                    hint="planoai trace down stops it (its traces are kept)")
+    return PortBusy(
+        f"the trace collector is already running (pid {state.pid}) on "
+        f"{', '.join(state.grpc_addresses() + state.http_urls())}",
+        hint="planoai trace down stops it (its traces are kept)",
+    )
 
 
 def check_ports(options: ListenOptions) -> None:
@@ -278,9 +302,11 @@ def check_ports(options: ListenOptions) -> None:
         try:
             free = is_free(host, port)
         except PortBusy as e:
-            raise UsageError(f"cannot listen on {host}: {e.message.split(': ', 1)[-1]}",
-                             hint="--host must be an address of this machine (127.0.0.1, the Docker bridge "
-                                  "address, or 0.0.0.0 for every interface)") from None
+            raise UsageError(
+                f"cannot listen on {host}: {e.message.split(': ', 1)[-1]}",
+                hint="--host must be an address of this machine (127.0.0.1, the Docker bridge "
+                "address, or 0.0.0.0 for every interface)",
+            ) from None
         if not free:
             holder, state_root = _holder(port)
             taken.append(f"{_address(host, port)} ({purpose}) is in use by {holder}")
@@ -288,8 +314,10 @@ def check_ports(options: ListenOptions) -> None:
     if taken:
         hint = "stop what holds the port, or choose others with --port / --http-port"
         if others:
-            hint = f"XDG_STATE_HOME={others[0]} planoai trace down stops that collector; or choose other ports " \
-                   "with --port / --http-port"
+            hint = (
+                f"XDG_STATE_HOME={others[0]} planoai trace down stops that collector; or choose other ports "
+                "with --port / --http-port"
+            )
         raise PortBusy("the trace collector cannot listen:\n  " + "\n  ".join(taken), hint=hint)
 
 
@@ -312,9 +340,21 @@ def _holder(port: int) -> tuple[str, str | None]:
 
 
 def _command(options: ListenOptions, directory: Path) -> list[str]:
-    command = [sys.executable, "-m", _MODULE, "--state-dir", str(directory), "--port", str(options.port),
-               "--http-port", str(options.http_port), "--max-spans", str(options.limits.max_spans),
-               "--max-age-seconds", str(options.limits.max_age_seconds)]
+    command = [
+        sys.executable,
+        "-m",
+        _MODULE,
+        "--state-dir",
+        str(directory),
+        "--port",
+        str(options.port),
+        "--http-port",
+        str(options.http_port),
+        "--max-spans",
+        str(options.limits.max_spans),
+        "--max-age-seconds",
+        str(options.limits.max_age_seconds),
+    ]
     for host in options.hosts:
         command += ["--host", host]
     return command
@@ -328,16 +368,20 @@ def _wait_ready(pid: int, options: ListenOptions, directory: Path, log: Path, ti
         if exited is not None:
             if exited == ExitCode.PORT_BUSY:  # the collector's own exit code: someone took a port after our check
                 check_ports(options)
-            raise PlanoError(f"the trace collector exited while starting (exit code {exited})" + log_tail(log),
-                             hint=f"the whole log is {log}")
+            raise PlanoError(
+                f"the trace collector exited while starting (exit code {exited})" + log_tail(log),
+                hint=f"the whole log is {log}",
+            )
         state = _state_of(directory, pid)
         if state is not None:
             return state
         if time.monotonic() >= deadline:
             send_signal(pid, signal.SIGKILL)
             reap_within(pid, 5.0)
-            raise PlanoError(f"the trace collector did not listen within {timeout:g} s" + log_tail(log),
-                             hint=f"the whole log is {log}")
+            raise PlanoError(
+                f"the trace collector did not listen within {timeout:g} s" + log_tail(log),
+                hint=f"the whole log is {log}",
+            )
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.2)
 
@@ -363,4 +407,3 @@ def _wait_gone(state: CollectorState, timeout: float) -> bool:
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-

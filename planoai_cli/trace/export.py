@@ -47,12 +47,18 @@ def trace_json(trace: TraceRecord, patterns: Sequence[str] = ()) -> dict[str, An
     """One trace in `trace --json` (documented in the README): full ids, spans by start time with offsets,
     status and every attribute (or only those --filter chose)."""
     root = root_span(trace)
-    return {"trace_id": trace.trace_id, "short_id": trace.short_id, "start_time": iso_time(trace.start_ns),
-            "start_ns": trace.start_ns, "duration_ms": milliseconds(trace.end_ns - trace.start_ns),
-            "span_count": len(trace.spans), "root_service": root.service if root else None,
-            "root_name": root.name if root else None,
-            "error": any(span_error(s) for s in trace.spans),
-            "spans": [_span_json(n, patterns) for n in walk(build_tree(trace))]}
+    return {
+        "trace_id": trace.trace_id,
+        "short_id": trace.short_id,
+        "start_time": iso_time(trace.start_ns),
+        "start_ns": trace.start_ns,
+        "duration_ms": milliseconds(trace.end_ns - trace.start_ns),
+        "span_count": len(trace.spans),
+        "root_service": root.service if root else None,
+        "root_name": root.name if root else None,
+        "error": any(span_error(s) for s in trace.spans),
+        "spans": [_span_json(n, patterns) for n in walk(build_tree(trace))],
+    }
 
 
 def _span_json(node: SpanNode, patterns: Sequence[str]) -> dict[str, Any]:
@@ -60,13 +66,26 @@ def _span_json(node: SpanNode, patterns: Sequence[str]) -> dict[str, Any]:
     keys = sorted(span.attributes, key=key_rank)
     if patterns:
         keys = [k for k in keys if key_matches(k, patterns)]
-    return {"span_id": span.span_id, "parent_span_id": span.parent_span_id, "name": span.name,
-            "service": span.service, "kind": span.kind, "start_time": iso_time(span.start_ns),
-            "start_ns": span.start_ns, "end_ns": span.end_ns, "offset_ms": milliseconds(node.offset_ns),
-            "duration_ms": milliseconds(span.duration_ns), "depth": node.depth,
-            "status": span_status(span).split()[0], "status_code": span.status_code,
-            "status_message": span.status_message, "http_status": http_status(span), "error": span_error(span),
-            "attributes": {k: span.attributes[k] for k in keys}, "resource": dict(span.resource)}
+    return {
+        "span_id": span.span_id,
+        "parent_span_id": span.parent_span_id,
+        "name": span.name,
+        "service": span.service,
+        "kind": span.kind,
+        "start_time": iso_time(span.start_ns),
+        "start_ns": span.start_ns,
+        "end_ns": span.end_ns,
+        "offset_ms": milliseconds(node.offset_ns),
+        "duration_ms": milliseconds(span.duration_ns),
+        "depth": node.depth,
+        "status": span_status(span).split()[0],
+        "status_code": span.status_code,
+        "status_message": span.status_message,
+        "http_status": http_status(span),
+        "error": span_error(span),
+        "attributes": {k: span.attributes[k] for k in keys},
+        "resource": dict(span.resource),
+    }
 
 
 def summary_json(trace: TraceRecord) -> dict[str, Any]:

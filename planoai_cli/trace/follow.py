@@ -55,10 +55,18 @@ class FollowOptions:
     check_every: float = 2.0  # seconds between checks that the collector still runs
 
 
-def follow(query: Query, source: TraceSource, emit: Callable[[TraceRecord], None], *,
-           still_running: Callable[[], bool], options: FollowOptions = FollowOptions(),
-           clock: Callable[[], float] = time.monotonic, wall_ns: Callable[[], int] = time.time_ns,
-           sleep: Callable[[float], None] = time.sleep, ready: Callable[[], None] = lambda: None) -> int:
+def follow(
+    query: Query,
+    source: TraceSource,
+    emit: Callable[[TraceRecord], None],
+    *,
+    still_running: Callable[[], bool],
+    options: FollowOptions = FollowOptions(),
+    clock: Callable[[], float] = time.monotonic,
+    wall_ns: Callable[[], int] = time.time_ns,
+    sleep: Callable[[float], None] = time.sleep,
+    ready: Callable[[], None] = lambda: None,
+) -> int:
     """Emit each matching trace as it arrives until Ctrl-C (KeyboardInterrupt propagates) or --limit traces.
 
     Traces already stored are skipped unless --since or an id TARGET asks for them; `ready` is called once they
@@ -92,5 +100,4 @@ def _poll_ids(query: Query, source: TraceSource, now_ns: int) -> list[str]:
     since = query.since_ns(now_ns)
     if since is None:
         since = now_ns - LOOKBACK_SECONDS * 1_000_000_000
-    return source.trace_ids(since_ns=since, id_prefix=query.target.trace_id or None,
-                            where=dict(query.where) or None)
+    return source.trace_ids(since_ns=since, id_prefix=query.target.trace_id or None, where=dict(query.where) or None)

@@ -22,6 +22,7 @@ from planoai_cli.trace.receiver import MAX_MESSAGE_BYTES, Sink, convert, parse_j
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
+
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True  # like any server: ignore TIME_WAIT leftovers (a listener still fails the bind)
@@ -62,12 +63,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         converted = convert(request)
         if converted.batches and not self.server.sink.submit(converted.batches, converted.spans):
-            self._fail(HTTPStatus.SERVICE_UNAVAILABLE, "the collector is busy storing spans; retry", kind,
-                       retry_after=1)
+            self._fail(
+                HTTPStatus.SERVICE_UNAVAILABLE, "the collector is busy storing spans; retry", kind, retry_after=1
+            )
             return
         answer = response(converted)
-        payload = json_format.MessageToJson(answer, indent=None).encode() if kind == JSON \
-            else answer.SerializeToString()
+        payload = (
+            json_format.MessageToJson(answer, indent=None).encode() if kind == JSON else answer.SerializeToString()
+        )
         self._send(HTTPStatus.OK, payload, kind)
 
     def _body(self) -> bytes:
@@ -84,8 +87,10 @@ class _Handler(BaseHTTPRequestHandler):
         if encoding in ("", "identity"):
             return raw
         if encoding not in ("gzip", "deflate"):
-            raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"Content-Encoding {encoding} is not supported "
-                                                              "(gzip, deflate or none)")
+            raise _Refused(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                f"Content-Encoding {encoding} is not supported (gzip, deflate or none)",
+            )
         return _inflate(raw, gzip=encoding == "gzip")
 
     def _chunked(self) -> bytes:
@@ -136,9 +141,15 @@ class _Refused(Exception):
 
 
 # The google.rpc.Status code an OTLP/HTTP error body carries, by HTTP status.
-_GRPC_CODES = {HTTPStatus.BAD_REQUEST: 3, HTTPStatus.NOT_FOUND: 5, HTTPStatus.METHOD_NOT_ALLOWED: 12,
-               HTTPStatus.UNSUPPORTED_MEDIA_TYPE: 3, HTTPStatus.LENGTH_REQUIRED: 3,
-               HTTPStatus.REQUEST_ENTITY_TOO_LARGE: 8, HTTPStatus.SERVICE_UNAVAILABLE: 14}
+_GRPC_CODES = {
+    HTTPStatus.BAD_REQUEST: 3,
+    HTTPStatus.NOT_FOUND: 5,
+    HTTPStatus.METHOD_NOT_ALLOWED: 12,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: 3,
+    HTTPStatus.LENGTH_REQUIRED: 3,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: 8,
+    HTTPStatus.SERVICE_UNAVAILABLE: 14,
+}
 
 
 def _inflate(raw: bytes, *, gzip: bool) -> bytes:
@@ -163,13 +174,22 @@ def _status_message(code: int, message: str) -> bytes:
         if not _status_type:
             from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-            proto = descriptor_pb2.FileDescriptorProto(name="planoai/google_rpc_status.proto", package="google.rpc",
-                                                       syntax="proto3")
+            proto = descriptor_pb2.FileDescriptorProto(
+                name="planoai/google_rpc_status.proto", package="google.rpc", syntax="proto3"
+            )
             status = proto.message_type.add(name="Status")
-            status.field.add(name="code", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_INT32,
-                             label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
-            status.field.add(name="message", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
-                             label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+            status.field.add(
+                name="code",
+                number=1,
+                type=descriptor_pb2.FieldDescriptorProto.TYPE_INT32,
+                label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+            )
+            status.field.add(
+                name="message",
+                number=2,
+                type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+                label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+            )
             pool = descriptor_pool.DescriptorPool()
             pool.Add(proto)
             _status_type.append(message_factory.GetMessageClass(pool.FindMessageTypeByName("google.rpc.Status")))
@@ -190,8 +210,8 @@ def http_servers(sink: Sink, hosts: Sequence[str], port: int) -> list[ThreadingH
                 started.server_close()
             raise OSError(f"cannot listen on {host}:{port} (OTLP/HTTP): {e.strerror or e}") from e
         server.sink = sink
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=f"otlp-http-{host}",
-                         daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=f"otlp-http-{host}", daemon=True
+        ).start()
         servers.append(server)
     return servers
-

@@ -18,9 +18,11 @@ def spawn(command: list[str], log: Path, env: dict[str, str]) -> int:
     # posix_spawn rather than subprocess.Popen: the child outlives this process by design, and a Popen object
     # that is never waited for warns at garbage collection. setsid: Ctrl-C in this terminal does not reach it.
     env = {**env, "PYTHONUNBUFFERED": "1"}
-    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
-               (os.POSIX_SPAWN_DUP2, 1, 2)]
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
     try:
         return os.posix_spawn(sys.executable, command, env, file_actions=actions, setsid=True)
     except OSError as e:
@@ -96,7 +98,6 @@ def trim_log(log: Path) -> None:
             with log.open("rb") as f:
                 f.seek(-LOG_KEEP, os.SEEK_END)
                 kept = f.read()
-            log.write_bytes(kept[kept.find(b"\n") + 1:])
+            log.write_bytes(kept[kept.find(b"\n") + 1 :])
     except OSError:
         pass
-

@@ -84,13 +84,25 @@ class Selection:
 class TraceSource(Protocol):
     """The part of trace/store.py's Store that `trace` reads."""
 
-    def traces(self, *, since_ns: int | None = None, limit: int | None = None,
-               trace_ids: Sequence[str] | None = None, id_prefix: str | None = None,
-               where: Mapping[str, str] | None = None) -> list[TraceRecord]: ...
+    def traces(
+        self,
+        *,
+        since_ns: int | None = None,
+        limit: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+        id_prefix: str | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[TraceRecord]: ...
 
-    def trace_ids(self, *, since_ns: int | None = None, limit: int | None = None,
-                  trace_ids: Sequence[str] | None = None, id_prefix: str | None = None,
-                  where: Mapping[str, str] | None = None) -> list[str]: ...
+    def trace_ids(
+        self,
+        *,
+        since_ns: int | None = None,
+        limit: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+        id_prefix: str | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[str]: ...
 
     def attribute_keys(self) -> set[str]: ...
 
@@ -100,6 +112,7 @@ class TraceSource(Protocol):
 
 
 # --- parsing the command line -------------------------------------------------------------------------------------
+
 
 def parse_target(text: str | None, *, listing: bool, implicit_any: bool) -> Target:
     """TARGET as typed. No TARGET is `any` with --list/--since/--limit (implicit_any), else `last`.
@@ -113,14 +126,19 @@ def parse_target(text: str | None, *, listing: bool, implicit_any: bool) -> Targ
     if word in ("last", "any"):
         return Target(word)  # type: ignore[arg-type]
     if word in PSEUDO_TARGETS:
-        raise UsageError(f"`{word}` cannot be combined with display options",
-                         hint=f"put its own options after it: planoai trace {word} [OPTIONS]")
+        raise UsageError(
+            f"`{word}` cannot be combined with display options",
+            hint=f"put its own options after it: planoai trace {word} [OPTIONS]",
+        )
     if len(word) not in (8, 32) or not _HEX.fullmatch(word) or not word.strip("0"):
-        raise UsageError(f"invalid TARGET {text!r}: expected last, any, an 8-hex short id or a 32-hex trace id",
-                         hint="planoai trace --list shows the stored ids")
+        raise UsageError(
+            f"invalid TARGET {text!r}: expected last, any, an 8-hex short id or a 32-hex trace id",
+            hint="planoai trace --list shows the stored ids",
+        )
     if listing:
-        raise UsageError("--list lists traces; it cannot be combined with a trace id",
-                         hint=f"planoai trace {word} shows that trace")
+        raise UsageError(
+            "--list lists traces; it cannot be combined with a trace id", hint=f"planoai trace {word} shows that trace"
+        )
     return Target("id", word)
 
 
@@ -134,9 +152,11 @@ def parse_where(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
         else:
             pairs.append((key.strip(), value))
     if bad:
-        raise UsageError(f"invalid --where {', '.join(repr(b) for b in bad)}: expected key=value",
-                         hint="keys are attribute names such as llm.model (letters, digits, _ . : -); "
-                              "e.g. --where llm.model=gpt-4o-mini")
+        raise UsageError(
+            f"invalid --where {', '.join(repr(b) for b in bad)}: expected key=value",
+            hint="keys are attribute names such as llm.model (letters, digits, _ . : -); "
+            "e.g. --where llm.model=gpt-4o-mini",
+        )
     return tuple(pairs)
 
 
@@ -154,20 +174,34 @@ def parse_since(text: str | None) -> int | None:
         return None
     match = _SINCE.fullmatch(text.strip().lower())
     if not match or int(match.group(1)) == 0:
-        raise UsageError(f"invalid --since {text!r}: expected a positive number and a unit, s, m, h or d",
-                         hint="e.g. --since 30s, --since 5m, --since 2h, --since 1d")
+        raise UsageError(
+            f"invalid --since {text!r}: expected a positive number and a unit, s, m, h or d",
+            hint="e.g. --since 30s, --since 5m, --since 2h, --since 1d",
+        )
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
-def parse_query(target: str | None, *, where: Sequence[str] = (), since: str | None = None,
-                limit: int | None = None, listing: bool = False) -> Query:
+def parse_query(
+    target: str | None,
+    *,
+    where: Sequence[str] = (),
+    since: str | None = None,
+    limit: int | None = None,
+    listing: bool = False,
+) -> Query:
     """The whole selection from the command line's words (each part validated as above)."""
     if limit is not None and limit < 0:
         raise UsageError(f"invalid --limit {limit}: expected 0 (no limit) or more")
     seconds = parse_since(since)
     implicit_any = since is not None or limit is not None
-    return Query(parse_target(target, listing=listing, implicit_any=implicit_any), parse_where(where), seconds,
-                 since.strip() if since else "", limit, listing)
+    return Query(
+        parse_target(target, listing=listing, implicit_any=implicit_any),
+        parse_where(where),
+        seconds,
+        since.strip() if since else "",
+        limit,
+        listing,
+    )
 
 
 def check_where_keys(where: Sequence[tuple[str, str]], known: set[str]) -> None:
@@ -181,9 +215,11 @@ def check_where_keys(where: Sequence[tuple[str, str]], known: set[str]) -> None:
         hint = f"did you mean {', '.join(near)}?" if near else ""
     else:
         hint = "; ".join(f"{key}: did you mean {', '.join(near)}?" for key, near in suggestions.items() if near)
-    raise UsageError(f"no stored span has the attribute {', '.join(repr(k) for k in unknown)} "
-                     f"(--where compares span attributes; {len(known)} keys are stored)",
-                     hint=hint or "planoai trace -v shows every attribute")
+    raise UsageError(
+        f"no stored span has the attribute {', '.join(repr(k) for k in unknown)} "
+        f"(--where compares span attributes; {len(known)} keys are stored)",
+        hint=hint or "planoai trace -v shows every attribute",
+    )
 
 
 def unknown_where_keys(where: Sequence[tuple[str, str]], known: set[str]) -> list[str]:
@@ -201,6 +237,7 @@ def close_keys(key: str, known: Iterable[str], count: int = 5) -> list[str]:
 
 # --- the selection --------------------------------------------------------------------------------------------------
 
+
 def select(query: Query, source: TraceSource, *, running: bool, now_ns: int) -> Selection:
     """Run the query against the store. Raises CollectorNotRunning when no collector runs (never "no traces"),
     UsageError for a --where key no stored span has, and PlanoError (exit 1) when nothing matches."""
@@ -212,9 +249,12 @@ def select(query: Query, source: TraceSource, *, running: bool, now_ns: int) -> 
     limit = query.effective_limit()
     target = query.target
     probe = None if limit is None else limit + (target.kind != "last")  # one more tells whether more matched
-    found = source.traces(since_ns=query.since_ns(now_ns), limit=probe,
-                          id_prefix=target.trace_id if target.kind == "id" else None,
-                          where=dict(query.where) or None)
+    found = source.traces(
+        since_ns=query.since_ns(now_ns),
+        limit=probe,
+        id_prefix=target.trace_id if target.kind == "id" else None,
+        where=dict(query.where) or None,
+    )
     if not found:
         raise nothing_found(query, stored)
     more = limit is not None and len(found) > limit
@@ -223,8 +263,7 @@ def select(query: Query, source: TraceSource, *, running: bool, now_ns: int) -> 
 
 def collector_not_running(source: TraceSource | None) -> CollectorNotRunning:
     kept = _stored_traces(source) if source is not None else 0
-    note = (f" ({kept} stored trace{' is' if kept == 1 else 's are'} kept and shown again once it runs)"
-            if kept else "")
+    note = f" ({kept} stored trace{' is' if kept == 1 else 's are'} kept and shown again once it runs)" if kept else ""
     return CollectorNotRunning(f"no trace collector is running{note}", hint=START_HINT)
 
 
@@ -234,11 +273,14 @@ def nothing_found(query: Query, stored: int) -> PlanoError:
     among = f"among the {stored} stored trace{'s' if stored != 1 else ''}"
     if query.target.kind == "id":
         matching = f" matching {searched}" if searched else ""
-        return PlanoError(f"no trace {query.target.trace_id}{matching} {among}",
-                          hint="planoai trace --list shows the newest ids")
+        return PlanoError(
+            f"no trace {query.target.trace_id}{matching} {among}", hint="planoai trace --list shows the newest ids"
+        )
     if not stored:
-        return PlanoError("the collector is running but has stored no traces yet",
-                          hint="point the gateway at it (planoai up --with-tracing) and send a request")
+        return PlanoError(
+            "the collector is running but has stored no traces yet",
+            hint="point the gateway at it (planoai up --with-tracing) and send a request",
+        )
     return PlanoError(f"no trace matches {searched} {among}", hint="planoai trace --list shows the newest traces")
 
 
@@ -248,6 +290,7 @@ def _stored_traces(source: TraceSource | None) -> int:
 
 # --- the same filters over values (the reference semantics; the store does them in SQL) ---------------------------
 
+
 def attribute_text(value: AttributeValue) -> str:
     """An attribute as --where compares it: bools as true/false, numbers and strings as written."""
     if isinstance(value, bool):
@@ -255,16 +298,23 @@ def attribute_text(value: AttributeValue) -> str:
     return str(value)
 
 
-def matches(trace: TraceRecord, *, since_ns: int | None = None, id_prefix: str | None = None,
-            where: Mapping[str, str] | None = None) -> bool:
+def matches(
+    trace: TraceRecord,
+    *,
+    since_ns: int | None = None,
+    id_prefix: str | None = None,
+    where: Mapping[str, str] | None = None,
+) -> bool:
     """A trace passes when its id starts with id_prefix, one of its spans started at or after since_ns, and
     every --where pair equals an attribute of some span (any span may match each pair)."""
     if id_prefix and not trace.trace_id.startswith(id_prefix):
         return False
     if since_ns is not None and not any(s.start_ns >= since_ns for s in trace.spans):
         return False
-    return all(any(key in s.attributes and attribute_text(s.attributes[key]) == value for s in trace.spans)
-               for key, value in (where or {}).items())
+    return all(
+        any(key in s.attributes and attribute_text(s.attributes[key]) == value for s in trace.spans)
+        for key, value in (where or {}).items()
+    )
 
 
 def newest_first(traces: Iterable[TraceRecord]) -> list[TraceRecord]:

@@ -62,8 +62,12 @@ def convert(request: ExportTraceServiceRequest) -> Converted:
         keys: set[str] = set()
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                if len(span.trace_id) != 16 or len(span.span_id) != 8 or not any(span.trace_id) \
-                        or not any(span.span_id):
+                if (
+                    len(span.trace_id) != 16
+                    or len(span.span_id) != 8
+                    or not any(span.trace_id)
+                    or not any(span.span_id)
+                ):
                     out.rejected += 1
                     out.why = "a span's trace_id must be 16 bytes and its span_id 8 bytes, not all zero"
                     continue
@@ -71,10 +75,21 @@ def convert(request: ExportTraceServiceRequest) -> Converted:
                 keys.update(attrs)
                 parent = span.parent_span_id.hex() if len(span.parent_span_id) == 8 else None
                 named = attrs.get("service.name.override")
-                rows.append((span.trace_id.hex(), span.span_id.hex(), parent, span.name,
-                             named if isinstance(named, str) and named else service,
-                             span.start_time_unix_nano, span.end_time_unix_nano, span.kind, span.status.code,
-                             span.status.message, encode(attrs)))
+                rows.append(
+                    (
+                        span.trace_id.hex(),
+                        span.span_id.hex(),
+                        parent,
+                        span.name,
+                        named if isinstance(named, str) and named else service,
+                        span.start_time_unix_nano,
+                        span.end_time_unix_nano,
+                        span.kind,
+                        span.status.code,
+                        span.status.message,
+                        encode(attrs),
+                    )
+                )
         if rows:
             out.batches.append(SpanBatch(encode(resource), rows, frozenset(keys)))
             out.spans += len(rows)
@@ -87,9 +102,22 @@ def spans_from_request(request: ExportTraceServiceRequest) -> list[SpanRecord]:
     for batch in convert(request).batches:
         resource = json.loads(batch.resource)
         for r in batch.rows:
-            found.append(SpanRecord(trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], service=r[4],
-                                    start_ns=r[5], end_ns=r[6], kind=r[7], status_code=r[8], status_message=r[9],
-                                    attributes=json.loads(r[10]), resource=resource))
+            found.append(
+                SpanRecord(
+                    trace_id=r[0],
+                    span_id=r[1],
+                    parent_span_id=r[2],
+                    name=r[3],
+                    service=r[4],
+                    start_ns=r[5],
+                    end_ns=r[6],
+                    kind=r[7],
+                    status_code=r[8],
+                    status_message=r[9],
+                    attributes=json.loads(r[10]),
+                    resource=resource,
+                )
+            )
     return found
 
 
@@ -163,6 +191,7 @@ def _hex_ids_to_base64(item: Any) -> None:
 
 # --- gRPC ---------------------------------------------------------------------------------------------------------
 
+
 class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self, sink: Sink) -> None:
         self._sink = sink
@@ -176,9 +205,13 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
 
 def grpc_server(sink: Sink, hosts: Sequence[str], port: int, *, workers: int = 4) -> Any:
     """A started gRPC server on every host at `port`. Raises OSError naming the address that cannot be bound."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otlp-grpc"),
-                         options=[("grpc.so_reuseport", 0),  # a second collector on the port must fail, not share it
-                                  ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otlp-grpc"),
+        options=[
+            ("grpc.so_reuseport", 0),  # a second collector on the port must fail, not share it
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ],
+    )
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(sink), server)  # type: ignore[no-untyped-call]
     for host in hosts:
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -47,9 +47,19 @@ def per_trace(rows: Sequence[Row]) -> dict[str, list[int]]:
 
 def row(span: SpanRecord) -> Row:
     """The row a SpanRecord is stored as (without its resource, which its batch carries)."""
-    return (span.trace_id.lower(), span.span_id.lower(), span.parent_span_id.lower() if span.parent_span_id else None,
-            span.name, span.service, span.start_ns, span.end_ns, span.kind, span.status_code, span.status_message,
-            encode(dict(span.attributes)))
+    return (
+        span.trace_id.lower(),
+        span.span_id.lower(),
+        span.parent_span_id.lower() if span.parent_span_id else None,
+        span.name,
+        span.service,
+        span.start_ns,
+        span.end_ns,
+        span.kind,
+        span.status_code,
+        span.status_message,
+        encode(dict(span.attributes)),
+    )
 
 
 def needles(key: str, value: str) -> list[str]:

@@ -37,8 +37,10 @@ DEFAULT_MAX_AGE_SECONDS = 7 * 86_400
 _NS = 1_000_000_000
 _CACHE_KIB = 32 * 1024  # the writer's page cache: a fixed part of the collector's memory
 
-_COLUMNS = ("trace_id, span_id, parent_span_id, name, service, start_ns, end_ns, kind, status_code, status_message, "
-            "attributes, resource_id")
+_COLUMNS = (
+    "trace_id, span_id, parent_span_id, name, service, start_ns, end_ns, kind, status_code, status_message, "
+    "attributes, resource_id"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL UNIQUE);
@@ -67,7 +69,6 @@ SELECT (SELECT id FROM traces WHERE trace_id = ?1), ?1, min(start_ns), max(start
 FROM spans WHERE trace_id = ?1"""
 
 
-
 @dataclass(frozen=True)
 class StoreStats:
     """What the store holds: counts, the oldest and newest span start (None when empty), the file and its size."""
@@ -83,8 +84,9 @@ class StoreStats:
 class Store:
     """One connection to the store file. Writers (the collector) use it from one thread at a time."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, readonly: bool, max_spans: int,
-                 max_age_seconds: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, *, readonly: bool, max_spans: int, max_age_seconds: int
+    ) -> None:
         self._db = connection
         self.path = path
         self.readonly = readonly
@@ -97,15 +99,24 @@ class Store:
         self.expired = 0  # spans not stored because they started before the age limit
 
     @classmethod
-    def open(cls, path: Path, *, readonly: bool = False, max_spans: int = DEFAULT_MAX_SPANS,
-             max_age_seconds: int = DEFAULT_MAX_AGE_SECONDS) -> Store:
+    def open(
+        cls,
+        path: Path,
+        *,
+        readonly: bool = False,
+        max_spans: int = DEFAULT_MAX_SPANS,
+        max_age_seconds: int = DEFAULT_MAX_AGE_SECONDS,
+    ) -> Store:
         """Open (a writer creates it) the store at `path`. Raises PlanoError when it cannot be opened or read."""
         if max_spans < 1 or max_age_seconds < 1:
-            raise PlanoError(f"invalid trace store limits: {max_spans} spans, {max_age_seconds} s",
-                             hint="both limits must be positive")
+            raise PlanoError(
+                f"invalid trace store limits: {max_spans} spans, {max_age_seconds} s",
+                hint="both limits must be positive",
+            )
         try:
-            store = cls(_connect(path, readonly), path, readonly=readonly, max_spans=max_spans,
-                        max_age_seconds=max_age_seconds)
+            store = cls(
+                _connect(path, readonly), path, readonly=readonly, max_spans=max_spans, max_age_seconds=max_age_seconds
+            )
             store._prepare()
         except sqlite3.Error as e:
             raise _store_error(path, "open", e) from e
@@ -114,8 +125,10 @@ class Store:
     def _prepare(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise PlanoError(f"the trace store {self.path} was written by a newer planoai-cli (schema {version})",
-                             hint="upgrade planoai-cli, or move the file away to start a new store")
+            raise PlanoError(
+                f"the trace store {self.path} was written by a newer planoai-cli (schema {version})",
+                hint="upgrade planoai-cli, or move the file away to start a new store",
+            )
         if self.readonly:
             return
         self._ready = True
@@ -132,9 +145,13 @@ class Store:
         batches: dict[str, list[SpanRecord]] = {}
         for span in spans:
             batches.setdefault(encode(dict(span.resource)), []).append(span)
-        return self.add_batches([SpanBatch(resource, [row(s) for s in group],
-                                           frozenset(k for s in group for k in s.attributes))
-                                 for resource, group in batches.items()], now_ns=now_ns)
+        return self.add_batches(
+            [
+                SpanBatch(resource, [row(s) for s in group], frozenset(k for s in group for k in s.attributes))
+                for resource, group in batches.items()
+            ],
+            now_ns=now_ns,
+        )
 
     def add_batches(self, batches: Sequence[SpanBatch], *, now_ns: int | None = None) -> int:
         """Store batches in one transaction, then prune to the limits; returns how many spans were new."""
@@ -166,8 +183,9 @@ class Store:
         if not rows:
             return 0
         resource = self._resource_id(batch.resource)
-        cursor = self._db.executemany(f"INSERT OR IGNORE INTO spans ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                                      [(*r, resource) for r in rows])
+        cursor = self._db.executemany(
+            f"INSERT OR IGNORE INTO spans ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [(*r, resource) for r in rows]
+        )
         added: int = cursor.rowcount
         traces = per_trace(rows)
         if added == len(rows):
@@ -176,8 +194,11 @@ class Store:
             self._db.executemany(_TRACE_RECOUNT, [(t,) for t in traces])
         if batch.keys:
             newest = max(r[5] for r in rows)
-            self._db.executemany("INSERT INTO attribute_keys VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                                 "SET last_ns = max(last_ns, excluded.last_ns)", [(k, newest) for k in batch.keys])
+            self._db.executemany(
+                "INSERT INTO attribute_keys VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                "SET last_ns = max(last_ns, excluded.last_ns)",
+                [(k, newest) for k in batch.keys],
+            )
         return added
 
     def _resource_id(self, text: str) -> int:
@@ -211,8 +232,10 @@ class Store:
             deleted += self._db.execute("DELETE FROM spans WHERE trace_id = ?", (trace_id,)).rowcount
         self._db.executemany("DELETE FROM traces WHERE id = ?", [(trace_rowid,) for trace_rowid, _, _ in doomed])
         self._count -= deleted
-        self._db.execute("DELETE FROM attribute_keys WHERE last_ns < coalesce((SELECT min(start_ns) FROM traces), "
-                         "9223372036854775807)")
+        self._db.execute(
+            "DELETE FROM attribute_keys WHERE last_ns < coalesce((SELECT min(start_ns) FROM traces), "
+            "9223372036854775807)"
+        )
         if len(self._resource_ids) > 64:  # drop the resources no span uses any more (rare: one per process)
             self._db.execute("DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans)")
             self._resource_ids = {t: i for i, t in self._db.execute("SELECT id, attributes FROM resources")}
@@ -229,9 +252,15 @@ class Store:
 
     # --- reading (`trace`, `obs`; also works on the writer's connection) ---------------------------------------
 
-    def trace_ids(self, *, since_ns: int | None = None, limit: int | None = None,
-                  trace_ids: Sequence[str] | None = None, id_prefix: str | None = None,
-                  where: Mapping[str, str] | None = None) -> list[str]:
+    def trace_ids(
+        self,
+        *,
+        since_ns: int | None = None,
+        limit: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+        id_prefix: str | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[str]:
         """Ids of the matching traces, newest first (by the trace's first span start).
 
         since_ns: a span of the trace started at or after it. trace_ids: only these. id_prefix: ids starting with
@@ -242,9 +271,15 @@ class Store:
                 return []
             return self._trace_ids(since_ns, limit, trace_ids, id_prefix, where)
 
-    def traces(self, *, since_ns: int | None = None, limit: int | None = None,
-               trace_ids: Sequence[str] | None = None, id_prefix: str | None = None,
-               where: Mapping[str, str] | None = None) -> list[TraceRecord]:
+    def traces(
+        self,
+        *,
+        since_ns: int | None = None,
+        limit: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+        id_prefix: str | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[TraceRecord]:
         """The matching traces (filters as for trace_ids), newest first, each with its spans by start time."""
         with self._reading() as ready:
             if not ready:
@@ -254,11 +289,14 @@ class Store:
         grouped: dict[str, list[SpanRecord]] = {trace_id: [] for trace_id in ids}
         for span in spans:
             grouped[span.trace_id].append(span)
-        return [TraceRecord(trace_id, tuple(sorted(group, key=lambda s: (s.start_ns, s.span_id))))
-                for trace_id, group in grouped.items()]
+        return [
+            TraceRecord(trace_id, tuple(sorted(group, key=lambda s: (s.start_ns, s.span_id))))
+            for trace_id, group in grouped.items()
+        ]
 
-    def spans_with_attribute(self, key: str, *, since_ns: int | None = None,
-                             limit: int | None = None) -> list[SpanRecord]:
+    def spans_with_attribute(
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+    ) -> list[SpanRecord]:
         """Spans that have attribute `key` (started at or after since_ns), newest first, at most `limit`."""
         condition = "instr(attributes, ?) > 0"
         args: list[str | int] = [encode(key) + ":"]
@@ -275,15 +313,20 @@ class Store:
         with self._reading() as ready:
             if not ready:
                 return set()
-            return {key for (key,) in self._db.execute(
-                "SELECT key FROM attribute_keys WHERE last_ns >= (SELECT min(start_ns) FROM traces)")}
+            return {
+                key
+                for (key,) in self._db.execute(
+                    "SELECT key FROM attribute_keys WHERE last_ns >= (SELECT min(start_ns) FROM traces)"
+                )
+            }
 
     def stats(self) -> StoreStats:
         counts: tuple[int, int, int | None, int | None] = (0, 0, None, None)
         with self._reading() as ready:
             if ready:
-                counts = self._db.execute("SELECT count(*), coalesce(sum(spans), 0), min(start_ns), "
-                                          "max(last_start_ns) FROM traces").fetchone()
+                counts = self._db.execute(
+                    "SELECT count(*), coalesce(sum(spans), 0), min(start_ns), max(last_start_ns) FROM traces"
+                ).fetchone()
         traces, spans, oldest, newest = counts
         size = sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal")) if p.exists())
         return StoreStats(spans, traces, oldest, newest, self.path, size)
@@ -297,8 +340,14 @@ class Store:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _trace_ids(self, since_ns: int | None, limit: int | None, trace_ids: Sequence[str] | None,
-                   id_prefix: str | None, where: Mapping[str, str] | None) -> list[str]:
+    def _trace_ids(
+        self,
+        since_ns: int | None,
+        limit: int | None,
+        trace_ids: Sequence[str] | None,
+        id_prefix: str | None,
+        where: Mapping[str, str] | None,
+    ) -> list[str]:
         conditions: list[str] = ["1"]
         args: list[str | int] = []
         if since_ns is not None:
@@ -312,22 +361,41 @@ class Store:
             args += [id_prefix.lower(), id_prefix.lower() + "g"]  # ids are lowercase hex: 'g' sorts after them all
         for key, value in (where or {}).items():
             found = needles(key, value)
-            conditions.append("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND ("
-                              + " OR ".join(["instr(s.attributes, ?) > 0"] * len(found)) + "))")
+            conditions.append(
+                "EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND ("
+                + " OR ".join(["instr(s.attributes, ?) > 0"] * len(found))
+                + "))"
+            )
             args += found
-        sql = (f"SELECT t.trace_id FROM traces t WHERE {' AND '.join(conditions)} "
-               "ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT ?")
+        sql = (
+            f"SELECT t.trace_id FROM traces t WHERE {' AND '.join(conditions)} "
+            "ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT ?"
+        )
         return [trace_id for (trace_id,) in self._db.execute(sql, [*args, _limit(limit)])]
 
     def _spans(self, condition: str, args: Sequence[Any]) -> list[SpanRecord]:
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM spans WHERE {condition}", args).fetchall()
         if any(r[11] not in self._resources for r in rows):
-            self._resources = {rid: json.loads(text) for rid, text in
-                               self._db.execute("SELECT id, attributes FROM resources")}
-        return [SpanRecord(trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], service=r[4], start_ns=r[5],
-                           end_ns=r[6], kind=r[7], status_code=r[8], status_message=r[9],
-                           attributes=json.loads(r[10]), resource=self._resources.get(r[11], {}))
-                for r in rows]
+            self._resources = {
+                rid: json.loads(text) for rid, text in self._db.execute("SELECT id, attributes FROM resources")
+            }
+        return [
+            SpanRecord(
+                trace_id=r[0],
+                span_id=r[1],
+                parent_span_id=r[2],
+                name=r[3],
+                service=r[4],
+                start_ns=r[5],
+                end_ns=r[6],
+                kind=r[7],
+                status_code=r[8],
+                status_message=r[9],
+                attributes=json.loads(r[10]),
+                resource=self._resources.get(r[11], {}),
+            )
+            for r in rows
+        ]
 
     @contextmanager
     def _reading(self) -> Iterator[bool]:
@@ -356,8 +424,9 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
         if not path.exists():
             raise sqlite3.OperationalError("the file does not exist")
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                             check_same_thread=False)
+        db = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
         db.execute("PRAGMA query_only = 1")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,21 +30,22 @@ def build_tree(trace: TraceRecord) -> tuple[SpanNode, ...]:
     for span in spans:
         if span.parent_span_id and span.parent_span_id in ids and span.parent_span_id != span.span_id:
             children.setdefault(span.parent_span_id, []).append(span)
-    roots = [s for s in spans if not s.parent_span_id or s.parent_span_id not in ids
-             or s.parent_span_id == s.span_id]
+    roots = [s for s in spans if not s.parent_span_id or s.parent_span_id not in ids or s.parent_span_id == s.span_id]
     seen: set[str] = set()
     nodes = [_node(root, trace.start_ns, 0, children, seen) for root in roots]
     nodes += [_node(s, trace.start_ns, 0, children, seen) for s in spans if s.span_id not in seen]
     return tuple(nodes)
 
 
-def _node(span: SpanRecord, start_ns: int, depth: int, children: Mapping[str, list[SpanRecord]],
-          seen: set[str]) -> SpanNode:
+def _node(
+    span: SpanRecord, start_ns: int, depth: int, children: Mapping[str, list[SpanRecord]], seen: set[str]
+) -> SpanNode:
     seen.add(span.span_id)
     kids = [c for c in children.get(span.span_id, ()) if c.span_id not in seen]
     seen.update(c.span_id for c in kids)
-    return SpanNode(span, span.start_ns - start_ns, depth,
-                    tuple(_node(c, start_ns, depth + 1, children, seen) for c in kids))
+    return SpanNode(
+        span, span.start_ns - start_ns, depth, tuple(_node(c, start_ns, depth + 1, children, seen) for c in kids)
+    )
 
 
 def walk(nodes: Iterable[SpanNode]) -> Iterable[SpanNode]:
@@ -61,12 +62,37 @@ def root_span(trace: TraceRecord) -> SpanRecord | None:
 # --- errors and attributes ------------------------------------------------------------------------------------------
 
 ERROR_KEYS = ("error.message", "exception.message", "exception.type", "error.type", "error")
-_PRIORITY = ("llm.model", "model.requested", "llm.provider", "llm.usage.*", "llm.time_to_first_token",
-             "llm.duration_ms", "llm.*", "routing.*", "plano.*", "http.method", "http.target", "http.url",
-             "http.status_code", "http.*", "url.*")
+_PRIORITY = (
+    "llm.model",
+    "model.requested",
+    "llm.provider",
+    "llm.usage.*",
+    "llm.time_to_first_token",
+    "llm.duration_ms",
+    "llm.*",
+    "routing.*",
+    "plano.*",
+    "http.method",
+    "http.target",
+    "http.url",
+    "http.status_code",
+    "http.*",
+    "url.*",
+)
 # Envoy's inbound/outbound spans carry dozens of proxy attributes; these few say what the hop did.
-_HOP_KEYS = frozenset({"http.method", "http.target", "http.url", "http.status_code", "url.scheme",
-                       "guid:x-request-id", "request_size", "response_size", "upstream_cluster"})
+_HOP_KEYS = frozenset(
+    {
+        "http.method",
+        "http.target",
+        "http.url",
+        "http.status_code",
+        "url.scheme",
+        "guid:x-request-id",
+        "request_size",
+        "response_size",
+        "upstream_cluster",
+    }
+)
 _ALWAYS_HIDDEN = frozenset({"service.name.override"})
 
 
@@ -87,8 +113,14 @@ def span_error(span: SpanRecord) -> str | None:
             parts.append(f"HTTP {status} {HTTPStatus(status).phrase}")
         except ValueError:
             parts.append(f"HTTP {status}")
-    message = next((str(span.attributes[k]) for k in ("error.message", "exception.message")
-                    if str(span.attributes.get(k, "")).strip()), "")
+    message = next(
+        (
+            str(span.attributes[k])
+            for k in ("error.message", "exception.message")
+            if str(span.attributes.get(k, "")).strip()
+        ),
+        "",
+    )
     if message:
         parts.append(message)
     if not parts and span.status_code == STATUS_ERROR:
@@ -121,12 +153,14 @@ def key_rank(key: str) -> tuple[int, str]:
 
 def key_matches(key: str, patterns: Sequence[str]) -> bool:
     """A --filter glob matches a key; a pattern without wildcards also matches its dotted children (`llm`)."""
-    return any(fnmatch.fnmatchcase(key, p) or (not any(c in p for c in "*?[") and key.startswith(p + "."))
-               for p in patterns)
+    return any(
+        fnmatch.fnmatchcase(key, p) or (not any(c in p for c in "*?[") and key.startswith(p + ".")) for p in patterns
+    )
 
 
-def shown_attributes(span: SpanRecord, *, patterns: Sequence[str] = (), verbose: bool = False
-                     ) -> tuple[list[tuple[str, AttributeValue]], int]:
+def shown_attributes(
+    span: SpanRecord, *, patterns: Sequence[str] = (), verbose: bool = False
+) -> tuple[list[tuple[str, AttributeValue]], int]:
     """The attributes a tree shows under a span, sorted, and how many were hidden. --filter patterns choose
     keys among all of them; otherwise hop spans show only a few keys unless verbose."""
     keys = sorted(span.attributes, key=key_rank)
@@ -135,8 +169,9 @@ def shown_attributes(span: SpanRecord, *, patterns: Sequence[str] = (), verbose:
     elif verbose:
         chosen = keys
     else:
-        chosen = [k for k in keys if k not in _ALWAYS_HIDDEN and (not is_hop(span) or k in _HOP_KEYS
-                                                                  or k in ERROR_KEYS)]
+        chosen = [
+            k for k in keys if k not in _ALWAYS_HIDDEN and (not is_hop(span) or k in _HOP_KEYS or k in ERROR_KEYS)
+        ]
     return [(k, span.attributes[k]) for k in chosen], len(keys) - len(chosen)
 
 

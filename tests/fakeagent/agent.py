@@ -28,8 +28,12 @@ def call(agent: str, argv: list[str]) -> dict[str, Any]:
         model = next(a.split("=", 1)[1].strip('"') for a in argv if a.startswith("model="))
         body = {"model": model, "messages": [{"role": "user", "content": "hi from the fake codex"}]}
         url = os.environ["OPENAI_BASE_URL"] + "/chat/completions"
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {os.environ['OPENAI_API_KEY']}"})
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {os.environ['OPENAI_API_KEY']}"},
+        )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # straight to the gateway
     try:
         with opener.open(request, timeout=15) as response:
