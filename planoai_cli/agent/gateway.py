@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planoai_cli.errors import PlanoError
-from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, paced
+from planoai_cli.gateway.alive import wait_running
 from planoai_cli.gateway.layout import decode
 from planoai_cli.gateway.options import Target, UpOptions
 from planoai_cli.gateway.progress import Reporter
 from planoai_cli.gateway.up import Running, up
-from planoai_cli.health import wait_healthy
 from planoai_cli.project import project_name
 from planoai_cli.runtime import container as rt
 from planoai_cli.runtime.engine import session
@@ -64,14 +63,8 @@ def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway |
     if model is None:
         return None
     # The same watch as `up` and `wait`: an exit, a restart or an OOM kill fails at once, with the component's log.
-    wait_healthy(
-        layout.probes(),
-        timeout=options.wait_timeout,
-        check=paced(alive_check(handle, "planoai logs shows why; planoai up starts it again")),
-        interval=PROBE_INTERVAL,
-        backoff=PROBE_BACKOFF,
-        max_interval=0.25,
-    )
+    hint = "planoai logs shows why; planoai up starts it again"
+    wait_running(handle, layout, timeout=options.wait_timeout, hint=hint)
     changed = handle.labels.get(rt.CONFIG_HASH) != config_hash
     return Gateway(
         handle.labels.get(rt.PROJECT, "?"), handle.name, f"http://{layout.host}:{model.port}", False, changed

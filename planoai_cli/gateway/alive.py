@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 
 from planoai_cli.errors import ContainerFailed, PlanoError
+from planoai_cli.gateway.layout import Layout
+from planoai_cli.health import HealthReport, Observation, wait_healthy
 from planoai_cli.logs import failed_component, select, tail
 from planoai_cli.runtime.container import Handle, State
 
@@ -18,7 +20,40 @@ PROBE_BACKOFF = 1.1
 CHECK_EVERY = 0.1
 
 
-def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
+def wait_running(
+    handle: Handle,
+    layout: Layout,
+    *,
+    timeout: float,
+    hint: str,
+    max_interval: float = 0.25,
+    before_check: Callable[[], None] | None = None,
+    on_round: Callable[[tuple[Observation, ...]], None] | None = None,
+) -> HealthReport:
+    """The one wait on a gateway container (`up`, `wait`, cli-agent's reuse): every probe of `layout` answers 200, or
+    HealthTimeout; an exit, a restart or an OOM kill raises ContainerFailed at once, with the component's log lines.
+
+    `before_check` runs before each state read (up -v shows the new log lines there).
+    """
+    alive = _alive_check(handle, hint)
+
+    def check() -> None:
+        if before_check is not None:
+            before_check()
+        alive()
+
+    return wait_healthy(
+        layout.probes(),
+        timeout=timeout,
+        check=_paced(check),
+        interval=PROBE_INTERVAL,
+        backoff=PROBE_BACKOFF,
+        max_interval=max_interval,
+        on_round=on_round,
+    )
+
+
+def _alive_check(handle: Handle, hint: str) -> Callable[[], None]:
     """A check for `health.wait_healthy`: an exit, a restart or an OOM kill raises ContainerFailed."""
 
     def check() -> None:
@@ -34,7 +69,7 @@ def alive_check(handle: Handle, hint: str) -> Callable[[], None]:
     return check
 
 
-def paced(check: Callable[[], None], every: float = CHECK_EVERY) -> Callable[[], None]:
+def _paced(check: Callable[[], None], every: float = CHECK_EVERY) -> Callable[[], None]:
     """`check`, run at most once per `every` seconds (the first call always runs): probes may come faster."""
     last: float | None = None
 

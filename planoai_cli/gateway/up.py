@@ -6,13 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planoai_cli.errors import ContainerFailed, DockerUnavailable, HealthTimeout, PlanoError
-from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, log_excerpt, paced, what_happened
+from planoai_cli.gateway.alive import log_excerpt, wait_running, what_happened
 from planoai_cli.gateway.layout import LOOPBACK, Endpoint, Layout, is_wildcard
 from planoai_cli.gateway.options import Target, UpOptions, dotenv_path
 from planoai_cli.gateway.progress import Reporter, Timings
 from planoai_cli.gateway.spec import container_spec, layout, port_maps
 from planoai_cli.gateway.tracing import Collector, trace_to_collector
-from planoai_cli.health import wait_healthy
 from planoai_cli.keys import require, resolve
 from planoai_cli.logs import failed_component
 from planoai_cli.pipeline import Validated, render_validated, validate
@@ -222,16 +221,14 @@ def _start_and_wait(
 
 
 def _wait(handle: Handle, published: Layout, options: UpOptions, reporter: Reporter, timings: Timings) -> None:
-    check = alive_check(handle, _hint(options))
     echo = _LogEcho(handle, reporter) if options.verbose else None
     with timings.phase(reporter, "health"):
-        wait_healthy(
-            published.probes(),
+        wait_running(
+            handle,
+            published,
             timeout=options.wait_timeout,
-            check=paced(echo.then(check) if echo else check),
-            interval=PROBE_INTERVAL,
-            backoff=PROBE_BACKOFF,
-            max_interval=0.25,
+            hint=_hint(options),
+            before_check=echo.show_new if echo else None,
             on_round=reporter.health,
         )
         if echo is not None:
@@ -257,13 +254,6 @@ class _LogEcho:
         for line in lines[self._shown :]:
             self._reporter.detail(f"| {line}")
         self._shown = max(self._shown, len(lines))
-
-    def then(self, check: Callable[[], None]) -> Callable[[], None]:
-        def echo_then_check() -> None:
-            self.show_new()
-            check()
-
-        return echo_then_check
 
 
 def _hint(options: UpOptions) -> str:

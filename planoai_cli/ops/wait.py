@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planoai_cli.errors import HealthTimeout, NotRunning
-from planoai_cli.gateway.alive import PROBE_BACKOFF, PROBE_INTERVAL, alive_check, log_excerpt, paced
+from planoai_cli.gateway.alive import log_excerpt, wait_running
 from planoai_cli.gateway.choose import Notify, choose
 from planoai_cli.gateway.layout import Endpoint, decode
 from planoai_cli.gateway.options import Target
-from planoai_cli.health import wait_healthy
 from planoai_cli.runtime.container import Handle
 from planoai_cli.runtime.engine import session
 
@@ -41,14 +40,7 @@ def wait(target: Target, env: Mapping[str, str], timeout: float, notify: Notify 
             )
         layout = decode(handle.labels, handle.name)
         try:
-            report = wait_healthy(
-                layout.probes(),
-                timeout=timeout,
-                check=paced(alive_check(handle, _HINT)),
-                interval=PROBE_INTERVAL,
-                backoff=PROBE_BACKOFF,
-                max_interval=0.5,
-            )
+            report = wait_running(handle, layout, timeout=timeout, hint=_HINT, max_interval=0.5)
         except HealthTimeout as e:
             raise _timed_out(e, handle) from None
     return Waited(
