@@ -1,4 +1,4 @@
-"""Render stage: the pure step `render(config, paths) -> Rendered` (no file writes, no environment, no clock)."""
+"""Render stage: the pure step `render(config, paths) -> Rendered` (no environment, no clock; memoized on disk)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from planoai_cli.model import PlanoConfig
 from planoai_cli.render.clusters import envoy_clusters, provider_route_clusters
 from planoai_cli.render.context import TTFT_BUCKETS, EnvoyContext
 from planoai_cli.render.document import document
-from planoai_cli.render.engine import render_template
 from planoai_cli.render.listeners import envoy_listeners
 from planoai_cli.render.localhost import containerize as to_container
+from planoai_cli.render.memo import rendered as memoized
 from planoai_cli.render.paths import CONTAINER_PATHS, ENVOY_FILE, PLANO_CONFIG_FILE, RenderPaths
 from planoai_cli.render.providers import derived_variables
 from planoai_cli.render.services import agent_orchestrator, default_otel_endpoint, endpoint_targets, otel_address
@@ -57,8 +57,8 @@ def render(config: PlanoConfig, paths: RenderPaths = CONTAINER_PATHS, *, contain
     """Render a valid config into envoy.yaml and plano_config_rendered.yaml.
 
     `containerize` points loopback hosts at `host.docker.internal` (with a notice each), for a gateway in a
-    container. Identical input gives byte-identical output. Raises RenderError when a template fails or a
-    value cannot be rendered.
+    container. Identical input gives byte-identical output, which is why envoy.yaml may come from the cache of
+    rendered texts (render/memo.py). Raises RenderError when a template fails or a value cannot be rendered.
     """
     notices: tuple[Diagnostic, ...] = ()
     if containerize:
@@ -79,7 +79,7 @@ def render(config: PlanoConfig, paths: RenderPaths = CONTAINER_PATHS, *, contain
         llm_gateway_wasm=paths.llm_gateway_wasm,
         plano_config=plano_config,
     )
-    envoy_yaml = render_template(TEMPLATE, envoy=context)
+    envoy_yaml = memoized(TEMPLATE, context, lambda: _envoy_yaml(context))
     variables = tuple(sorted({ref.name for ref in config.secrets} | set(derived_variables(config))))
     return Rendered(
         envoy_yaml=envoy_yaml,
@@ -91,6 +91,12 @@ def render(config: PlanoConfig, paths: RenderPaths = CONTAINER_PATHS, *, contain
         log_paths=tuple(sorted({listener.access_log for listener in context.listeners})),
         notices=notices,
     )
+
+
+def _envoy_yaml(context: EnvoyContext) -> str:
+    from planoai_cli.render.engine import render_template  # Jinja loads only when the text is not kept already
+
+    return render_template(TEMPLATE, envoy=context)
 
 
 def listener_ports(config: PlanoConfig) -> tuple[ListenerPort, ...]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
 
 from planoai_cli.errors import RenderError
+from planoai_cli.render.memo import cache_folder
 from planoai_cli.render.yamltext import scalar
 from planoai_cli.resources import data_dir
 
@@ -55,13 +55,8 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
     """Compiling the templates costs more than rendering them (about 40 ms of each render and `up`), so the compiled
     code is kept in $XDG_CACHE_HOME/planoai/templates (else ~/.cache/planoai/templates); Jinja uses a file only
     while it matches the template's source and this Python."""
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        folder = Path(base) / "planoai" / "templates"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
-        return None
-    return _KeptIfPossible(str(folder))
+    folder = cache_folder("templates")
+    return _KeptIfPossible(str(folder)) if folder is not None else None
 
 
 def render_template(name: str, env: jinja2.Environment | None = None, **values: object) -> str:
