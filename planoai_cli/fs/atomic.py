@@ -7,7 +7,6 @@ import enum
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +173,7 @@ def _swap(target: Target, data: bytes, old: _Old | None, mode: int, *, backup: b
 
 
 def _stage(target: Target, data: bytes, old: _Old | None, mode: int) -> str:
-    fd, temp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=target.real.parent)
+    fd, temp = _new_temporary(target.real)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -185,6 +184,19 @@ def _stage(target: Target, data: bytes, old: _Old | None, mode: int) -> str:
             os.unlink(temp)
         raise
     return temp
+
+
+def _new_temporary(real: Path) -> tuple[int, str]:
+    """A new private file beside `real`, as tempfile.mkstemp makes one (O_EXCL, no link followed), without importing
+    tempfile, which brings shutil, random and the compression modules into every command that writes a file."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        name = os.path.join(real.parent, f".{real.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(real.parent))
 
 
 def _finish(fd: int, target: Target, old: _Old | None, mode: int) -> None:
