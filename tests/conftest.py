@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from planoai_cli.cli import run
 
 REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.dockerfix"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C works as from a terminal, whoever started the run.
+
+    A run started in the background without job control (`.ci/run &` in a script) inherits SIGINT ignored, and an
+    ignored signal stays ignored across exec: every planoai process the tests interrupt would never hear its Ctrl-C
+    and the test would wait on it. A handled signal resets to the default in a child, which Python then handles.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

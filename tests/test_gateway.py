@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -468,17 +469,22 @@ def test_a_pull_that_fails_offline_points_at_the_testbed(cli: Cli, project: Proj
 
 def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project, docker_client: DockerClient) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as process:
-        deadline = time.monotonic() + 30  # poll the listener rather than block on the pipe
+    with (
+        subprocess.Popen(
+            [sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as process,
+        _killed_on_failure(process),
+    ):
+        # Poll for Brightstaff through the listener (what up waits for) rather than block on the pipe: the
+        # listener's /healthz is Envoy's own answer, and a chat sent then could still meet a 503.
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/healthz", timeout=1) as answer:
+                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/v1/models", timeout=1) as answer:
                     if answer.status == 200:
                         break
             except OSError:
@@ -495,6 +501,16 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
     assert containers_of(docker_client, project.name) == []
 
 
+@contextlib.contextmanager
+def _killed_on_failure(process: subprocess.Popen[str]) -> Iterator[None]:
+    """A failed step kills the process: Popen's own exit would wait for a gateway that is still in the foreground."""
+    try:
+        yield
+    except BaseException:
+        process.kill()
+        raise
+
+
 def _until_logged(client: DockerClient, project: str, text: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -507,13 +523,16 @@ def _until_logged(client: DockerClient, project: str, text: str, timeout: float 
 
 def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as process:
+    with (
+        subprocess.Popen(
+            [sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as process,
+        _killed_on_failure(process),
+    ):
         deadline = time.monotonic() + 30
         while not containers_of(docker_client, project.name) and time.monotonic() < deadline:
             time.sleep(0.05)
