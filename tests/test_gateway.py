@@ -468,17 +468,7 @@ def test_a_pull_that_fails_offline_points_at_the_testbed(cli: Cli, project: Proj
 
 
 def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project, docker_client: DockerClient) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    with (
-        subprocess.Popen(
-            [sys.executable, "-m", "planoai_cli", *project.up_args("--foreground")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        ) as process,
-        _killed_on_failure(process),
-    ):
+    with _planoai(*project.up_args("--foreground")) as process:
         # Poll for Brightstaff through the listener (what up waits for) rather than block on the pipe: the
         # listener's /healthz is Envoy's own answer, and a chat sent then could still meet a 503.
         deadline = time.monotonic() + 30
@@ -502,13 +492,17 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
 
 
 @contextlib.contextmanager
-def _killed_on_failure(process: subprocess.Popen[str]) -> Iterator[None]:
-    """A failed step kills the process: Popen's own exit would wait for a gateway that is still in the foreground."""
-    try:
-        yield
-    except BaseException:
-        process.kill()
-        raise
+def _planoai(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """planoai in a child process, for the tests that press Ctrl-C; a failed step kills it, since Popen's own exit
+    would wait for a gateway that is still running in the foreground."""
+    command = [sys.executable, "-m", "planoai_cli", *args]
+    env = {**os.environ, "NO_COLOR": "1"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+        try:
+            yield process
+        except BaseException:
+            process.kill()
+            raise
 
 
 def _until_logged(client: DockerClient, project: str, text: str, timeout: float = 15.0) -> None:
@@ -522,17 +516,7 @@ def _until_logged(client: DockerClient, project: str, text: str, timeout: float 
 
 
 def test_ctrl_c_during_the_wait_leaves_nothing(project: Project, docker_client: DockerClient) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    with (
-        subprocess.Popen(
-            [sys.executable, "-m", "planoai_cli", *project.up_args("--wait-timeout", "60")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        ) as process,
-        _killed_on_failure(process),
-    ):
+    with _planoai(*project.up_args("--wait-timeout", "60")) as process:
         deadline = time.monotonic() + 30
         while not containers_of(docker_client, project.name) and time.monotonic() < deadline:
             time.sleep(0.05)
