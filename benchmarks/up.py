@@ -338,7 +338,7 @@ def ensure_upstream(folder: Path) -> Path:
 def rows(bench: Bench) -> list[tuple[Row, Callable[[], float]]]:
     """Every measurement with its row, in the order a round runs them."""
     floor_row = Row("floor: docker run, Envoy as PID 1 → first 200", short="floor")
-    up_row = Row("planoai up → every listener healthy", "goal ≤ 1.3× floor and ≤ 1.0 s", floor_row)
+    up_row = Row("planoai up → listeners and Brightstaff healthy", "goal ≤ 1.3× floor and ≤ 1.0 s", floor_row)
     out: list[tuple[Row, Callable[[], float]]] = [
         (floor_row, partial(floor, bench)),
         (
