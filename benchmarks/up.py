@@ -1,13 +1,14 @@
 """Benchmark: start-up at the physical limit, in one table (prints; never a test: nothing here asserts).
 
 Rows: the floor (a bare `docker run` of the testbed image with Envoy itself as PID 1 and the files `planoai up`
-rendered, to its first 200 on /healthz); `planoai up` to healthy (the command returns once every listener
-answers); `planoai down` of a healthy gateway; a dead component noticed by `up` (Envoy refuses the config at
-start: from its last line to `up` exiting) and by `wait` (Envoy hangs, then is killed: from the kill to `wait`
-exiting); then `validate`, `render --out` and `--help` against upstream planoai 0.4.39's whole process, on the
-largest published config of each side (ours: examples/ and the init templates; upstream's: its wheel's
-templates). Upstream validates and renders in one step, `python -m planoai.config_generator` writing both files,
-so our validate and our render are each compared with it.
+rendered, to its first 200 on /healthz); the product's floor (the same run with `up`'s command, supervisord through
+start.sh, to Brightstaff's answer on /v1/models) and docker-py's import, which bound any CLI built on it; `planoai
+up` to healthy (the command returns once every listener and Brightstaff answer); `planoai down` of a healthy
+gateway; a dead component noticed by `up` (Envoy refuses the config at start: from its last line to `up` exiting)
+and by `wait` (Envoy hangs, then is killed: from the kill to `wait` exiting); then `validate`, `render --out` and
+`--help` against upstream planoai 0.4.39's whole process, on the largest published config of each side (ours:
+examples/ and the init templates; upstream's: its wheel's templates). Upstream validates and renders in one step,
+`python -m planoai.config_generator` writing both files, so our validate and our render are each compared with it.
 
 Every row runs --runs times (default 5); each round runs every measurement once, so a ratio's two sides run
 side by side. Shown: the median and the spread (min–max), and the load average before and after.
