@@ -415,6 +415,7 @@ def mute_brightstaff(docker_client: DockerClient, testbed_image: str) -> Iterato
 def test_up_returns_once_brightstaff_serves(cli: Cli, project: Project, late_brightstaff: str) -> None:
     code, _, err = cli(*project.up_args("--image", late_brightstaff))
     assert code == 0, err
+    assert "every listener and Brightstaff healthy (" in err
     # The first request after up returns is served: Brightstaff, not only Envoy's /healthz, was waited for.
     status, body = chat(project.port)
     assert status == 200, body

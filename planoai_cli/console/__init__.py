@@ -159,7 +159,7 @@ _PHASES = {
     "image": "image ready",
     "replace": "previous gateway removed",
     "start": "container started",
-    "health": "every listener healthy",
+    "health": "every listener and Brightstaff healthy",
 }
 
 
