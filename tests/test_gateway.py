@@ -20,6 +20,7 @@ from docker.client import DockerClient
 from docker.models.containers import Container
 
 from planoai_cli import __version__
+from planoai_cli.gateway.spec import START
 from tests.configs import GATEWAY
 from tests.dockerfix import TEST_LABELS, MockProvider, bridge_gateway, free_port, labelled, remove_labelled
 
@@ -547,12 +548,53 @@ def test_build_bakes_the_supervisord_config_into_a_derived_image(
         assert code == 0, err
         image = docker_client.images.get(tag)
         assert image.labels["org.planoai.base"] == testbed_image
-        assert image.attrs["Config"]["Entrypoint"][-1] == "/etc/plano/supervisord/supervisord.conf"
+        assert tuple(image.attrs["Config"]["Entrypoint"]) == START  # the one start path: start.sh
         output = docker_client.containers.run(
             tag, entrypoint=["cat", "/etc/plano/supervisord/supervisord.conf"], labels=TEST_LABELS, remove=True
         )
         assert output.decode() == (REPO / "supervisord" / "supervisord.conf").read_text()
     finally:
+        docker_client.images.remove(tag, force=True)
+
+
+def test_the_built_image_runs_a_rendered_config_as_up_would(
+    cli: Cli, project: Project, docker_client: DockerClient, tmp_path: Path
+) -> None:
+    tag = f"planoai-gateway-test:{os.getpid()}-run"
+    rendered = tmp_path / "rendered"
+    try:
+        assert cli("build", "--base", "planoai-testbed:latest", "--tag", tag)[0] == 0
+        code, _, err = cli("render", str(project.root / "config.yaml"), "--out", str(rendered))
+        assert code == 0, err
+        # What the Dockerfile asks of a plain `docker run`: the rendered files, a tmpfs at /run/plano, the keys.
+        container = docker_client.containers.run(
+            tag,
+            detach=True,
+            labels={**TEST_LABELS, PROJECT_LABEL: project.name},
+            volumes={str(rendered): {"bind": "/etc/plano/rendered", "mode": "ro"}},
+            tmpfs={"/run/plano": "rw,mode=0700"},
+            environment={
+                "OPENAI_API_KEY": KEY,
+                "PLANO_ENVOY_VARS": "$OPENAI_API_KEY",
+                "PLANO_CONFIG_VARS": "$OPENAI_API_KEY",
+            },
+            ports={f"{project.port}/tcp": ("127.0.0.1", project.port)},
+            extra_hosts={"host.docker.internal": "host-gateway"},
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/v1/models", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, container.logs().decode(errors="replace")
+                time.sleep(0.1)
+        status, body = chat(project.port)
+        assert status == 200, body
+        assert "RPC interface 'wake' initialized" in container.logs().decode(errors="replace")
+    finally:
+        remove_labelled(docker_client, PROJECT_LABEL, project.name)
         docker_client.images.remove(tag, force=True)
 
 
