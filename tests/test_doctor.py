@@ -307,6 +307,15 @@ def test_an_unreachable_docker_host_is_reported_with_the_attempt(
     assert f"             tried {dead} (DOCKER_HOST is set): connection refused" in out.splitlines()
 
 
+def test_a_bind_that_is_not_an_ip_is_the_usage_error_up_gives(cli: Cli, folder: Folder) -> None:
+    config = str(folder.root / "config.yaml")
+    up = cli("up", config, "--bind", "gateway.local", "--admin-port", str(folder.admin_port))
+    doctor = cli("doctor", config, "--bind", "gateway.local", "--admin-port", str(folder.admin_port))
+    assert up[0] == doctor[0] == 2
+    assert doctor[2] == up[2]
+    assert "--bind 'gateway.local' is not an IP address" in doctor[2]
+
+
 def test_a_port_held_by_a_socket_names_this_process(cli: Cli, folder: Folder) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", folder.port))

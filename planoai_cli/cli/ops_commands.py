@@ -54,6 +54,7 @@ def wait(file: Path | None, search_dir: Path, project: str | None, timeout: floa
 @PATH
 @PROJECT
 @gateway_options(
+    check_bind=True,  # as up: an address that is not an IP is the usage error up would stop with
     image="Image up would run",
     pull="The pull policy up would use (a missing image is a problem only with never).",
     bind="Host address up would publish the ports on.",
