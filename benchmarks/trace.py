@@ -248,6 +248,10 @@ def _queries(path: Path, env: dict[str, str], traces: int) -> list[tuple[str, st
                 "spans_with_attribute(llm.model, limit 10001)  (obs)",
                 lambda: store.spans_with_attribute("llm.model", limit=10_001),
             ),
+            (
+                "spans_with_attribute(llm.model, after_id)  (obs after a commit)",
+                lambda: store.spans_with_attribute("llm.model", limit=10_001, after_id=store.last_span_id() - 1),
+            ),
             ("attribute_keys()", store.attribute_keys),
             ("stats()", store.stats),
         ]

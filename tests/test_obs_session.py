@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -100,22 +101,29 @@ def test_a_config_named_on_the_command_line_must_exist_and_be_valid(project: Cal
 
 
 class ListSource:
-    """The store's one query obs uses, over a list (the real store is tested end to end in test_obs_cli.py)."""
+    """The store's queries obs uses, over a list whose positions are the span ids, from 1 (the real store is tested
+    end to end in test_obs_cli.py and test_trace_store.py)."""
 
     def __init__(self, spans: list[SpanRecord]) -> None:
         self.spans = spans
         self.asked: list[tuple[str, int | None, int | None]] = []
+        self.after: list[int | None] = []
 
     def spans_with_attribute(
-        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None, after_id: int | None = None
     ) -> list[SpanRecord]:
         self.asked.append((key, since_ns, limit))
+        self.after.append(after_id)
+        stored = self.spans[after_id or 0 :]
         found = sorted(
-            (s for s in self.spans if key in s.attributes and (since_ns is None or s.start_ns >= since_ns)),
+            (s for s in stored if key in s.attributes and (since_ns is None or s.start_ns >= since_ns)),
             key=lambda s: s.start_ns,
             reverse=True,
         )
         return found[:limit]
+
+    def last_span_id(self) -> int:
+        return len(self.spans)
 
 
 def test_the_window_asks_the_store_for_recent_llm_spans_and_says_when_it_cut() -> None:
@@ -241,6 +249,31 @@ def test_the_live_reader_queries_again_only_when_the_store_files_change(tmp_path
     again = reader(now + timedelta(seconds=1))
     assert (len(source.asked), again.totals.requests) == (2, 2)
     assert again.recent[1].call is first.recent[0].call  # a span read before is not read again
+
+
+def test_a_change_reads_only_the_spans_stored_since_and_a_full_read_comes_every_so_often(tmp_path: Path) -> None:
+    wal = tmp_path / "traces.sqlite3-wal"
+    source = ListSource([llm_span(n) for n in range(1, 4)])
+    now = datetime.fromtimestamp((T0 + 10 * 10**9) / 1e9, UTC)
+    reader = Reader(source, None, Window(limit=3), collector="c", files=[wal], full_every=3600)
+    assert reader(now).totals.requests == 3
+    late = dataclasses.replace(llm_span(2), span_id=f"{99:016x}")  # stored last, started early (a long call)
+    source.spans += [llm_span(8), late]
+    wal.write_bytes(b"a commit")
+    summary = reader(now)
+    assert source.after == [None, 3]  # only the two new rows were asked for
+    assert [p.call.span_id for p in summary.recent] == [f"{8:016x}", f"{3:016x}", f"{99:016x}"]
+    assert summary.truncated  # five calls, three kept
+    del source.spans[3:]  # the store dropped them; only a full read can tell
+    wal.write_bytes(b"another commit")
+    again = reader(now)
+    assert source.after[-1] is None  # fewer ids than read up to: the store was emptied or trimmed, all is read
+    assert (again.totals.requests, again.truncated) == (3, False)
+    source.spans.append(llm_span(4))
+    wal.write_bytes(b"a third commit")
+    reader._full_every = 0.0
+    assert reader(now).totals.requests == 3
+    assert source.after[-1] is None  # every full_every seconds, whatever changed
 
 
 def test_without_files_to_watch_every_redraw_queries() -> None:

@@ -191,6 +191,16 @@ def test_spans_with_an_attribute_newest_first(store: Store) -> None:
     assert store.spans_with_attribute("llm.model", since_ns=T0 + 2 * S + 1) == []
 
 
+def test_spans_stored_after_an_id_whatever_their_start(store: Store) -> None:
+    assert store.last_span_id() == 0
+    store.add([span(5, 1, attrs={"llm.model": "early"})])
+    first = store.last_span_id()
+    store.add([span(1, 1, attrs={"llm.model": "late"}), span(6, 1, attrs={"http.method": "GET"})])
+    assert store.last_span_id() == first + 2
+    assert [s.attributes["llm.model"] for s in store.spans_with_attribute("llm.model", after_id=first)] == ["late"]
+    assert store.spans_with_attribute("llm.model", after_id=store.last_span_id()) == []
+
+
 def test_attribute_keys_and_stats(store: Store, tmp_path: Path) -> None:
     assert store.attribute_keys() == set()
     assert store.stats().spans == 0

@@ -24,8 +24,10 @@ class SpanSource(Protocol):
     """The part of the collector's store obs reads (trace/store.py's Store)."""
 
     def spans_with_attribute(
-        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None, after_id: int | None = None
     ) -> list[SpanRecord]: ...
+
+    def last_span_id(self) -> int: ...
 
 
 class StoreSource:
@@ -37,15 +39,23 @@ class StoreSource:
         self._store: Store | None = None
 
     def spans_with_attribute(
-        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None, after_id: int | None = None
     ) -> list[SpanRecord]:
-        if self._store is None:
-            if not self.path.exists():
-                return []
+        store = self._opened()
+        if store is None:
+            return []
+        return store.spans_with_attribute(key, since_ns=since_ns, limit=limit, after_id=after_id)
+
+    def last_span_id(self) -> int:
+        store = self._opened()
+        return store.last_span_id() if store is not None else 0
+
+    def _opened(self) -> Store | None:
+        if self._store is None and self.path.exists():
             from planoai_cli.trace.store import Store
 
             self._store = Store.open(self.path, readonly=True)
-        return self._store.spans_with_attribute(key, since_ns=since_ns, limit=limit)
+        return self._store
 
     def files(self) -> list[Path]:
         """The files every commit of the collector changes (the WAL, and the database after a checkpoint)."""
@@ -106,9 +116,11 @@ def read_summary(
 class Reader:
     """Summaries of one store as time goes by, for the live console.
 
-    The store is queried again only when its files changed (every commit of the collector touches the WAL file) or
-    `full_every` seconds have passed, and a span already read is not read again, so an idle redraw costs a stat()
-    and a redraw after new spans costs one query.
+    The store is queried again only when its files changed (every commit of the collector touches the WAL file),
+    and then only for the spans stored since the last query (by span id: a long call's span arrives late with an
+    early start); every `full_every` seconds the whole window is read again, which also lets go of spans the store
+    dropped. A span already read is not read again, so an idle redraw costs a stat() and a redraw after new spans
+    one query over the new rows, however large the store.
     """
 
     def __init__(
@@ -125,6 +137,7 @@ class Reader:
         self._files, self._full_every = tuple(files), full_every
         self._seen: tuple[object, ...] | None = None
         self._read_at = 0.0
+        self._last_id: int | None = None  # the newest span id the calls were read up to
         self._calls: list[LlmCall] = []
         self._truncated = False
 
@@ -134,11 +147,10 @@ class Reader:
         start = now - timedelta(seconds=window.since_seconds) if window.since_seconds else None
         since_ns = int(start.timestamp()) * 10**9 + start.microsecond * 1000 if start else None
         seen = _signature(self._files)
-        if not self._files or seen != self._seen or time.monotonic() - self._read_at >= self._full_every:
-            spans = self._source.spans_with_attribute(MODEL, since_ns=since_ns, limit=window.limit + 1)
-            calls = llm_calls(spans, {(c.trace_id, c.span_id): c for c in self._calls})
-            self._calls, self._truncated = calls[: window.limit], len(calls) > window.limit
-            self._seen, self._read_at = seen, time.monotonic()
+        full = not self._files or self._last_id is None or time.monotonic() - self._read_at >= self._full_every
+        if full or seen != self._seen:
+            self._read(since_ns, after_id=None if full else self._last_id)
+            self._seen = seen
         calls = self._calls if since_ns is None else [c for c in self._calls if c.start_ns >= since_ns]
         return summarize(
             calls,
@@ -150,6 +162,23 @@ class Reader:
             recent=window.recent,
             truncated=self._truncated,
         )
+
+    def _read(self, since_ns: int | None, *, after_id: int | None) -> None:
+        """The window's calls (the newest `limit`), read whole or, after `after_id`, added to those read before."""
+        limit = self._window.limit
+        last = self._source.last_span_id()  # first: a span stored meanwhile is read now and again next time, once
+        if after_id is not None and last < after_id:
+            after_id = None  # ids start again in an emptied store: read it all
+        spans = self._source.spans_with_attribute(MODEL, since_ns=since_ns, limit=limit + 1, after_id=after_id)
+        known = {(c.trace_id, c.span_id): c for c in self._calls}
+        calls = llm_calls(spans, known)
+        if after_id is None:
+            self._truncated, self._read_at = len(calls) > limit, time.monotonic()
+        else:
+            merged = {**known, **{(c.trace_id, c.span_id): c for c in calls}}
+            calls = sorted(merged.values(), key=lambda c: (c.start_ns, c.span_id), reverse=True)
+            self._truncated = self._truncated or len(calls) > limit
+        self._calls, self._last_id = calls[:limit], last
 
 
 def _signature(files: Sequence[Path]) -> tuple[object, ...]:

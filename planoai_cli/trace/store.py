@@ -295,18 +295,30 @@ class Store:
         ]
 
     def spans_with_attribute(
-        self, key: str, *, since_ns: int | None = None, limit: int | None = None
+        self, key: str, *, since_ns: int | None = None, limit: int | None = None, after_id: int | None = None
     ) -> list[SpanRecord]:
-        """Spans that have attribute `key` (started at or after since_ns), newest first, at most `limit`."""
+        """Spans that have attribute `key` (started at or after since_ns; stored after span `after_id`), newest
+        first, at most `limit`."""
         condition = "instr(attributes, ?) > 0"
         args: list[str | int] = [encode(key) + ":"]
         if since_ns is not None:
             condition += " AND start_ns >= ?"
             args.append(since_ns)
+        if after_id is not None:
+            condition += " AND id > ?"  # the primary key: only the rows stored since, whatever their start time
+            args.append(after_id)
         with self._reading() as ready:
             if not ready:
                 return []
             return self._spans(f"{condition} ORDER BY start_ns DESC, id DESC LIMIT ?", [*args, _limit(limit)])
+
+    def last_span_id(self) -> int:
+        """The id of the newest stored span (0 when there is none); spans stored later have larger ids."""
+        with self._reading() as ready:
+            if not ready:
+                return 0
+            (found,) = self._db.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()
+            return int(found)
 
     def attribute_keys(self) -> set[str]:
         """Every span attribute key of the stored spans."""
