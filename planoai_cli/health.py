@@ -24,10 +24,18 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 @dataclass(frozen=True)
 class Probe:
-    """One URL that must answer 200, and what to call it in messages."""
+    """One URL that must answer 200, and what to call it in messages.
+
+    `behind_proxy`: the URL reaches a service through Envoy, which answers 503 itself while it cannot connect; any
+    answer below 500 then comes from the service, which is up even if its build lacks that route (a 404).
+    """
 
     label: str
     url: str
+    behind_proxy: bool = False
+
+    def accepts(self, status: int) -> bool:
+        return status == 200 or (self.behind_proxy and status < 500)
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class Observation:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        return self.status is not None and self.probe.accepts(self.status)
 
     def describe(self) -> str:
         if self.status is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from planoai_cli.render import render
 from planoai_cli.resources import data_dir
 from tests.configs import MINIMAL
 from tests.exportfix import CASES, export_case, export_file
+from tests.httpserver import serve, status
 
 Cli = Callable[..., tuple[int, str, str]]
 KEY = "sk-export-test-0123456789"
@@ -320,3 +322,15 @@ def test_the_files_written_beside_the_main_one_are_the_containers_files(gw: Path
             assert text == d.supervisor[name.rsplit("/", 1)[1]]
         else:
             assert list(yaml.safe_load_all(text)), name
+
+
+@pytest.mark.parametrize(
+    ("listener", "brightstaff", "healthy"),
+    [(200, 200, True), (200, 404, True), (200, 503, False), (404, 200, False), (503, 200, False)],
+)
+def test_the_exported_health_check_judges_as_up_does(listener: int, brightstaff: int, healthy: bool) -> None:
+    # The command the compose/swarm health checks and the Kubernetes probes run, against real HTTP servers.
+    with serve([status(listener)]) as (envoy, _), serve([status(brightstaff)]) as (behind, _):
+        command = ["python3", "-c", deployment.HEALTH_SCRIPT, f"{envoy}/healthz", f"{behind}/v1/models"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    assert (done.returncode == 0) is healthy, done.stderr

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from planoai_cli.errors import ContainerFailed, HealthTimeout
-from planoai_cli.health import Probe, wait_healthy
+from planoai_cli.health import Probe, probe_all, wait_healthy
 from tests.httpserver import hang, serve, status
 
 
@@ -98,3 +98,13 @@ def test_probing_does_not_load_httpxs_command_line_tool() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["['httpx']"]
+
+
+@pytest.mark.parametrize(("code", "ok"), [(200, True), (404, True), (499, True), (502, False), (503, False)])
+def test_a_service_behind_the_proxy_is_up_when_it_answers_anything_but_a_5xx(code: int, ok: bool) -> None:
+    # Brightstaff through Envoy: a 404 is Brightstaff's own answer (a build without the route), a 503 is Envoy's.
+    with serve([status(code)]) as (url, _):
+        (seen,) = probe_all([Probe("brightstaff", f"{url}/v1/models", behind_proxy=True)], 2.0)
+        (listener,) = probe_all([Probe("listener", f"{url}/healthz")], 2.0)
+    assert seen.ok is ok
+    assert listener.ok is (code == 200)

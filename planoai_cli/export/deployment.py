@@ -29,9 +29,18 @@ RUN_DIR = "/run/plano"
 SUPERVISOR_FILES = ("supervisord.conf", "component.sh", "stop-on-exit.sh", "start.sh", "wake.conf", "wake.py")
 ENTRYPOINT_FILE = "entrypoint.py"
 ENTRYPOINT = ("python3", f"{SUPERVISOR_DIR}/{ENTRYPOINT_FILE}")
-# Every listener's health path and Brightstaff behind the model listener, in one check: any answer but 2xx (or no
-# answer within 2 s) fails it.
-HEALTH_SCRIPT = "import sys, urllib.request as r; [r.urlopen(u, timeout=2).close() for u in sys.argv[1:]]"
+# Every listener's health path and Brightstaff behind the model listener, in one check, as `up` judges them: a
+# listener must answer 2xx; Brightstaff any status below 500 (Envoy's own 503 means it is not listening yet); no
+# answer within 2 s fails.
+HEALTH_SCRIPT = (
+    "import sys, urllib.request as r, urllib.error as e\n"
+    "for u in sys.argv[1:]:\n"
+    "    try:\n"
+    "        r.urlopen(u, timeout=2).close()\n"
+    "    except e.HTTPError as x:\n"
+    f"        if x.code >= 500 or not u.endswith('{BRIGHTSTAFF_READY_PATH}'):\n"
+    "            raise\n"
+)
 # Docker labels: the names `up` gives its container's hash and version (runtime/container.py), and the export's own.
 LABEL_CONFIG_HASH = "org.planoai.config-hash"
 LABEL_CLI_VERSION = "org.planoai.cli-version"

@@ -61,7 +61,7 @@ def values(deployment: Deployment) -> dict[str, Any]:
             }
             for li, service in zip(deployment.listeners, names, strict=True)
         ],
-        "healthUrls": list(deployment.health_urls),
+        "healthCommand": list(deployment.health_command),
         "environment": [{"name": name, "value": value} for name, value in deployment.environment.items()],
         "secret": {
             "name": k8s.secret_name(deployment),

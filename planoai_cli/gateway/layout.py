@@ -106,6 +106,7 @@ class Layout:
         return Probe(
             f"brightstaff (through model listener {model.name})",
             f"http://{self.host}:{model.port}{BRIGHTSTAFF_READY_PATH}",
+            behind_proxy=True,
         )
 
     def probes(self) -> list[Probe]:

@@ -18,10 +18,7 @@ planoai.org/cli-version: {{ index .Chart.Annotations "planoai.org/cli-version" |
 {{- define "plano.health" -}}
 exec:
   command:
-    - python3
-    - -c
-    - "import sys, urllib.request as r; [r.urlopen(u, timeout=2).close() for u in sys.argv[1:]]"
-    {{- range .Values.healthUrls }}
+    {{- range .Values.healthCommand }}
     - {{ . | quote }}
     {{- end }}
 timeoutSeconds: 3
