@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -67,7 +66,6 @@ ENVOY = [
     "--log-level",
     "warning",
 ]
-START = ["/bin/sh", "/etc/plano/supervisord/start.sh"]  # the gateway's command under up (gateway/spec.py)
 
 
 @dataclass
@@ -169,9 +167,10 @@ def _first_200(url: str, deadline: float) -> float:
     raise SystemExit(f"{url} never answered 200")
 
 
-def floor(bench: Bench) -> float:
-    """`docker run` of the image with Envoy as PID 1 and the rendered files, to the first 200 on /healthz."""
-    port, name = _free_port(), f"{PROJECT}-floor"
+def _run_until_ready(bench: Bench, suffix: str, run: list[str], paths: tuple[str, ...]) -> float:
+    """`docker run` of the image with `up`'s rendered files and `run` (options, the image, its command), to the first
+    200 on each of `paths` in turn; the container is removed afterwards."""
+    port, name = _free_port(), f"{PROJECT}-{suffix}"
     start = time.perf_counter()
     subprocess.run(
         [
@@ -188,70 +187,43 @@ def floor(bench: Bench) -> float:
             f"127.0.0.1:{port}:{bench.port}",
             "--add-host",
             "host.docker.internal:host-gateway",
-            "--entrypoint",
-            ENVOY[0],
-            IMAGE,
-            *ENVOY[1:],
+            *run,
         ],
         check=True,
         capture_output=True,
     )
     try:
-        return _first_200(f"http://127.0.0.1:{port}/healthz", start + 60) - start
+        ready = start
+        for path in paths:
+            ready = _first_200(f"http://127.0.0.1:{port}{path}", start + 60)
+        return ready - start
     finally:
         subprocess.run(["docker", "rm", "-f", name], check=False, capture_output=True)
+
+
+def floor(bench: Bench) -> float:
+    """`docker run` of the image with Envoy as PID 1 and the rendered files, to the first 200 on /healthz."""
+    return _run_until_ready(bench, "floor", ["--entrypoint", ENVOY[0], IMAGE, *ENVOY[1:]], ("/healthz",))
 
 
 def supervised_floor(bench: Bench) -> float:
-    """The same `docker run` with the product's own command (supervisord through start.sh, Envoy and Brightstaff),
-    to the first 200 on /healthz and on Brightstaff's /v1/models: the floor with supervisord, which `up` must run."""
-    port, name = _free_port(), f"{PROJECT}-supervised"
-    rendered = bench.rendered()
-    names = sorted(
-        set(
-            re.findall(
-                r"\$\{?([A-Z_][A-Z0-9_]*)",
-                "".join(p.read_text(encoding="utf-8") for p in rendered.iterdir() if p.suffix == ".yaml"),
-            )
-        )
-    )
-    variables = " ".join(f"${n}" for n in names)
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            "docker",
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--label",
-            "org.planoai.bench=1",
-            "-v",
-            f"{rendered}:/etc/plano/rendered:ro",
-            "-v",
-            f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
-            "--tmpfs",
-            "/run/plano:rw,mode=0700",
-            "-p",
-            f"127.0.0.1:{port}:{bench.port}",
-            "-e",
-            f"PLANO_ENVOY_VARS={variables}",
-            "-e",
-            f"PLANO_CONFIG_VARS={variables}",
-            *(arg for n in names for arg in ("-e", f"{n}=bench")),
-            "--add-host",
-            "host.docker.internal:host-gateway",
-            IMAGE,
-            *START,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        _first_200(f"http://127.0.0.1:{port}/healthz", start + 60)
-        return _first_200(f"http://127.0.0.1:{port}/v1/models", start + 60) - start
-    finally:
-        subprocess.run(["docker", "rm", "-f", name], check=False, capture_output=True)
+    """The same `docker run` with the product's own command (supervisord through start.sh, Envoy and Brightstaff) and
+    `up`'s environment, to the first 200 on /healthz and on Brightstaff's /v1/models: the floor with supervisord,
+    which `up` must run."""
+    from planoai_cli.contract import BRIGHTSTAFF_READY_PATH
+    from planoai_cli.gateway.options import UpOptions
+    from planoai_cli.gateway.spec import START, environment
+    from planoai_cli.pipeline import prepare
+
+    env = environment(prepare(bench.config).rendered, bench.env, UpOptions())
+    options = [
+        "-v",
+        f"{REPO / 'supervisord'}:/etc/plano/supervisord:ro",
+        "--tmpfs",
+        "/run/plano:rw,mode=0700",
+        *(arg for item in env.items() for arg in ("-e", "=".join(item))),
+    ]
+    return _run_until_ready(bench, "supervised", [*options, IMAGE, *START], ("/healthz", BRIGHTSTAFF_READY_PATH))
 
 
 def docker_py_import(bench: Bench) -> float:
