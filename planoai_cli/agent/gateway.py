@@ -59,7 +59,7 @@ def _reuse(handle: rt.Handle, options: UpOptions, config_hash: str) -> Gateway |
         layout = decode(handle.labels, handle.name)
     except PlanoError:
         return None  # started by another tool or an older planoai: `up` replaces it
-    model = next((li for li in layout.listeners if li.type == "model"), None)
+    model = layout.model_listener()
     if model is None:
         return None
     # The same watch as `up` and `wait`: an exit, a restart or an OOM kill fails at once, with the component's log.

@@ -30,8 +30,9 @@ def wait_running(
     before_check: Callable[[], None] | None = None,
     on_round: Callable[[tuple[Observation, ...]], None] | None = None,
 ) -> HealthReport:
-    """The one wait on a gateway container (`up`, `wait`, cli-agent's reuse): every probe of `layout` answers 200, or
-    HealthTimeout; an exit, a restart or an OOM kill raises ContainerFailed at once, with the component's log lines.
+    """The one wait on a gateway container (`up`, `wait`, cli-agent's reuse): every probe of `layout` answers as it
+    must (Probe.accepts), or HealthTimeout; an exit, a restart or an OOM kill raises ContainerFailed at once, with
+    the component's log lines.
 
     `before_check` runs before each state read (up -v shows the new log lines there).
     """

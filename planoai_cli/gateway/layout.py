@@ -97,10 +97,13 @@ class Layout:
             Probe(f"{li.type} listener {li.name}", f"http://{self.host}:{li.port}{li.health}") for li in self.listeners
         ]
 
+    def model_listener(self) -> Listener | None:
+        return next((li for li in self.listeners if li.type == "model"), None)
+
     def brightstaff_probe(self) -> Probe | None:
         """Brightstaff through the model listener: Envoy answers /healthz without it, so a start that waits on the
         listeners alone can report healthy while every request still gets a 503."""
-        model = next((li for li in self.listeners if li.type == "model"), None)
+        model = self.model_listener()
         if model is None:
             return None
         return Probe(
@@ -110,7 +113,7 @@ class Layout:
         )
 
     def probes(self) -> list[Probe]:
-        """What must answer 200 before the gateway serves: every listener, then Brightstaff behind them."""
+        """What must answer before the gateway serves (Probe.accepts): every listener, then Brightstaff behind them."""
         brightstaff = self.brightstaff_probe()
         return self.listener_probes() + ([brightstaff] if brightstaff is not None else [])
 

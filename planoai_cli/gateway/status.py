@@ -121,8 +121,7 @@ def _layout(handle: rt.Handle) -> Layout | None:
 
 def _health(layout: Layout) -> tuple[tuple[ListenerStatus, ...], tuple[ComponentStatus, ...]]:
     endpoints = layout.endpoints()
-    brightstaff = layout.brightstaff_probe()
-    seen = probe_all([*layout.listener_probes(), *([brightstaff] if brightstaff else [])], timeout=2.0)
+    seen = probe_all(layout.probes(), timeout=2.0)  # the listeners in order, then Brightstaff
     listeners = tuple(
         ListenerStatus(e.name, e.type, e.url, obs.ok, obs.describe(), e.urls)
         for e, obs in zip(endpoints, seen, strict=False)
