@@ -473,14 +473,7 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
     with _planoai(*project.up_args("--foreground")) as process:
         # Poll for Brightstaff through the listener (what up waits for) rather than block on the pipe: the
         # listener's /healthz is Envoy's own answer, and a chat sent then could still meet a 503.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/v1/models", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
+        _brightstaff_ready(project.port, alive=lambda: process.poll() is None)
         chat(project.port)  # a request while in the foreground shows up in the streamed access log
         _until_logged(docker_client, project.name, "POST /v1/chat/completions")
         time.sleep(0.5)  # the foreground process reads the same stream; let it print the line too
@@ -491,6 +484,20 @@ def test_foreground_streams_logs_and_ctrl_c_removes_the_gateway(project: Project
     assert "[access]" in out
     assert "POST /v1/chat/completions" in out
     assert containers_of(docker_client, project.name) == []
+
+
+def _brightstaff_ready(port: int, alive: Callable[[], bool] = lambda: True, timeout: float = 30.0) -> bool:
+    """Whether Brightstaff answered 200 through the listener on `port` within `timeout`, while `alive()` held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 @contextlib.contextmanager
@@ -581,15 +588,7 @@ def test_the_built_image_runs_a_rendered_config_as_up_would(
             ports={f"{project.port}/tcp": ("127.0.0.1", project.port)},
             extra_hosts={"host.docker.internal": "host-gateway"},
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{project.port}/v1/models", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                assert time.monotonic() < deadline, container.logs().decode(errors="replace")
-                time.sleep(0.1)
+        assert _brightstaff_ready(project.port), container.logs().decode(errors="replace")
         status, body = chat(project.port)
         assert status == 200, body
         assert "RPC interface 'wake' initialized" in container.logs().decode(errors="replace")
