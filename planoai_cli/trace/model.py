@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 AttributeValue = str | int | float | bool  # OTLP arrays and maps are kept as their JSON text
 
@@ -32,6 +34,25 @@ class SpanRecord:
     @property
     def duration_ns(self) -> int:
         return max(self.end_ns - self.start_ns, 0)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], resource: Mapping[str, AttributeValue]) -> SpanRecord:
+        """A span from a row as the store keeps it (and the receiver's conversion writes it): the fields in order,
+        the attributes as JSON text."""
+        return cls(
+            trace_id=row[0],
+            span_id=row[1],
+            parent_span_id=row[2],
+            name=row[3],
+            service=row[4],
+            start_ns=row[5],
+            end_ns=row[6],
+            kind=row[7],
+            status_code=row[8],
+            status_message=row[9],
+            attributes=json.loads(row[10]),
+            resource=resource,
+        )
 
 
 @dataclass(frozen=True)

@@ -101,23 +101,7 @@ def spans_from_request(request: ExportTraceServiceRequest) -> list[SpanRecord]:
     found = []
     for batch in convert(request).batches:
         resource = json.loads(batch.resource)
-        for r in batch.rows:
-            found.append(
-                SpanRecord(
-                    trace_id=r[0],
-                    span_id=r[1],
-                    parent_span_id=r[2],
-                    name=r[3],
-                    service=r[4],
-                    start_ns=r[5],
-                    end_ns=r[6],
-                    kind=r[7],
-                    status_code=r[8],
-                    status_message=r[9],
-                    attributes=json.loads(r[10]),
-                    resource=resource,
-                )
-            )
+        found += [SpanRecord.from_row(r, resource) for r in batch.rows]
     return found
 
 

@@ -391,23 +391,7 @@ class Store:
             self._resources = {
                 rid: json.loads(text) for rid, text in self._db.execute("SELECT id, attributes FROM resources")
             }
-        return [
-            SpanRecord(
-                trace_id=r[0],
-                span_id=r[1],
-                parent_span_id=r[2],
-                name=r[3],
-                service=r[4],
-                start_ns=r[5],
-                end_ns=r[6],
-                kind=r[7],
-                status_code=r[8],
-                status_message=r[9],
-                attributes=json.loads(r[10]),
-                resource=self._resources.get(r[11], {}),
-            )
-            for r in rows
-        ]
+        return [SpanRecord.from_row(r, self._resources.get(r[11], {})) for r in rows]
 
     @contextmanager
     def _reading(self) -> Iterator[bool]:
