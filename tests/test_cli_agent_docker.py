@@ -39,10 +39,9 @@ class Project:
         )
         (root / ".env").write_text(f"OPENAI_API_KEY={GATEWAY_KEY}\n", encoding="utf-8")
 
-    def agent_args(self, agent: str, *extra: str) -> list[str]:
+    def gateway_args(self, *extra: str) -> list[str]:
+        """The config and the flags that keep this test's gateway apart, for `up` and `cli-agent` alike."""
         return [
-            "cli-agent",
-            agent,
             str(self.root / "config.yaml"),
             "--project-name",
             self.name,
@@ -54,6 +53,9 @@ class Project:
             str(self.admin_port),
             *extra,
         ]
+
+    def agent_args(self, agent: str, *extra: str) -> list[str]:
+        return ["cli-agent", agent, *self.gateway_args(*extra)]
 
 
 @pytest.fixture
@@ -113,18 +115,7 @@ def test_cli_agent_starts_the_gateway_and_claude_reaches_it(
 def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(
     cli: Cli, project: Project, agent: FakeAgent, mock_provider: MockProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = cli(
-        "up",
-        str(project.root / "config.yaml"),
-        "--project-name",
-        project.name,
-        "--image",
-        "planoai-testbed:latest",
-        "--pull",
-        "never",
-        "--admin-port",
-        str(project.admin_port),
-    )
+    code, _, err = cli("up", *project.gateway_args())
     assert code == 0, err
     agent.calls_the_gateway(monkeypatch)
     code, _, err = cli(*project.agent_args("codex", "--", "exec", "fix the bug"))
@@ -151,20 +142,7 @@ def test_a_running_gateway_is_reused_and_codex_reaches_the_provider(
 def test_a_gateway_published_on_every_interface_is_reached_on_loopback(
     cli: Cli, project: Project, agent: FakeAgent
 ) -> None:
-    code, _, err = cli(
-        "up",
-        str(project.root / "config.yaml"),
-        "--project-name",
-        project.name,
-        "--image",
-        "planoai-testbed:latest",
-        "--pull",
-        "never",
-        "--admin-port",
-        str(project.admin_port),
-        "--bind",
-        "0.0.0.0",
-    )
+    code, _, err = cli("up", *project.gateway_args("--bind", "0.0.0.0"))
     assert code == 0, err
     code, _, err = cli(*project.agent_args("claude"))
     assert code == 0, err

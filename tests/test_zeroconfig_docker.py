@@ -34,22 +34,15 @@ def bare(
     remove_labelled(docker_client, PROJECT_LABEL, root.name)
 
 
+def _up(cli: Cli, folder: Path, port: int) -> tuple[int, str, str]:
+    """`up --json` in a folder without a config: a zero-config gateway on `port`, on the testbed image."""
+    flags = ["--listener-port", str(port), "--admin-port", str(free_port())]
+    return cli("up", "--path", str(folder), *flags, "--image", "planoai-testbed:latest", "--pull", "never", "--json")
+
+
 def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker_client: DockerClient) -> None:
-    port, admin = free_port(), free_port()
-    code, out, err = cli(
-        "up",
-        "--path",
-        str(bare),
-        "--listener-port",
-        str(port),
-        "--admin-port",
-        str(admin),
-        "--image",
-        "planoai-testbed:latest",
-        "--pull",
-        "never",
-        "--json",
-    )
+    port = free_port()
+    code, out, err = _up(cli, bare, port)
     assert code == 0, err
     written = tmp_path / "xdg" / "planoai" / "zero-config.yaml"
     assert (
@@ -78,21 +71,8 @@ def test_zero_config_up_status_down(cli: Cli, bare: Path, tmp_path: Path, docker
 
 def test_no_key_at_all_starts_a_pass_through_gateway(cli: Cli, bare: Path, tmp_path: Path) -> None:
     (bare / ".env").unlink()
-    port, admin = free_port(), free_port()
-    code, out, err = cli(
-        "up",
-        "--path",
-        str(bare),
-        "--listener-port",
-        str(port),
-        "--admin-port",
-        str(admin),
-        "--image",
-        "planoai-testbed:latest",
-        "--pull",
-        "never",
-        "--json",
-    )
+    port = free_port()
+    code, out, err = _up(cli, bare, port)
     assert code == 0, err
     assert "starting a pass-through gateway; clients must send their own API key" in err.replace("\n", " ")
     written = (tmp_path / "xdg" / "planoai" / "zero-config.yaml").read_text(encoding="utf-8")
