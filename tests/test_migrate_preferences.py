@@ -44,7 +44,7 @@ def test_inline_preferences_are_lifted_naming_what_the_router_matches() -> None:
         "version": "v0.3.0",
         "model_providers": [{"name": "claude", "model": "anthropic/claude-sonnet-4"}, {"model": "openai/gpt-4o"}],
         "routing_preferences": [
-            # The custom name, not `anthropic/claude-sonnet-4`: the runtime matches names or bare ids (contract §8.1).
+            # The custom name, not `anthropic/claude-sonnet-4`: the runtime matches names or bare ids.
             {"name": "code generation", "description": "Write new code.", "models": ["claude", "openai/gpt-4o"]},
             {"name": "long documents", "description": "Summarise long documents.", "models": ["claude"]},
         ],

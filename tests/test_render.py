@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDEN = sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())
 TEMPLATES = sorted((REPO / "envoy_templates").glob("*.j2"))
 FIXED = ["ingress_traffic", "ingress_traffic_prompt", "outbound_api_traffic"]
-# The 23 provider_interface values the Rust enum accepts (config-contract §1.5).
+# The 23 provider_interface values the Rust enum accepts, written out here apart from contract.py on purpose.
 RUST_INTERFACES = {
     "deepseek",
     "groq",

@@ -15,8 +15,8 @@ component, as upstream's trace viewer expects. Attributes, by precedence (a late
    The reference does not say how the real Brightstaff names them; this is the stand-in's documented choice.
    Credential headers (authorization, cookie, x-api-key, ...) are never recorded.
 2. `tracing.span_attributes.static`, as written;
-3. the stand-in's own (upstream-cli §6.2 names): `request_id`, `model.requested`, `llm.model`, `llm.provider`,
-   `llm.is_streaming`, `llm.usage.*`, `llm.time_to_first_token` (streams only), `llm.duration_ms`,
+3. the stand-in's own, under the names upstream's `obs` reads: `request_id`, `model.requested`, `llm.model`,
+   `llm.provider`, `llm.is_streaming`, `llm.usage.*`, `llm.time_to_first_token` (streams only), `llm.duration_ms`,
    `http.status_code`, `routing.strategy`, `routing.selection_reason`, `plano.route.name`, `error.message`.
 """
 
@@ -209,7 +209,7 @@ def start(config: Any, log: Callable[[str], None], libs: str = LIBS) -> Spans:
         sampler=ParentBased(TraceIdRatioBased(ratio)),
         shutdown_on_exit=False,
     )
-    # An http:// endpoint is plaintext gRPC, as the render only accepts http:// (config-contract §2.7).
+    # An http:// endpoint is plaintext gRPC, as the render accepts only http:// collector endpoints.
     exporter = OTLPSpanExporter(endpoint=config.endpoint, insecure=True, timeout=EXPORT_TIMEOUT_S)
     delay = None if os.environ.get("OTEL_BSP_SCHEDULE_DELAY") else SCHEDULE_DELAY_MS  # None: the SDK reads it
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=delay))
