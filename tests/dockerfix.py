@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,19 @@ STREAM = [
     b'data: {"choices": [], "usage": %s}\n\n' % json.dumps(STREAM_USAGE).encode(),
     b"data: [DONE]\n\n",
 ]
+
+
+def chat(port: int, content: str = "hi", *, host: str = "127.0.0.1", model: str = "gpt-4o") -> tuple[int, Any]:
+    """One chat completion through a gateway listener: the status and the decoded answer."""
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": content}]}).encode()
+    request = urllib.request.Request(
+        f"http://{host}:{port}/v1/chat/completions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return response.status, json.loads(response.read())
 
 
 def free_port() -> int:

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from docker.models.containers import Container
 
 from planoai_cli import __version__
 from tests.configs import GATEWAY
-from tests.dockerfix import IMAGE, TEST_LABELS, MockProvider, free_port, labelled, remove_labelled
+from tests.dockerfix import IMAGE, TEST_LABELS, MockProvider, chat, free_port, labelled, remove_labelled
 
 Cli = Callable[..., tuple[int, str, str]]
 # A quote and a backslash: the entrypoint must escape them as `up` does, or the rendered YAML would break.
@@ -54,19 +53,6 @@ def compose_command() -> list[str]:
             "neither `docker compose` nor docker-compose is installed; run scripts/install-ci-deps.sh", pytrace=False
         )
     return [found]
-
-
-def chat(port: int, content: str) -> dict[str, Any]:
-    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/chat/completions",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        assert response.status == 200
-        return dict(json.loads(response.read()))
 
 
 def wait_healthy(container: Container, timeout: float = 60.0) -> None:
@@ -158,7 +144,8 @@ def test_compose_up_healthy_chat_app_waits_down(
     assert gateway.labels["org.planoai.cli-version"] == __version__
     assert gateway.labels["org.planoai.export"] == "compose"
     assert gateway.attrs["HostConfig"]["PortBindings"][f"{port}/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": port}]
-    reply = chat(int(port), "through compose")
+    status, reply = chat(int(port), "through compose")
+    assert status == 200
     assert reply["choices"][0]["message"]["content"] == "hello from the mock"
     assert mock_provider.find("through compose").headers["authorization"] == f"Bearer {KEY}"
     # The app stub, made live: it starts only once the gateway is healthy, and reaches it as http://plano:PORT/v1.
@@ -204,7 +191,8 @@ def test_the_kubernetes_pod_runs_on_docker_as_the_kubelet_would(
         wait_probe(container, probe["exec"]["command"], probe["periodSeconds"] * probe["failureThreshold"])
         assert container.exec_run(["id", "-u"]).output.decode().strip() == "65534"
         assert container.exec_run(["touch", "/etc/plano/x"]).exit_code != 0  # the root filesystem is read-only
-        reply = chat(spec["ports"][0]["containerPort"], "through the pod")
+        status, reply = chat(spec["ports"][0]["containerPort"], "through the pod")
+        assert status == 200
         assert reply["choices"][0]["message"]["content"] == "hello from the mock"
         assert mock_provider.find("through the pod").headers["authorization"] == f"Bearer {KEY}"
         for name in ("readinessProbe", "livenessProbe"):

@@ -7,12 +7,10 @@ each replica is reached at its own address on the docker_gwbridge bridge (a loca
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from docker.models.containers import Container
 
 from planoai_cli.export import compose
 from tests.configs import GATEWAY
-from tests.dockerfix import IMAGE, MockProvider, free_port, labelled
+from tests.dockerfix import IMAGE, MockProvider, chat, free_port, labelled
 from tests.swarmfix import GWBRIDGE, single_node_swarm
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -76,16 +74,9 @@ def bridge_addresses(client: DockerClient, replicas: list[Container]) -> list[st
     return [attached[c.id]["IPv4Address"].split("/")[0] for c in replicas]
 
 
-def chat(address: str, port: int, content: str) -> str:
-    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}).encode()
-    request = urllib.request.Request(
-        f"http://{address}:{port}/v1/chat/completions",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return str(json.loads(response.read())["choices"][0]["message"]["content"])
+def reply(address: str, port: int, content: str) -> str:
+    """The mock's answer to a chat sent to one replica."""
+    return str(chat(port, content, host=address)[1]["choices"][0]["message"]["content"])
 
 
 def export(cli: Cli, folder: Path, project: str) -> str:
@@ -133,7 +124,7 @@ def test_stack_deploy_two_replicas_rolling_update_and_rm(
         first_hash = docker_client.services.get(service).attrs["Spec"]["Labels"]["org.planoai.config-hash"]
         replicas = wait_for("two healthy replicas", lambda: healthy_replicas(docker_client, service, first_hash))
         for n, address in enumerate(bridge_addresses(docker_client, replicas)):
-            assert chat(address, port, f"replica {n}") == "hello from the mock"
+            assert reply(address, port, f"replica {n}") == "hello from the mock"
             assert mock_provider.find(f"replica {n}").headers["authorization"] == f"Bearer {KEY}"
         first_ids = {c.id for c in replicas}
 
@@ -152,7 +143,7 @@ def test_stack_deploy_two_replicas_rolling_update_and_rm(
         )
         assert first_ids.isdisjoint(c.id for c in replicas)
         for n, address in enumerate(bridge_addresses(docker_client, replicas)):
-            assert chat(address, port, f"updated replica {n}") == "hello from the mock"
+            assert reply(address, port, f"updated replica {n}") == "hello from the mock"
     finally:
         removed = docker("stack", "rm", stack)
     assert removed.returncode == 0, removed.stderr

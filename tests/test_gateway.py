@@ -22,7 +22,7 @@ from docker.models.containers import Container
 from planoai_cli import __version__
 from planoai_cli.gateway.spec import START
 from tests.configs import GATEWAY
-from tests.dockerfix import TEST_LABELS, MockProvider, bridge_gateway, free_port, labelled, remove_labelled
+from tests.dockerfix import TEST_LABELS, MockProvider, bridge_gateway, chat, free_port, labelled, remove_labelled
 
 REPO = Path(__file__).resolve().parent.parent
 Cli = Callable[..., tuple[int, str, str]]
@@ -77,18 +77,6 @@ def project(
     remove_labelled(docker_client, PROJECT_LABEL, name)
 
 
-def chat(port: int, model: str = "gpt-4o") -> tuple[int, dict[str, object]]:
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/chat/completions",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return response.status, json.loads(response.read())
-
-
 def test_up_chat_status_logs_down(
     cli: Cli, project: Project, mock_provider: MockProvider, docker_client: DockerClient
 ) -> None:
@@ -109,7 +97,7 @@ def test_up_chat_status_logs_down(
     assert running["published_addresses"] == ["127.0.0.1", bridge]
     status, body = chat(project.port)
     assert status == 200
-    assert body["choices"][0]["message"]["content"] == "hello from the mock"  # type: ignore[index]
+    assert body["choices"][0]["message"]["content"] == "hello from the mock"
     seen = mock_provider.find('"hi"')
     assert seen.headers["authorization"] == f"Bearer {KEY}"
     code, out, _ = cli("status", *project.args("--json"))
