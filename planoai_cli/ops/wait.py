@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from planoai_cli.errors import HealthTimeout, NotRunning
 from planoai_cli.gateway.alive import log_excerpt, wait_running
-from planoai_cli.gateway.choose import Notify, choose
+from planoai_cli.gateway.choose import Notify, choose, quiet
 from planoai_cli.gateway.layout import Endpoint, decode
 from planoai_cli.gateway.options import Target
 from planoai_cli.runtime.container import Handle
@@ -29,8 +29,9 @@ class Waited:
     addresses: tuple[str, ...] = ("127.0.0.1",)
 
 
-def wait(target: Target, env: Mapping[str, str], timeout: float, notify: Notify = lambda _note: None) -> Waited:
-    """Wait for every listener of the project's container; raise NotRunning, ContainerFailed or HealthTimeout."""
+def wait(target: Target, env: Mapping[str, str], timeout: float, notify: Notify = quiet) -> Waited:
+    """Wait for every listener of the project's container and Brightstaff behind them; raise NotRunning,
+    ContainerFailed or HealthTimeout."""
     with session(env) as engine:
         project, handle = choose(engine, target, notify)
         if handle is None:
